@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LitigationConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "litigation"
+    verbose_name = _("Litigation")
+
+    def ready(self) -> None:
+        from recovery.search import register_case_search_lookup
+
+        register_case_search_lookup("lawsuits__court_case_number__icontains")
+        register_case_search_lookup("lawsuits__enforcements__enforcement_case_number__icontains")

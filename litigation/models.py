@@ -1,0 +1,134 @@
+"""Lawsuits and what follows them: hearings, judgments, enforcement."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from recovery.models import MONEY, Case
+
+
+class Stage(models.TextChoices):
+    FILED = "filed", _("Filed")
+    ACCEPTED = "accepted", _("Accepted")
+    HEARING = "hearing", _("Hearing")
+    JUDGMENT = "judgment", _("Judgment / mediation")
+    APPEAL = "appeal", _("Appeal")
+    EFFECTIVE = "effective", _("Effective")
+    ENFORCEMENT = "enforcement", _("Enforcement")
+    ROUND_CLOSED = "round_closed", _("Enforcement round closed (终本)")
+    CONCLUDED = "concluded", _("Concluded")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Lawsuit(models.Model):
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="lawsuits")
+    court = models.CharField(_("court"), max_length=120)
+    court_case_number = models.CharField(
+        _("court case number"), max_length=60, blank=True, help_text=_("e.g. (2024)沪0115民初12345号")
+    )
+    cause_of_action = models.CharField(_("cause of action"), max_length=120)
+    claim_amount = models.DecimalField(
+        _("claim amount"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY
+    )
+    filed_on = models.DateField(_("filed on"))
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.FILED)
+    ended_on = models.DateField(
+        _("proceedings ended on"), null=True, blank=True, help_text=_("Withdrawal, dismissal or conclusion.")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("lawsuit")
+        verbose_name_plural = _("lawsuits")
+        ordering = ["-filed_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.court_case_number or f"{self.court} {self.filed_on}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.accepted_on and self.filed_on and self.accepted_on < self.filed_on:
+            errors["accepted_on"] = _("A suit cannot be accepted before it was filed.")
+        if self.ended_on and self.filed_on and self.ended_on < self.filed_on:
+            errors["ended_on"] = _("Proceedings cannot end before the suit was filed.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Hearing(models.Model):
+    lawsuit = models.ForeignKey(
+        Lawsuit, verbose_name=_("lawsuit"), on_delete=models.CASCADE, related_name="hearings"
+    )
+    date = models.DateField(_("date"))
+    time = models.TimeField(_("time"), null=True, blank=True)
+    courtroom = models.CharField(_("courtroom"), max_length=60, blank=True)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("hearing")
+        verbose_name_plural = _("hearings")
+        ordering = ["date", "time"]
+
+    def __str__(self) -> str:
+        return f"{self.lawsuit} {self.date}"
+
+
+class JudgmentKind(models.TextChoices):
+    JUDGMENT = "judgment", _("Judgment")
+    MEDIATION = "mediation", _("Mediation statement")
+    RULING = "ruling", _("Ruling")
+
+
+class Judgment(models.Model):
+    lawsuit = models.ForeignKey(
+        Lawsuit, verbose_name=_("lawsuit"), on_delete=models.CASCADE, related_name="judgments"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=JudgmentKind.choices, default=JudgmentKind.JUDGMENT)
+    served_on = models.DateField(_("served on"))
+    effective_on = models.DateField(_("effective on"), null=True, blank=True)
+    amount_awarded = models.DecimalField(
+        _("amount awarded"), validators=[MinValueValidator(Decimal("0"))], **MONEY
+    )
+    performance_deadline = models.DateField(_("performance deadline"), null=True, blank=True)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("judgment")
+        verbose_name_plural = _("judgments")
+        ordering = ["-served_on"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.served_on}"
+
+    def clean(self) -> None:
+        if self.effective_on and self.served_on and self.effective_on < self.served_on:
+            raise ValidationError({"effective_on": _("A judgment cannot take effect before it was served.")})
+
+
+class Enforcement(models.Model):
+    lawsuit = models.ForeignKey(
+        Lawsuit, verbose_name=_("lawsuit"), on_delete=models.CASCADE, related_name="enforcements"
+    )
+    applied_on = models.DateField(_("applied on"))
+    enforcement_case_number = models.CharField(_("enforcement case number"), max_length=60, blank=True)
+    round_closed_on = models.DateField(_("round closed (终本) on"), null=True, blank=True)
+    concluded_on = models.DateField(_("concluded on"), null=True, blank=True)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("enforcement")
+        verbose_name_plural = _("enforcements")
+        ordering = ["-applied_on"]
+
+    def __str__(self) -> str:
+        return self.enforcement_case_number or f"{self.lawsuit} {self.applied_on}"
+
+    def clean(self) -> None:
+        if self.round_closed_on and self.applied_on and self.round_closed_on < self.applied_on:
+            raise ValidationError({"round_closed_on": _("The round cannot close before enforcement was applied for.")})

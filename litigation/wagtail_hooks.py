@@ -1,0 +1,216 @@
+"""Lawsuits, hearings, judgments and enforcement in the admin, and on the case page."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail import hooks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel
+from wagtail.admin.ui.tables import DateColumn
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
+
+from litigation.models import Enforcement, Hearing, Judgment, Lawsuit
+from recovery.admin_base import ScopedSnippetViewSet
+from recovery.models import Case
+from recovery.selectors import TimelineEvent
+
+
+class LawsuitViewSet(ScopedSnippetViewSet):
+    model = Lawsuit
+    icon = "doc-full"
+    menu_label = gettext_lazy("Lawsuits")
+    list_display = ["court_case_number", "case", "court", "stage", DateColumn("filed_on", label=gettext_lazy("filed on"))]
+    list_filter = ["stage"]
+    search_fields = ["court_case_number", "court", "case__debtor__name"]
+    list_export = ["case.number", "court", "court_case_number", "cause_of_action", "claim_amount", "filed_on", "stage"]
+    export_filename = "lawsuits"
+    panels = [
+        FieldRowPanel([FieldPanel("case"), FieldPanel("stage")]),
+        FieldRowPanel([FieldPanel("court"), FieldPanel("court_case_number")]),
+        FieldRowPanel([FieldPanel("cause_of_action"), FieldPanel("claim_amount")]),
+        FieldRowPanel([FieldPanel("filed_on"), FieldPanel("accepted_on"), FieldPanel("ended_on")]),
+        FieldPanel("notes"),
+    ]
+
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).select_related("case__debtor")
+
+
+class HearingViewSet(ScopedSnippetViewSet):
+    model = Hearing
+    case_path = "lawsuit__case"
+    icon = "date"
+    menu_label = gettext_lazy("Hearings")
+    list_display = [DateColumn("date", label=gettext_lazy("date")), "time", "lawsuit", "courtroom"]
+    panels = [FieldPanel("lawsuit"), FieldRowPanel([FieldPanel("date"), FieldPanel("time"), FieldPanel("courtroom")]),
+              FieldPanel("notes")]
+
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).select_related("lawsuit")
+
+
+class JudgmentViewSet(ScopedSnippetViewSet):
+    model = Judgment
+    case_path = "lawsuit__case"
+    icon = "doc-full-inverse"
+    menu_label = gettext_lazy("Judgments")
+    list_display = ["lawsuit", "kind", DateColumn("served_on", label=gettext_lazy("served on")), "amount_awarded"]
+    panels = [
+        FieldRowPanel([FieldPanel("lawsuit"), FieldPanel("kind")]),
+        FieldRowPanel([FieldPanel("served_on"), FieldPanel("effective_on"), FieldPanel("performance_deadline")]),
+        FieldPanel("amount_awarded"),
+        FieldPanel("notes"),
+    ]
+
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).select_related("lawsuit")
+
+
+class EnforcementViewSet(ScopedSnippetViewSet):
+    model = Enforcement
+    case_path = "lawsuit__case"
+    icon = "lock"
+    menu_label = gettext_lazy("Enforcement")
+    list_display = ["enforcement_case_number", "lawsuit", DateColumn("applied_on", label=gettext_lazy("applied on"))]
+    panels = [
+        FieldRowPanel([FieldPanel("lawsuit"), FieldPanel("enforcement_case_number")]),
+        FieldRowPanel([FieldPanel("applied_on"), FieldPanel("round_closed_on"), FieldPanel("concluded_on")]),
+        FieldPanel("notes"),
+    ]
+
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).select_related("lawsuit")
+
+
+class LitigationGroup(SnippetViewSetGroup):
+    menu_label = gettext_lazy("Litigation")
+    menu_icon = "doc-full"
+    menu_order = 110
+    items = (LawsuitViewSet, HearingViewSet, JudgmentViewSet, EnforcementViewSet)
+
+
+register_snippet(LitigationGroup)
+
+
+def _lawsuits_of(case: Case) -> list[Lawsuit]:
+    return list(
+        Lawsuit.objects.filter(case=case).prefetch_related("hearings", "judgments", "enforcements").order_by("filed_on")
+    )
+
+
+@hooks.register("recovery_case_sections")
+def lawsuits_section(case: Case, request: Any) -> str:
+    return render_to_string(
+        "litigation/case_section.html", {"case": case, "lawsuits": _lawsuits_of(case)}, request=request
+    )
+
+
+@hooks.register("recovery_case_timeline")
+def lawsuit_events(case: Case) -> list[TimelineEvent]:
+    events: list[TimelineEvent] = []
+    for suit in _lawsuits_of(case):
+        label = suit.court_case_number or suit.court
+        events.append(TimelineEvent(suit.filed_on, "lawsuit", _("Suit filed at %(c)s") % {"c": suit.court}, label))
+        if suit.accepted_on:
+            events.append(TimelineEvent(suit.accepted_on, "lawsuit", _("Suit accepted"), label))
+        if suit.ended_on:
+            events.append(TimelineEvent(suit.ended_on, "lawsuit", _("Proceedings ended"), label))
+        for hearing in suit.hearings.all():
+            events.append(TimelineEvent(hearing.date, "hearing", _("Hearing"), f"{label} {hearing.courtroom}".strip()))
+        for judgment in suit.judgments.all():
+            events.append(
+                TimelineEvent(
+                    judgment.served_on,
+                    "judgment",
+                    _("%(k)s served") % {"k": judgment.get_kind_display()},
+                    _("Awarded %(a)s") % {"a": judgment.amount_awarded},
+                )
+            )
+        for enforcement in suit.enforcements.all():
+            events.append(
+                TimelineEvent(enforcement.applied_on, "enforcement", _("Enforcement applied for"),
+                              enforcement.enforcement_case_number)
+            )
+            if enforcement.round_closed_on:
+                events.append(TimelineEvent(enforcement.round_closed_on, "enforcement", _("Enforcement round closed (终本)"),
+                                            enforcement.enforcement_case_number))
+    return events
+
+
+@hooks.register("recovery_dashboard_dates")
+def upcoming_hearings(*, user: Any, cases: Any, today: date) -> list[dict]:
+    hearings = (
+        Hearing.objects.filter(lawsuit__case__in=cases, date__gte=today, date__lte=today + timedelta(days=90))
+        .select_related("lawsuit__case__debtor")
+        .order_by("date")[:20]
+    )
+    judgments = (
+        Judgment.objects.filter(
+            lawsuit__case__in=cases, performance_deadline__gte=today, performance_deadline__lte=today + timedelta(days=90)
+        )
+        .select_related("lawsuit__case__debtor")
+        .order_by("performance_deadline")[:20]
+    )
+    items = [
+        {"on": h.date, "what": _("Hearing %(n)s %(r)s") % {"n": h.lawsuit, "r": h.courtroom}, "case": h.lawsuit.case}
+        for h in hearings
+    ]
+    items += [
+        {"on": j.performance_deadline, "what": _("Performance deadline of %(n)s") % {"n": j.lawsuit},
+         "case": j.lawsuit.case}
+        for j in judgments
+    ]
+    return items
+
+
+@hooks.register("recovery_seed_demo")
+def seed_demo_lawsuits(*, today: date, user: Any) -> None:
+    """Demo suits for the cases in litigation or enforcement, with hearings in the coming weeks."""
+    from decimal import Decimal
+
+    from recovery.models import CaseStatus
+    from recovery.services import record_create
+
+    for index, case in enumerate(
+        Case.objects.filter(status__in=[CaseStatus.LITIGATION, CaseStatus.ENFORCEMENT], lawsuits__isnull=True)
+    ):
+        suit = record_create(
+            instance=Lawsuit(
+                case=case,
+                court="上海市浦东新区人民法院" if case.branch.name == "上海分行" else "杭州市西湖区人民法院",
+                court_case_number=f"({today.year})沪0115民初{12345 + index}号",
+                cause_of_action="金融借款合同纠纷",
+                claim_amount=Decimal("650000.00"),
+                filed_on=today - timedelta(days=60),
+                accepted_on=today - timedelta(days=53),
+                stage="hearing" if case.status == CaseStatus.LITIGATION else "enforcement",
+            ),
+            user=user,
+            source="demo",
+        )
+        record_create(
+            instance=Hearing(lawsuit=suit, date=today + timedelta(days=9 + index), courtroom="第12法庭"),
+            user=user,
+            source="demo",
+        )
+        if case.status == CaseStatus.ENFORCEMENT:
+            record_create(
+                instance=Judgment(
+                    lawsuit=suit,
+                    served_on=today - timedelta(days=40),
+                    effective_on=today - timedelta(days=24),
+                    amount_awarded=Decimal("612000.00"),
+                    performance_deadline=today - timedelta(days=14),
+                ),
+                user=user,
+                source="demo",
+            )
+            record_create(
+                instance=Enforcement(lawsuit=suit, applied_on=today - timedelta(days=7),
+                                     enforcement_case_number=f"({today.year})浙0106执{800 + index}号"),
+                user=user,
+                source="demo",
+            )

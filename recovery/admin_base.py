@@ -1,0 +1,189 @@
+"""Wagtail admin plumbing shared by every docket model: row-level scoping of every view,
+and create/edit/delete routed through the audited services."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.snippets.views.snippets import CreateView, DeleteView, EditView, IndexView, SnippetViewSet
+
+from recovery.access import cases_editable_by, cases_visible_to
+from recovery.services import RecoveryError, record_create, record_delete, record_update
+
+# URL names of the snippet views that only read the object; every other view with a pk writes.
+READ_ONLY_VIEW_NAMES = {"inspect", "history", "history_results", "usage"}
+
+# Per-model create services; models not listed use the generic audited record_create.
+CREATE_SERVICES: dict[type, Callable[..., Any]] = {}
+
+
+def register_create_service(model: type, service: Callable[..., Any]) -> None:
+    CREATE_SERVICES[model] = service
+
+
+class CaseScopedForm(WagtailAdminModelForm):
+    """Limits every choice of case (or lawsuit, or party) to what the user may change."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        editable_cases = cases_editable_by(user)
+        for name, field in self.fields.items():
+            queryset = getattr(field, "queryset", None)
+            if queryset is None:
+                continue
+            label = queryset.model._meta.label
+            if label == "recovery.Case":
+                field.queryset = editable_cases
+            elif label == "litigation.Lawsuit":
+                field.queryset = queryset.filter(case__in=editable_cases)
+            elif label == "recovery.Party" and name != "debtor":
+                field.queryset = queryset.filter(pk__in=parties_of_cases(cases_visible_to(user)))
+
+
+def parties_of_cases(cases: QuerySet) -> QuerySet:
+    from recovery.models import Party
+
+    debtors = cases.values("debtor_id")
+    roles = Party.objects.filter(case_roles__case__in=cases).values("pk")
+    return Party.objects.filter(pk__in=debtors).values("pk").union(roles)
+
+
+def _add_form_error(form: Any, error: Exception) -> None:
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            for field, messages in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+        else:
+            form.add_error(None, error.messages)
+    elif isinstance(error, RecoveryError):
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _m2m_values(form: Any) -> dict[str, Any]:
+    names = [f.name for f in form._meta.model._meta.many_to_many if f.name in form.cleaned_data]
+    return {name: form.cleaned_data[name] for name in names}
+
+
+class ServiceCreateView(CreateView):
+    def get_initial(self) -> dict[str, Any]:
+        initial = super().get_initial()
+        for name in ("case", "lawsuit", "party", "addressed_to"):
+            if name in self.request.GET:
+                initial[name] = self.request.GET[name]
+        return initial
+
+    def save_instance(self) -> Any:
+        instance = self.form.save(commit=False)
+        service = CREATE_SERVICES.get(type(instance))
+        if service is not None:
+            return service(instance=instance, user=self.request.user, m2m=_m2m_values(self.form))
+        return record_create(instance=instance, user=self.request.user, m2m=_m2m_values(self.form))
+
+    def form_valid(self, form: Any) -> Any:
+        try:
+            return super().form_valid(form)
+        except (ValidationError, RecoveryError) as error:
+            _add_form_error(form, error)
+            return self.form_invalid(form)
+
+    def get_success_url(self) -> str:
+        return _back_to_case(self.object) or super().get_success_url()
+
+
+class ServiceEditView(EditView):
+    def save_instance(self) -> Any:
+        instance = self.form.save(commit=False)
+        record_update(instance=instance, user=self.request.user, m2m=_m2m_values(self.form))
+        return instance
+
+    def form_valid(self, form: Any) -> Any:
+        try:
+            return super().form_valid(form)
+        except (ValidationError, RecoveryError) as error:
+            _add_form_error(form, error)
+            return self.form_invalid(form)
+
+    def get_success_url(self) -> str:
+        return _back_to_case(self.object) or super().get_success_url()
+
+
+class ServiceDeleteView(DeleteView):
+    def delete_action(self) -> None:
+        record_delete(instance=self.object, user=self.request.user)
+
+
+def _back_to_case(instance: Any) -> str | None:
+    """After recording something on a case, the lawyer returns to the case page."""
+    from django.urls import reverse
+
+    case_id = getattr(instance, "case_id", None)
+    if case_id is None and getattr(instance, "lawsuit_id", None):
+        case_id = instance.lawsuit.case_id
+    if case_id is None:
+        return None
+    return reverse("wagtailsnippets_recovery_case:inspect", args=[case_id])
+
+
+class ScopedIndexView(IndexView):
+    pass
+
+
+class ScopedSnippetViewSet(SnippetViewSet):
+    """A snippet viewset whose every view sees only the rows `scope()` returns for the user.
+
+    Subclasses set `case_path`: the lookup from the model to its case ("" for Case itself).
+    """
+
+    case_path: str = "case"
+    add_view_class = ServiceCreateView
+    edit_view_class = ServiceEditView
+    delete_view_class = ServiceDeleteView
+    index_view_class = ScopedIndexView
+    copy_view_enabled = False
+    base_form_class = CaseScopedForm
+    search_backend_name = None
+
+    def scope(self, user: Any, *, write: bool) -> QuerySet:
+        cases = cases_editable_by(user) if write else cases_visible_to(user)
+        if not self.case_path:
+            return self.model.objects.filter(pk__in=cases.values("pk"))
+        return self.model.objects.filter(**{f"{self.case_path}__in": cases.values("pk")})
+
+    def get_queryset(self, request: Any) -> QuerySet:
+        return self.scope(request.user, write=False)
+
+    def register_chooser_viewset(self) -> None:
+        # A chooser would list every row of the model, unscoped: forms use plain selects instead.
+        return None
+
+    def get_urlpatterns(self) -> list:
+        patterns = super().get_urlpatterns()
+        for pattern in patterns:
+            pattern.callback = self._guard(pattern.callback, write=pattern.name not in READ_ONLY_VIEW_NAMES)
+        return patterns
+
+    def _guard(self, view: Callable, *, write: bool) -> Callable:
+        viewset = self
+
+        @wraps(view)
+        def guarded(request: Any, *args: Any, **kwargs: Any) -> Any:
+            pk = kwargs.get("pk")
+            if pk is not None:
+                pk = unquote(str(pk))
+                try:
+                    visible = viewset.scope(request.user, write=False).filter(pk=pk).exists()
+                except (ValueError, ValidationError):
+                    visible = False
+                if not visible:
+                    raise Http404
+                if write and not viewset.scope(request.user, write=True).filter(pk=pk).exists():
+                    raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return guarded

@@ -1,0 +1,82 @@
+"""The audit trail: who changed what, when, old → new, kept as Wagtail log entries so every
+object's history page shows it."""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from wagtail.log_actions import log
+
+CREATE = "recovery.create"
+CHANGE = "recovery.change"
+DELETE = "recovery.delete"
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe, human-readable form of a field value."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return str(value)
+    if hasattr(value, "name"):  # FieldFile
+        return value.name or None
+    return str(value)
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The instance's concrete field values, as they would be written to the audit trail."""
+    values: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in {"id", "created_at", "updated_at"}:
+            continue
+        if field.is_relation:
+            values[field.name] = _plain(getattr(instance, field.name, None))
+        else:
+            values[field.name] = _plain(field.value_from_object(instance))
+    return values
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+
+
+def _case_id(instance: models.Model) -> int | None:
+    if instance._meta.label == "recovery.Case":
+        return instance.pk
+    case_id = getattr(instance, "case_id", None)
+    if case_id is None and hasattr(instance, "lawsuit"):
+        case_id = instance.lawsuit.case_id
+    return case_id
+
+
+def audit_create(instance: models.Model, *, user: Any, source: str = "") -> None:
+    data = {"case": _case_id(instance), "values": snapshot(instance), "source": source}
+    log(instance, CREATE, user=_real_user(user), data=data, content_changed=True)
+
+
+def audit_change(instance: models.Model, *, user: Any, before: dict[str, Any], source: str = "") -> dict:
+    """Log what changed since `before` (a snapshot); log nothing when nothing changed."""
+    changes = diff(before, snapshot(instance))
+    if changes:
+        data = {"case": _case_id(instance), "changes": changes, "source": source}
+        log(instance, CHANGE, user=_real_user(user), data=data, content_changed=True)
+    return changes
+
+
+def audit_delete(instance: models.Model, *, user: Any, source: str = "") -> None:
+    data = {"case": _case_id(instance), "values": snapshot(instance), "source": source}
+    log(instance, DELETE, user=_real_user(user), data=data, deleted=True)
+
+
+def audit_note(instance: models.Model, *, user: Any, action: str, data: dict[str, Any]) -> None:
+    """A domain event that is not a field change (e.g. reassignment, sharing)."""
+    log(instance, action, user=_real_user(user), data={"case": _case_id(instance), **data})
+
+
+def _real_user(user: Any) -> Any:
+    return user if user is not None and getattr(user, "is_authenticated", False) else None

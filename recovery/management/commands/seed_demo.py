@@ -1,0 +1,189 @@
+"""Load a small, realistic demo docket and demo accounts for each role.
+
+Dates are relative to today, so deadlines and hearings fall inside the alert windows on the
+day it is run. Safe to run again: existing demo records are kept, demo passwords are reset.
+"""
+
+import secrets
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from wagtail import hooks
+
+from recovery.models import (
+    ActionKind,
+    Branch,
+    Case,
+    CaseParty,
+    CaseStatus,
+    CollectionAction,
+    DefaultCause,
+    GuaranteeType,
+    Loan,
+    MaritalStatus,
+    Party,
+    PartyKind,
+    PartyRole,
+    Role,
+)
+from recovery.services import case_open, collection_action_record, record_create, staff_set_role
+from recovery.validators import credit_code_with_check, resident_id_with_check
+
+DEMO_USERS = [
+    ("head", "清收负责人 王主任", Role.HEAD, None),
+    ("manager", "上海分行主管 李经理", Role.MANAGER, "上海分行"),
+    ("lawyer", "承办律师 张律师", Role.LAWYER, "上海分行"),
+    ("lawyer2", "承办律师 赵律师", Role.LAWYER, "杭州分行"),
+    ("auditor", "审计 陈审计", Role.AUDITOR, None),
+]
+
+# (debtor name, kind, id first 17 chars, branch, assignee, cause, status, marital)
+DEMO_CASES = [
+    ("刘建国", PartyKind.PERSON, "31011519750312123", "上海分行", "lawyer", "able_unwilling", CaseStatus.LITIGATION, MaritalStatus.MARRIED),
+    ("上海恒顺贸易有限公司", PartyKind.COMPANY, "91310115MA1H7X8B2", "上海分行", "lawyer", "business_stopped", CaseStatus.OPEN, MaritalStatus.UNKNOWN),
+    ("陈晓梅", PartyKind.PERSON, "31010419820506204", "上海分行", "lawyer", "temporary_shortfall", CaseStatus.OPEN, MaritalStatus.DIVORCED),
+    ("周大伟", PartyKind.PERSON, "33010619700101301", "杭州分行", "lawyer2", "disappeared", CaseStatus.OPEN, MaritalStatus.MARRIED),
+    ("杭州明达机械制造有限公司", PartyKind.COMPANY, "91330106MA2CXY9Q1", "杭州分行", "lawyer2", "insolvent_many_creditors", CaseStatus.ENFORCEMENT, MaritalStatus.UNKNOWN),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data and demo accounts (one per role); prints the accounts and their passwords."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        today = timezone.localdate()
+        with transaction.atomic():
+            branches = {name: Branch.objects.get_or_create(name=name)[0] for name in ("上海分行", "杭州分行")}
+            accounts = self._users(branches)
+            head = accounts["head"][0]
+            for index, spec in enumerate(DEMO_CASES):
+                self._case(index, spec, branches, accounts, head, today)
+            for seed in hooks.get_hooks("recovery_seed_demo"):
+                seed(today=today, user=head)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in at http://127.0.0.1:8000/admin/ with:"))
+        for username, (_user, password, role) in accounts.items():
+            self.stdout.write(f"  {username:<9} {password}   ({Role(role).label})")
+
+    def _users(self, branches: dict[str, Branch]) -> dict[str, tuple[Any, str, str]]:
+        User = get_user_model()
+        accounts = {}
+        for username, full_name, role, branch_name in DEMO_USERS:
+            user, _created = User.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@recovery-desk.example", "first_name": full_name}
+            )
+            password = secrets.token_urlsafe(9)
+            user.set_password(password)
+            user.is_staff = False
+            user.save()
+            staff_set_role(user=user, role=role, branch=branches.get(branch_name) if branch_name else None)
+            accounts[username] = (user, password, role)
+        return accounts
+
+    def _case(self, index: int, spec: tuple, branches: dict, accounts: dict, head: Any, today: date) -> None:
+        name, kind, id17, branch_name, assignee, cause, status, marital = spec
+        id_number = resident_id_with_check(id17) if kind == PartyKind.PERSON else credit_code_with_check(id17)
+        if Party.objects.filter(id_number=id_number).exists():
+            return
+        debtor = record_create(
+            instance=Party(
+                kind=kind,
+                name=name,
+                id_number=id_number,
+                phones=f"13{index + 1}{index:02d}88{index}{index + 2}{index + 4}6{index}",
+                address=f"{branch_name[:2]}市示范路{100 + index}号",
+                marital_status=marital,
+                legal_representative="王某" if kind == PartyKind.COMPANY else "",
+            ),
+            user=head,
+            source="demo",
+        )
+        case = case_open(
+            case=Case(
+                debtor=debtor,
+                branch=branches[branch_name],
+                assignee=accounts[assignee][0],
+                status=status,
+                default_cause=DefaultCause.objects.filter(code=cause).first(),
+                opened_on=today - timedelta(days=200 + index * 30),
+            ),
+            user=head,
+            source="demo",
+        )
+        # Loans fell due between ~2 years 9 months and ~1 year ago: limitation is running.
+        due = today - timedelta(days=1000 - index * 120)
+        for n in range(2 if index % 2 == 0 else 1):
+            amount = Decimal(300000 + index * 150000 + n * 50000)
+            record_create(
+                instance=Loan(
+                    case=case,
+                    contract_no=f"DEMO-{today:%Y}-{index + 1:03d}-{n + 1}",
+                    amount=amount,
+                    principal_outstanding=(amount * Decimal("0.82")).quantize(Decimal("0.01")),
+                    interest_outstanding=Decimal(12000 + 1000 * index),
+                    penalty_interest=Decimal(3500 + 500 * index),
+                    disbursed_on=due - timedelta(days=365 * 2),
+                    due_on=due + timedelta(days=31 * n),
+                    last_payment_on=due - timedelta(days=40),
+                    security_types="guarantee,mortgage" if index % 2 == 0 else "guarantee",
+                    handed_over_on=due + timedelta(days=95),
+                    branch=branches[branch_name],
+                ),
+                user=head,
+                source="demo",
+            )
+        guarantor = record_create(
+            instance=Party(
+                kind=PartyKind.PERSON,
+                name=f"{name[0]}担保{index + 1}",
+                id_number=resident_id_with_check(f"310101196801{index + 1:02d}123"),
+                phones=f"1390000{index:04d}",
+            ),
+            user=head,
+            source="demo",
+        )
+        record_create(
+            instance=CaseParty(
+                case=case,
+                party=guarantor,
+                role=PartyRole.GUARANTOR,
+                guarantee_type=GuaranteeType.JOINT if index % 2 == 0 else GuaranteeType.GENERAL,
+                guarantee_months=24 if index % 2 == 0 else None,
+            ),
+            user=head,
+            source="demo",
+        )
+        record_create(instance=CaseParty(case=case, party=debtor, role=PartyRole.BORROWER), user=head, source="demo")
+        lawyer = accounts[assignee][0]
+        collection_action_record(
+            action=CollectionAction(
+                case=case,
+                kind=ActionKind.NOTICE,
+                acted_on=due + timedelta(days=120),
+                addressed_to=debtor,
+                reached=True,
+                delivered_on=due + timedelta(days=124),
+                tracking_number=f"EMS10{index}2345678CN",
+                signed_on=due + timedelta(days=124),
+                outcome="债务人签收催收通知书",
+            ),
+            user=lawyer,
+            source="demo",
+        )
+        collection_action_record(
+            action=CollectionAction(
+                case=case,
+                kind=ActionKind.CALL,
+                acted_on=today - timedelta(days=10 + index),
+                addressed_to=debtor,
+                reached=index != 3,
+                delivered_on=(today - timedelta(days=10 + index)) if index != 3 else None,
+                outcome="电话无人接听" if index == 3 else "债务人称下月筹款",
+            ),
+            user=lawyer,
+            source="demo",
+        )

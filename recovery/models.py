@@ -1,0 +1,436 @@
+"""The docket's core records: branches, staff roles, parties, cases, loans, collection actions."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from recovery.validators import credit_code_error, normalize_id_number, resident_id_error, validate_upload_size
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+PROOF_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "heic", "tif", "tiff"]
+
+
+class Branch(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    LAWYER = "lawyer", _("Recovery lawyer")
+    MANAGER = "manager", _("Manager")
+    HEAD = "head", _("Head of recovery")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class StaffProfile(models.Model):
+    """What the docket needs to know about a user: the role that scopes what they see."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.LAWYER)
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class DefaultCause(models.Model):
+    """One of the typical reasons a borrower defaults, with the strategy it calls for.
+
+    Reference content edited in the admin; the nine causes of domain.md are loaded by a
+    data migration.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    strategy = models.TextField(_("recommended strategy"))
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("default cause")
+        verbose_name_plural = _("default causes")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartyKind(models.TextChoices):
+    PERSON = "person", _("Natural person")
+    COMPANY = "company", _("Company")
+
+
+class MaritalStatus(models.TextChoices):
+    UNKNOWN = "unknown", _("Unknown")
+    SINGLE = "single", _("Single")
+    MARRIED = "married", _("Married")
+    DIVORCED = "divorced", _("Divorced")
+    WIDOWED = "widowed", _("Widowed")
+
+
+class Party(models.Model):
+    """A person or company that owes, secures or stands in for a debt, in any number of cases."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=PartyKind.choices, default=PartyKind.PERSON)
+    name = models.CharField(_("name"), max_length=200)
+    id_number = models.CharField(
+        _("ID number"),
+        max_length=18,
+        unique=True,
+        help_text=_("Resident ID (GB 11643) for a person, unified social credit code (GB 32100) for a company."),
+    )
+    phones = models.CharField(_("phones"), max_length=200, blank=True, help_text=_("Separate several with ;"))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    marital_status = models.CharField(
+        _("marital status"), max_length=10, choices=MaritalStatus.choices, default=MaritalStatus.UNKNOWN
+    )
+    legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        ordering = ["name"]
+        permissions = [("view_personal_data", _("Can see unmasked ID numbers and phone numbers"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.id_number = normalize_id_number(self.id_number or "")
+        if self.id_number:
+            error = resident_id_error(self.id_number) if self.kind == PartyKind.PERSON else credit_code_error(
+                self.id_number
+            )
+            if error:
+                raise ValidationError({"id_number": error})
+        if self.kind == PartyKind.COMPANY and self.marital_status != MaritalStatus.UNKNOWN:
+            raise ValidationError({"marital_status": _("A company has no marital status.")})
+
+    @property
+    def phone_list(self) -> list[str]:
+        return [p.strip() for p in self.phones.replace("；", ";").split(";") if p.strip()]
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    LITIGATION = "litigation", _("In litigation")
+    ENFORCEMENT = "enforcement", _("In enforcement")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+    WRITTEN_OFF = "written_off", _("Written off (rights retained)")
+
+
+OPEN_STATUSES = [CaseStatus.OPEN, CaseStatus.LITIGATION, CaseStatus.ENFORCEMENT, CaseStatus.SUSPENDED]
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self) -> "CaseQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Case(models.Model):
+    """A debtor's bad loans at one branch, handled by one assigned lawyer."""
+
+    number = models.CharField(_("case number"), max_length=30, unique=True, editable=False)
+    debtor = models.ForeignKey(Party, verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="cases")
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="cases")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+    )
+    shared_with = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("shared with"), blank=True, related_name="shared_cases"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    default_cause = models.ForeignKey(
+        DefaultCause, verbose_name=_("default cause"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-opened_on", "-id"]
+        indexes = [models.Index(fields=["debtor", "branch"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.debtor.name}" if self.number else str(self.debtor)
+
+    def clean(self) -> None:
+        if self.closed_on and self.opened_on and self.closed_on < self.opened_on:
+            raise ValidationError({"closed_on": _("A case cannot close before it was opened.")})
+
+
+class SecurityType(models.TextChoices):
+    CREDIT = "credit", _("Unsecured (credit)")
+    GUARANTEE = "guarantee", _("Guarantee")
+    MORTGAGE = "mortgage", _("Mortgage")
+    PLEDGE = "pledge", _("Pledge")
+
+
+class Loan(models.Model):
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="loans")
+    contract_no = models.CharField(_("contract number"), max_length=64, unique=True)
+    amount = models.DecimalField(_("amount lent"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY)
+    principal_outstanding = models.DecimalField(
+        _("outstanding principal"), validators=[MinValueValidator(Decimal("0"))], **MONEY
+    )
+    interest_outstanding = models.DecimalField(
+        _("outstanding interest"), default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))], **MONEY
+    )
+    penalty_interest = models.DecimalField(
+        _("penalty interest"), default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))], **MONEY
+    )
+    disbursed_on = models.DateField(_("disbursed on"))
+    due_on = models.DateField(_("due on"), help_text=_("For instalment loans, the last instalment's due date."))
+    last_payment_on = models.DateField(_("last payment on"), null=True, blank=True)
+    security_types = models.CharField(
+        _("security"), max_length=60, blank=True, help_text=_("Comma-separated: credit, guarantee, mortgage, pledge")
+    )
+    handed_over_on = models.DateField(_("handed over on"))
+    branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="loans")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
+        ordering = ["due_on", "contract_no"]
+
+    def __str__(self) -> str:
+        return self.contract_no
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.disbursed_on and self.due_on and self.due_on < self.disbursed_on:
+            errors["due_on"] = _("The due date cannot be before the disbursement date.")
+        if self.amount is not None and self.principal_outstanding is not None:
+            if self.principal_outstanding > self.amount:
+                errors["principal_outstanding"] = _("Outstanding principal cannot exceed the amount lent.")
+        if self.last_payment_on and self.disbursed_on and self.last_payment_on < self.disbursed_on:
+            errors["last_payment_on"] = _("The last payment cannot be before the disbursement date.")
+        if self.handed_over_on and self.disbursed_on and self.handed_over_on < self.disbursed_on:
+            errors["handed_over_on"] = _("A loan cannot be handed over before it was disbursed.")
+        unknown = set(self.security_type_list) - set(SecurityType.values)
+        if unknown:
+            errors["security_types"] = _("Unknown security type: %(t)s") % {"t": ", ".join(sorted(unknown))}
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def security_type_list(self) -> list[str]:
+        return [t.strip() for t in self.security_types.split(",") if t.strip()]
+
+    @property
+    def total_outstanding(self) -> Decimal:
+        return self.principal_outstanding + self.interest_outstanding + self.penalty_interest
+
+
+class Instalment(models.Model):
+    loan = models.ForeignKey(Loan, verbose_name=_("loan"), on_delete=models.CASCADE, related_name="instalments")
+    due_on = models.DateField(_("due on"))
+    amount = models.DecimalField(_("amount"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY)
+
+    class Meta:
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        ordering = ["due_on"]
+        constraints = [models.UniqueConstraint(fields=["loan", "due_on"], name="unique_instalment_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.loan} {self.due_on}"
+
+
+class PartyRole(models.TextChoices):
+    BORROWER = "borrower", _("Borrower")
+    CO_BORROWER = "co_borrower", _("Co-borrower")
+    GUARANTOR = "guarantor", _("Guarantor")
+    MORTGAGOR = "mortgagor", _("Mortgagor")
+    PLEDGOR = "pledgor", _("Pledgor")
+    SPOUSE = "spouse", _("Spouse")
+    HEIR = "heir", _("Heir")
+    ESTATE_ADMINISTRATOR = "estate_administrator", _("Estate administrator")
+    CONTACT = "contact", _("Contact person")
+
+
+class GuaranteeType(models.TextChoices):
+    # CC 686: a guarantee whose type is not agreed is a general guarantee.
+    GENERAL = "general", _("General guarantee")
+    JOINT = "joint", _("Joint and several guarantee")
+
+
+class CaseParty(models.Model):
+    """A party's role in a case; one party may hold several roles across cases."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="case_parties")
+    party = models.ForeignKey(
+        Party, verbose_name=_("party"), on_delete=models.PROTECT, related_name="case_roles"
+    )
+    role = models.CharField(_("role"), max_length=30, choices=PartyRole.choices)
+    guarantee_type = models.CharField(_("guarantee type"), max_length=10, choices=GuaranteeType.choices, blank=True)
+    guarantee_months = models.PositiveSmallIntegerField(
+        _("agreed guarantee period (months)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty when nothing was agreed: the period is then six months (CC 692)."),
+    )
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("party role")
+        verbose_name_plural = _("party roles")
+        ordering = ["case", "role", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "party", "role"], name="unique_case_party_role")]
+
+    def __str__(self) -> str:
+        return f"{self.party} — {self.get_role_display()}"
+
+    def clean(self) -> None:
+        if self.role == PartyRole.GUARANTOR:
+            if not self.guarantee_type:
+                self.guarantee_type = GuaranteeType.GENERAL
+        elif self.guarantee_type or self.guarantee_months:
+            raise ValidationError(
+                {"guarantee_type": _("A guarantee type or period only applies to a guarantor.")}
+            )
+
+
+class ActionKind(models.TextChoices):
+    CALL = "call", _("Phone call")
+    VISIT = "visit", _("Visit")
+    LETTER = "letter", _("Letter")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    NOTICE = "notice", _("Collection notice")
+    ANNOUNCEMENT = "announcement", _("Newspaper announcement")
+    ACCOUNT_DEBIT = "account_debit", _("Debit from account")
+    REPAYMENT = "repayment", _("Repayment received")
+    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement / repayment plan signed")
+
+
+# Kinds that are a demand for payment: they interrupt limitation only once delivered (时效规定 8).
+DEMAND_KINDS = {
+    ActionKind.CALL,
+    ActionKind.VISIT,
+    ActionKind.LETTER,
+    ActionKind.SMS,
+    ActionKind.EMAIL,
+    ActionKind.NOTICE,
+}
+# Kinds that carry an amount of money.
+MONEY_KINDS = {ActionKind.ACCOUNT_DEBIT, ActionKind.REPAYMENT}
+
+
+class CollectionAction(models.Model):
+    """Something done to collect, with the facts the deadline engine needs to judge it."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="collection_actions"
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=ActionKind.choices)
+    acted_on = models.DateField(_("date sent / done"))
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    addressed_to = models.ForeignKey(
+        Party,
+        verbose_name=_("addressed to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="collection_actions",
+    )
+    reached = models.BooleanField(
+        _("reached the addressee"), default=False, help_text=_("Tick only when delivery can be proven.")
+    )
+    delivered_on = models.DateField(
+        _("delivered on"), null=True, blank=True, help_text=_("The day it reached the addressee, not the day sent.")
+    )
+    outcome = models.TextField(_("outcome"), blank=True)
+    amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
+    proof_file = models.FileField(
+        _("proof of delivery"),
+        upload_to="proofs/%Y/%m/",
+        blank=True,
+        validators=[FileExtensionValidator(PROOF_EXTENSIONS), validate_upload_size],
+        help_text=_("Scan or photo of the signed receipt, postal receipt or screenshot (PDF or image, ≤ 20 MB)."),
+    )
+    tracking_number = models.CharField(_("postal tracking number"), max_length=40, blank=True)
+    signed_on = models.DateField(_("receipt signed on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("collection action")
+        verbose_name_plural = _("collection actions")
+        ordering = ["-acted_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.acted_on}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.delivered_on and self.acted_on and self.delivered_on < self.acted_on:
+            errors["delivered_on"] = _("Delivery cannot be before the day it was sent.")
+        if self.signed_on and self.acted_on and self.signed_on < self.acted_on:
+            errors["signed_on"] = _("The receipt cannot be signed before the day it was sent.")
+        if self.reached and self.kind in DEMAND_KINDS and not self.delivered_on:
+            errors["delivered_on"] = _("Give the delivery date of a demand that reached the addressee.")
+        if self.delivered_on and not self.reached:
+            errors["reached"] = _("A delivery date was given: tick 'reached the addressee' or clear the date.")
+        if self.kind in MONEY_KINDS and (self.amount is None or self.amount <= 0):
+            errors["amount"] = _("Give the amount paid or debited.")
+        if self.kind not in MONEY_KINDS and self.amount is not None:
+            errors["amount"] = _("Only a repayment or a debit carries an amount.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def has_proof(self) -> bool:
+        return bool(self.proof_file or self.tracking_number or self.signed_on)
+
+    @property
+    def effective_on(self):
+        """The day this action counts legally: delivery for a demand, the act itself otherwise."""
+        if self.kind in DEMAND_KINDS:
+            return self.delivered_on if self.reached else None
+        return self.acted_on

@@ -1,0 +1,29 @@
+"""Case search: which lookups the docket's search box matches. Sibling apps add their own
+(e.g. the court case number) from their AppConfig.ready, so recovery imports none of them."""
+
+from django.db.models import Q, QuerySet
+
+_case_search_lookups: list[str] = [
+    "debtor__name__icontains",
+    "debtor__id_number__iexact",
+    "number__icontains",
+    "loans__contract_no__icontains",
+    "case_parties__party__name__icontains",
+]
+
+
+def register_case_search_lookup(lookup: str) -> None:
+    if lookup not in _case_search_lookups:
+        _case_search_lookups.append(lookup)
+
+
+def case_search(queryset: QuerySet, text: str) -> QuerySet:
+    """Cases matching `text` in any registered lookup; one subquery, so no duplicate rows."""
+    text = text.strip()
+    if not text:
+        return queryset
+    condition = Q()
+    for lookup in _case_search_lookups:
+        condition |= Q(**{lookup: text.upper() if lookup.startswith("debtor__id_number") else text})
+    matching = queryset.model.objects.filter(condition).values("pk")
+    return queryset.filter(pk__in=matching)

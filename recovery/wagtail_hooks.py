@@ -1,0 +1,479 @@
+"""The docket in the Wagtail admin: cases, parties, loans, roles, collection actions."""
+
+from typing import Any
+
+import django_filters
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.log_actions import LogFormatter
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, SnippetViewSetGroup
+
+from recovery import audit
+from recovery.access import (
+    can_view_personal_data,
+    cases_editable_by,
+    cases_visible_to,
+    mask_id_number,
+    mask_phones,
+)
+from recovery.admin_base import ScopedIndexView, ScopedSnippetViewSet, parties_of_cases, register_create_service
+from recovery.models import (
+    Branch,
+    Case,
+    CaseParty,
+    CaseStatus,
+    CollectionAction,
+    DefaultCause,
+    Loan,
+    Party,
+)
+from recovery.search import case_search
+from recovery.selectors import (
+    OVERDUE_BUCKETS,
+    case_listing,
+    case_page_data,
+    case_timeline,
+    filter_overdue_bucket,
+    recent_activity,
+    recent_collection_actions,
+    upcoming_loan_due_dates,
+)
+from recovery.services import case_open, collection_action_record
+
+register_create_service(Case, lambda *, instance, user, m2m: case_open(case=instance, user=user, **_shared(m2m)))
+register_create_service(
+    CollectionAction, lambda *, instance, user, m2m: collection_action_record(action=instance, user=user)
+)
+
+
+def _shared(m2m: dict) -> dict:
+    return {"shared_with": list(m2m.get("shared_with", []))}
+
+
+class MaskedColumn(Column):
+    """Shows personal data only to users allowed to see it."""
+
+    def __init__(self, name: str, *, masker: Any, **kwargs: Any) -> None:
+        super().__init__(name, **kwargs)
+        self.masker = masker
+
+    def get_value(self, instance: Any) -> Any:
+        value = super().get_value(instance) or ""
+        request = self.request_for_masking
+        return value if can_view_personal_data(request.user) else self.masker(value)
+
+    def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict:
+        self.request_for_masking = parent_context["request"]
+        return super().get_cell_context_data(instance, parent_context)
+
+
+# ---- Cases -------------------------------------------------------------------------------
+
+
+class CaseFilterSet(WagtailFilterSet):
+    overdue = django_filters.ChoiceFilter(
+        label=_("Overdue"),
+        method="filter_overdue",
+        choices=[
+            ("m0_3", _("up to 90 days")),
+            ("m4_6", _("91–180 days")),
+            ("m7_12", _("181–365 days")),
+            ("y1_3", _("1–3 years")),
+            ("y3_plus", _("over 3 years")),
+        ],
+    )
+
+    class Meta:
+        model = Case
+        fields = ["status", "assignee", "branch", "default_cause"]
+
+    def filter_overdue(self, queryset: Any, name: str, value: str) -> Any:
+        if value not in OVERDUE_BUCKETS:
+            return queryset
+        return filter_overdue_bucket(queryset, value, today=timezone.localdate())
+
+
+class CaseIndexView(ScopedIndexView):
+    def get_base_queryset(self) -> Any:
+        return case_listing(super().get_base_queryset())
+
+    def search_queryset(self, queryset: Any) -> Any:
+        if not self.is_searching:
+            return queryset
+        return case_search(queryset, self.search_query)
+
+    def to_row_dict(self, item: Any) -> dict:
+        row = super().to_row_dict(item)
+        if not can_view_personal_data(self.request.user):
+            row["debtor.id_number"] = mask_id_number(row["debtor.id_number"] or "")
+            row["debtor.phones"] = mask_phones(row["debtor.phones"] or "")
+        return row
+
+
+class CaseInspectView(InspectView):
+    template_name = "recovery/case_inspect.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict:
+        context = super().get_context_data(**kwargs)
+        case = case_page_data(self.object)
+        user = self.request.user
+        show_personal = can_view_personal_data(user)
+        debtor = case.debtor
+        context.update(
+            case=case,
+            debtor_id_number=debtor.id_number if show_personal else mask_id_number(debtor.id_number),
+            debtor_phones=debtor.phones if show_personal else mask_phones(debtor.phones),
+            timeline=case_timeline(case),
+            can_edit=cases_editable_by(user).filter(pk=case.pk).exists(),
+            sections=[section(case, self.request) for section in hooks.get_hooks("recovery_case_sections")],
+            totals={
+                "principal": sum(loan.principal_outstanding for loan in case.loans.all()),
+                "outstanding": sum(loan.total_outstanding for loan in case.loans.all()),
+            },
+        )
+        return context
+
+
+class CaseViewSet(ScopedSnippetViewSet):
+    model = Case
+    case_path = ""
+    icon = "folder-open-inverse"
+    menu_label = _("Cases")
+    menu_order = 100
+    add_to_admin_menu = False
+    index_view_class = CaseIndexView
+    inspect_view_enabled = True
+    inspect_view_class = CaseInspectView
+    filterset_class = CaseFilterSet
+    list_per_page = 50
+    ordering = ["-opened_on", "-id"]
+    list_display = [
+        "number",
+        Column("debtor", label=_("Debtor"), accessor="debtor.name"),
+        MaskedColumn("debtor_id", label=_("ID number"), accessor="debtor.id_number", masker=mask_id_number),
+        Column("branch", label=_("Branch"), sort_key="branch__name"),
+        Column("assignee", label=_("Assignee"), sort_key="assignee__username"),
+        Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
+        Column("principal_total", label=_("Outstanding principal"), sort_key="principal_total"),
+        DateColumn("first_due_on", label=_("First due"), sort_key="first_due_on"),
+        Column("default_cause", label=_("Default cause")),
+    ]
+    list_export = [
+        "number",
+        "debtor.name",
+        "debtor.id_number",
+        "debtor.phones",
+        "branch.name",
+        "assignee",
+        "get_status_display",
+        "principal_total",
+        "first_due_on",
+        "default_cause",
+        "opened_on",
+    ]
+    export_headings = {
+        "number": _("Case number"),
+        "debtor.name": _("Debtor"),
+        "debtor.id_number": _("ID number"),
+        "debtor.phones": _("Phones"),
+        "branch.name": _("Branch"),
+        "assignee": _("Assignee"),
+        "get_status_display": _("Status"),
+        "principal_total": _("Outstanding principal"),
+        "first_due_on": _("First due"),
+        "default_cause": _("Default cause"),
+        "opened_on": _("Opened on"),
+    }
+    export_filename = "cases"
+    search_fields = ["debtor__name"]
+    panels = [
+        FieldPanel("debtor"),
+        FieldRowPanel([FieldPanel("branch"), FieldPanel("assignee")]),
+        FieldPanel("shared_with"),
+        FieldRowPanel([FieldPanel("status"), FieldPanel("default_cause")]),
+        FieldRowPanel([FieldPanel("opened_on"), FieldPanel("closed_on")]),
+        FieldPanel("summary"),
+    ]
+
+
+# ---- Parties -----------------------------------------------------------------------------
+
+
+class PartyIndexView(ScopedIndexView):
+    def to_row_dict(self, item: Any) -> dict:
+        row = super().to_row_dict(item)
+        if not can_view_personal_data(self.request.user):
+            row["id_number"] = mask_id_number(row["id_number"] or "")
+            row["phones"] = mask_phones(row["phones"] or "")
+        return row
+
+
+class PartyViewSet(ScopedSnippetViewSet):
+    model = Party
+    icon = "user"
+    menu_label = _("Parties")
+    index_view_class = PartyIndexView
+    inspect_view_enabled = True
+    list_display = [
+        "name",
+        "kind",
+        MaskedColumn("id_masked", label=_("ID number"), accessor="id_number", masker=mask_id_number),
+        MaskedColumn("phones_masked", label=_("Phones"), accessor="phones", masker=mask_phones),
+    ]
+    list_filter = ["kind", "marital_status"]
+    list_export = ["name", "kind", "id_number", "phones", "address", "marital_status"]
+    export_filename = "parties"
+    search_fields = ["name", "id_number"]
+    panels = [
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("name")]),
+        FieldPanel("id_number"),
+        FieldRowPanel([FieldPanel("phones"), FieldPanel("marital_status")]),
+        FieldPanel("address"),
+        FieldPanel("legal_representative"),
+        FieldPanel("notes"),
+    ]
+
+    def scope(self, user: Any, *, write: bool) -> Any:
+        cases = cases_editable_by(user) if write else cases_visible_to(user)
+        return Party.objects.filter(pk__in=parties_of_cases(cases))
+
+
+# ---- Loans, roles, collection actions -------------------------------------------------------
+
+
+class LoanViewSet(ScopedSnippetViewSet):
+    model = Loan
+    icon = "table"
+    menu_label = _("Loans")
+    list_display = ["contract_no", "case", "amount", "principal_outstanding", DateColumn("due_on", label=_("due on"))]
+    list_filter = ["branch"]
+    list_export = [
+        "contract_no",
+        "case.number",
+        "amount",
+        "principal_outstanding",
+        "interest_outstanding",
+        "penalty_interest",
+        "disbursed_on",
+        "due_on",
+        "last_payment_on",
+        "handed_over_on",
+    ]
+    export_filename = "loans"
+    search_fields = ["contract_no", "case__debtor__name"]
+    panels = [
+        FieldRowPanel([FieldPanel("case"), FieldPanel("contract_no"), FieldPanel("branch")]),
+        FieldRowPanel([FieldPanel("amount"), FieldPanel("principal_outstanding")]),
+        FieldRowPanel([FieldPanel("interest_outstanding"), FieldPanel("penalty_interest")]),
+        FieldRowPanel([FieldPanel("disbursed_on"), FieldPanel("due_on"), FieldPanel("last_payment_on")]),
+        FieldRowPanel([FieldPanel("handed_over_on"), FieldPanel("security_types")]),
+    ]
+
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).select_related("case__debtor")
+
+
+class CasePartyViewSet(ScopedSnippetViewSet):
+    model = CaseParty
+    icon = "group"
+    menu_label = _("Party roles")
+    list_display = ["party", "role", "case", "guarantee_type"]
+    list_filter = ["role", "guarantee_type"]
+    search_fields = ["party__name", "case__number"]
+    panels = [
+        FieldRowPanel([FieldPanel("case"), FieldPanel("party"), FieldPanel("role")]),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("guarantee_type"), FieldPanel("guarantee_months")])],
+            heading=_("Guarantee"),
+        ),
+        FieldPanel("notes"),
+    ]
+
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).select_related("party", "case__debtor")
+
+
+class CollectionActionViewSet(ScopedSnippetViewSet):
+    model = CollectionAction
+    icon = "mail"
+    menu_label = _("Collection actions")
+    list_display = [
+        "kind",
+        "case",
+        DateColumn("acted_on", label=_("date sent / done")),
+        "addressed_to",
+        "reached",
+        DateColumn("delivered_on", label=_("delivered on")),
+    ]
+    list_filter = ["kind", "reached"]
+    search_fields = ["case__number", "case__debtor__name", "tracking_number"]
+    list_export = ["case.number", "kind", "acted_on", "addressed_to", "reached", "delivered_on", "tracking_number"]
+    export_filename = "collection-actions"
+    panels = [
+        FieldRowPanel([FieldPanel("case"), FieldPanel("kind")]),
+        FieldRowPanel([FieldPanel("acted_on"), FieldPanel("performed_by"), FieldPanel("addressed_to")]),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("reached"), FieldPanel("delivered_on")]),
+                FieldRowPanel([FieldPanel("tracking_number"), FieldPanel("signed_on")]),
+                FieldPanel("proof_file"),
+            ],
+            heading=_("Proof of delivery"),
+        ),
+        FieldPanel("amount"),
+        FieldPanel("outcome"),
+    ]
+
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).select_related("case__debtor", "addressed_to")
+
+
+class DefaultCauseViewSet(SnippetViewSet):
+    model = DefaultCause
+    icon = "help"
+    menu_label = _("Default causes")
+    list_display = ["name", "code", "sort_order"]
+    panels = [FieldRowPanel([FieldPanel("name"), FieldPanel("code"), FieldPanel("sort_order")]), FieldPanel("strategy")]
+
+
+class BranchViewSet(SnippetViewSet):
+    model = Branch
+    icon = "site"
+    menu_label = _("Branches")
+    list_display = ["name"]
+
+
+class DocketGroup(SnippetViewSetGroup):
+    menu_label = _("Docket")
+    menu_icon = "folder-open-inverse"
+    menu_order = 100
+    items = (
+        CaseViewSet,
+        PartyViewSet,
+        LoanViewSet,
+        CasePartyViewSet,
+        CollectionActionViewSet,
+        DefaultCauseViewSet,
+        BranchViewSet,
+    )
+
+
+register_snippet(DocketGroup)
+
+
+# ---- Proof files: served only to users who may see the case --------------------------------
+
+
+def collection_action_proof(request: Any, pk: int) -> FileResponse:
+    action = get_object_or_404(
+        CollectionAction.objects.filter(case__in=cases_visible_to(request.user)), pk=pk
+    )
+    if not action.proof_file:
+        raise Http404
+    return FileResponse(action.proof_file.open("rb"), filename=action.proof_file.name.rsplit("/", 1)[-1])
+
+
+@hooks.register("register_admin_urls")
+def register_proof_urls() -> list:
+    return [path("recovery/proof/<int:pk>/", collection_action_proof, name="recovery_collection_action_proof")]
+
+
+# ---- Dashboard -----------------------------------------------------------------------------
+
+
+class MyDocketPanel(Component):
+    name = "my_docket"
+    order = 50
+    template_name = "recovery/dashboard_panel.html"
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+
+    def get_context_data(self, parent_context: Any) -> dict:
+        user = self.request.user
+        today = timezone.localdate()
+        mine = cases_visible_to(user).open()
+        my_cases = case_listing(mine.filter(assignee=user)).order_by("first_due_on")[:20]
+        upcoming = []
+        for contribute in hooks.get_hooks("recovery_dashboard_dates"):
+            upcoming.extend(contribute(user=user, cases=mine, today=today))
+        for loan in upcoming_loan_due_dates(mine, today=today):
+            upcoming.append(
+                {
+                    "on": loan.due_on,
+                    "what": _("Loan %(c)s due") % {"c": loan.contract_no},
+                    "case": loan.case,
+                }
+            )
+        upcoming.sort(key=lambda item: item["on"])
+        return {
+            "my_cases": my_cases,
+            "upcoming": upcoming[:20],
+            "activity": recent_activity(mine.values_list("pk", flat=True)),
+            "recent_actions": recent_collection_actions(mine),
+            "case_url_name": "wagtailsnippets_recovery_case:inspect",
+            "today": today,
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_docket_panel(request: Any, panels: list) -> None:
+    panels[:] = [p for p in panels if getattr(p, "name", "") not in {"site_summary", "workflow_pages_to_moderate",
+                                                                       "pages_for_moderation", "locked_pages",
+                                                                       "recent_edits", "user_pages_in_workflow_moderation"}]
+    panels.append(MyDocketPanel(request))
+
+
+# ---- Audit trail messages --------------------------------------------------------------------
+
+
+def _describe_changes(changes: dict) -> str:
+    return "; ".join(f"{field}: {old or '—'} → {new or '—'}" for field, (old, new) in changes.items())
+
+
+@hooks.register("register_log_actions")
+def register_audit_actions(actions: Any) -> None:
+    @actions.register_action(audit.CREATE)
+    class Created(LogFormatter):
+        label = _("Created")
+
+        def format_message(self, log_entry: Any) -> str:
+            source = log_entry.data.get("source")
+            return str(_("Created")) + (f" ({source})" if source else "")
+
+    @actions.register_action(audit.CHANGE)
+    class Changed(LogFormatter):
+        label = _("Changed")
+
+        def format_message(self, log_entry: Any) -> str:
+            source = log_entry.data.get("source")
+            text = _describe_changes(log_entry.data.get("changes", {}))
+            return f"{_('Changed')}: {text}" + (f" ({source})" if source else "")
+
+    @actions.register_action(audit.DELETE)
+    class Deleted(LogFormatter):
+        label = _("Deleted")
+        message = _("Deleted")
+
+
+def case_url(case: Case) -> str:
+    return reverse("wagtailsnippets_recovery_case:inspect", args=[case.pk])
+
+
+def proof_link(action: CollectionAction) -> str:
+    if not action.proof_file:
+        return ""
+    return format_html(
+        '<a href="{}">{}</a>', reverse("recovery_collection_action_proof", args=[action.pk]), _("proof")
+    )
+
