@@ -44,7 +44,7 @@ class HearingViewSet(ScopedSnippetViewSet):
     case_path = "lawsuit__case"
     icon = "date"
     menu_label = gettext_lazy("Hearings")
-    list_display = [DateColumn("date", label=gettext_lazy("date")), "time", "lawsuit", "courtroom"]
+    list_display = ["date", "time", "lawsuit", "courtroom"]
     panels = [FieldPanel("lawsuit"), FieldRowPanel([FieldPanel("date"), FieldPanel("time"), FieldPanel("courtroom")]),
               FieldPanel("notes")]
 

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import ObjectList
 from wagtail.snippets.views.snippets import CreateView, DeleteView, EditView, IndexView, SnippetViewSet
 
 from recovery.access import cases_editable_by, cases_visible_to
@@ -47,11 +48,14 @@ class CaseScopedForm(WagtailAdminModelForm):
 
 
 def parties_of_cases(cases: QuerySet) -> QuerySet:
-    from recovery.models import Party
+    """Ids of the parties that are a debtor of, or hold a role in, one of `cases`."""
+    from recovery.models import CaseParty, Party
 
-    debtors = cases.values("debtor_id")
-    roles = Party.objects.filter(case_roles__case__in=cases).values("pk")
-    return Party.objects.filter(pk__in=debtors).values("pk").union(roles)
+    case_ids = cases.order_by().values("pk")
+    return Party.objects.filter(
+        Q(pk__in=cases.order_by().values("debtor_id"))
+        | Q(pk__in=CaseParty.objects.filter(case__in=case_ids).values("party_id"))
+    ).values("pk")
 
 
 def _add_form_error(form: Any, error: Exception) -> None:
@@ -146,6 +150,7 @@ class ScopedSnippetViewSet(SnippetViewSet):
     delete_view_class = ServiceDeleteView
     index_view_class = ScopedIndexView
     copy_view_enabled = False
+    inspect_view_enabled = True
     base_form_class = CaseScopedForm
     search_backend_name = None
 
@@ -157,6 +162,10 @@ class ScopedSnippetViewSet(SnippetViewSet):
 
     def get_queryset(self, request: Any) -> QuerySet:
         return self.scope(request.user, write=False)
+
+    def get_edit_handler(self) -> Any:
+        # The form must be CaseScopedForm so that its choices are limited to the user's cases.
+        return ObjectList(self.panels, base_form_class=self.base_form_class).bind_to_model(self.model)
 
     def register_chooser_viewset(self) -> None:
         # A chooser would list every row of the model, unscoped: forms use plain selects instead.
