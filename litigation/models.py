@@ -89,7 +89,9 @@ class Judgment(models.Model):
     lawsuit = models.ForeignKey(
         Lawsuit, verbose_name=_("lawsuit"), on_delete=models.CASCADE, related_name="judgments"
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=JudgmentKind.choices, default=JudgmentKind.JUDGMENT)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=JudgmentKind.choices, default=JudgmentKind.JUDGMENT
+    )
     served_on = models.DateField(_("served on"))
     effective_on = models.DateField(_("effective on"), null=True, blank=True)
     amount_awarded = models.DecimalField(
@@ -131,4 +133,6 @@ class Enforcement(models.Model):
 
     def clean(self) -> None:
         if self.round_closed_on and self.applied_on and self.round_closed_on < self.applied_on:
-            raise ValidationError({"round_closed_on": _("The round cannot close before enforcement was applied for.")})
+            raise ValidationError(
+                {"round_closed_on": _("The round cannot close before enforcement was applied for.")}
+            )

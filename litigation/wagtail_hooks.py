@@ -22,10 +22,24 @@ class LawsuitViewSet(ScopedSnippetViewSet):
     model = Lawsuit
     icon = "doc-full"
     menu_label = gettext_lazy("Lawsuits")
-    list_display = ["court_case_number", "case", "court", "stage", DateColumn("filed_on", label=gettext_lazy("filed on"))]
+    list_display = [
+        "court_case_number",
+        "case",
+        "court",
+        "stage",
+        DateColumn("filed_on", label=gettext_lazy("filed on")),
+    ]
     list_filter = ["stage"]
     search_fields = ["court_case_number", "court", "case__debtor__name"]
-    list_export = ["case.number", "court", "court_case_number", "cause_of_action", "claim_amount", "filed_on", "stage"]
+    list_export = [
+        "case.number",
+        "court",
+        "court_case_number",
+        "cause_of_action",
+        "claim_amount",
+        "filed_on",
+        "stage",
+    ]
     export_filename = "lawsuits"
     panels = [
         FieldRowPanel([FieldPanel("case"), FieldPanel("stage")]),
@@ -45,8 +59,11 @@ class HearingViewSet(ScopedSnippetViewSet):
     icon = "date"
     menu_label = gettext_lazy("Hearings")
     list_display = ["date", "time", "lawsuit", "courtroom"]
-    panels = [FieldPanel("lawsuit"), FieldRowPanel([FieldPanel("date"), FieldPanel("time"), FieldPanel("courtroom")]),
-              FieldPanel("notes")]
+    panels = [
+        FieldPanel("lawsuit"),
+        FieldRowPanel([FieldPanel("date"), FieldPanel("time"), FieldPanel("courtroom")]),
+        FieldPanel("notes"),
+    ]
 
     def get_queryset(self, request: Any) -> Any:
         return super().get_queryset(request).select_related("lawsuit")
@@ -57,10 +74,17 @@ class JudgmentViewSet(ScopedSnippetViewSet):
     case_path = "lawsuit__case"
     icon = "doc-full-inverse"
     menu_label = gettext_lazy("Judgments")
-    list_display = ["lawsuit", "kind", DateColumn("served_on", label=gettext_lazy("served on")), "amount_awarded"]
+    list_display = [
+        "lawsuit",
+        "kind",
+        DateColumn("served_on", label=gettext_lazy("served on")),
+        "amount_awarded",
+    ]
     panels = [
         FieldRowPanel([FieldPanel("lawsuit"), FieldPanel("kind")]),
-        FieldRowPanel([FieldPanel("served_on"), FieldPanel("effective_on"), FieldPanel("performance_deadline")]),
+        FieldRowPanel(
+            [FieldPanel("served_on"), FieldPanel("effective_on"), FieldPanel("performance_deadline")]
+        ),
         FieldPanel("amount_awarded"),
         FieldPanel("notes"),
     ]
@@ -74,7 +98,11 @@ class EnforcementViewSet(ScopedSnippetViewSet):
     case_path = "lawsuit__case"
     icon = "lock"
     menu_label = gettext_lazy("Enforcement")
-    list_display = ["enforcement_case_number", "lawsuit", DateColumn("applied_on", label=gettext_lazy("applied on"))]
+    list_display = [
+        "enforcement_case_number",
+        "lawsuit",
+        DateColumn("applied_on", label=gettext_lazy("applied on")),
+    ]
     panels = [
         FieldRowPanel([FieldPanel("lawsuit"), FieldPanel("enforcement_case_number")]),
         FieldRowPanel([FieldPanel("applied_on"), FieldPanel("round_closed_on"), FieldPanel("concluded_on")]),
@@ -97,7 +125,9 @@ register_snippet(LitigationGroup)
 
 def _lawsuits_of(case: Case) -> list[Lawsuit]:
     return list(
-        Lawsuit.objects.filter(case=case).prefetch_related("hearings", "judgments", "enforcements").order_by("filed_on")
+        Lawsuit.objects.filter(case=case)
+        .prefetch_related("hearings", "judgments", "enforcements")
+        .order_by("filed_on")
     )
 
 
@@ -113,13 +143,17 @@ def lawsuit_events(case: Case) -> list[TimelineEvent]:
     events: list[TimelineEvent] = []
     for suit in _lawsuits_of(case):
         label = suit.court_case_number or suit.court
-        events.append(TimelineEvent(suit.filed_on, "lawsuit", _("Suit filed at %(c)s") % {"c": suit.court}, label))
+        events.append(
+            TimelineEvent(suit.filed_on, "lawsuit", _("Suit filed at %(c)s") % {"c": suit.court}, label)
+        )
         if suit.accepted_on:
             events.append(TimelineEvent(suit.accepted_on, "lawsuit", _("Suit accepted"), label))
         if suit.ended_on:
             events.append(TimelineEvent(suit.ended_on, "lawsuit", _("Proceedings ended"), label))
         for hearing in suit.hearings.all():
-            events.append(TimelineEvent(hearing.date, "hearing", _("Hearing"), f"{label} {hearing.courtroom}".strip()))
+            events.append(
+                TimelineEvent(hearing.date, "hearing", _("Hearing"), f"{label} {hearing.courtroom}".strip())
+            )
         for judgment in suit.judgments.all():
             events.append(
                 TimelineEvent(
@@ -131,12 +165,22 @@ def lawsuit_events(case: Case) -> list[TimelineEvent]:
             )
         for enforcement in suit.enforcements.all():
             events.append(
-                TimelineEvent(enforcement.applied_on, "enforcement", _("Enforcement applied for"),
-                              enforcement.enforcement_case_number)
+                TimelineEvent(
+                    enforcement.applied_on,
+                    "enforcement",
+                    _("Enforcement applied for"),
+                    enforcement.enforcement_case_number,
+                )
             )
             if enforcement.round_closed_on:
-                events.append(TimelineEvent(enforcement.round_closed_on, "enforcement", _("Enforcement round closed (终本)"),
-                                            enforcement.enforcement_case_number))
+                events.append(
+                    TimelineEvent(
+                        enforcement.round_closed_on,
+                        "enforcement",
+                        _("Enforcement round closed (终本)"),
+                        enforcement.enforcement_case_number,
+                    )
+                )
     return events
 
 
@@ -149,18 +193,27 @@ def upcoming_hearings(*, user: Any, cases: Any, today: date) -> list[dict]:
     )
     judgments = (
         Judgment.objects.filter(
-            lawsuit__case__in=cases, performance_deadline__gte=today, performance_deadline__lte=today + timedelta(days=90)
+            lawsuit__case__in=cases,
+            performance_deadline__gte=today,
+            performance_deadline__lte=today + timedelta(days=90),
         )
         .select_related("lawsuit__case__debtor")
         .order_by("performance_deadline")[:20]
     )
     items = [
-        {"on": h.date, "what": _("Hearing %(n)s %(r)s") % {"n": h.lawsuit, "r": h.courtroom}, "case": h.lawsuit.case}
+        {
+            "on": h.date,
+            "what": _("Hearing %(n)s %(r)s") % {"n": h.lawsuit, "r": h.courtroom},
+            "case": h.lawsuit.case,
+        }
         for h in hearings
     ]
     items += [
-        {"on": j.performance_deadline, "what": _("Performance deadline of %(n)s") % {"n": j.lawsuit},
-         "case": j.lawsuit.case}
+        {
+            "on": j.performance_deadline,
+            "what": _("Performance deadline of %(n)s") % {"n": j.lawsuit},
+            "case": j.lawsuit.case,
+        }
         for j in judgments
     ]
     return items
@@ -209,8 +262,11 @@ def seed_demo_lawsuits(*, today: date, user: Any) -> None:
                 source="demo",
             )
             record_create(
-                instance=Enforcement(lawsuit=suit, applied_on=today - timedelta(days=7),
-                                     enforcement_case_number=f"({today.year})浙0106执{800 + index}号"),
+                instance=Enforcement(
+                    lawsuit=suit,
+                    applied_on=today - timedelta(days=7),
+                    enforcement_case_number=f"({today.year})浙0106执{800 + index}号",
+                ),
                 user=user,
                 source="demo",
             )

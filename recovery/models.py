@@ -8,7 +8,12 @@ from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from recovery.validators import credit_code_error, normalize_id_number, resident_id_error, validate_upload_size
+from recovery.validators import (
+    credit_code_error,
+    normalize_id_number,
+    resident_id_error,
+    validate_upload_size,
+)
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 PROOF_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "heic", "tif", "tiff"]
@@ -95,7 +100,9 @@ class Party(models.Model):
         _("ID number"),
         max_length=18,
         unique=True,
-        help_text=_("Resident ID (GB 11643) for a person, unified social credit code (GB 32100) for a company."),
+        help_text=_(
+            "Resident ID (GB 11643) for a person, unified social credit code (GB 32100) for a company."
+        ),
     )
     phones = models.CharField(_("phones"), max_length=200, blank=True, help_text=_("Separate several with ;"))
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -119,8 +126,10 @@ class Party(models.Model):
     def clean(self) -> None:
         self.id_number = normalize_id_number(self.id_number or "")
         if self.id_number:
-            error = resident_id_error(self.id_number) if self.kind == PartyKind.PERSON else credit_code_error(
-                self.id_number
+            error = (
+                resident_id_error(self.id_number)
+                if self.kind == PartyKind.PERSON
+                else credit_code_error(self.id_number)
             )
             if error:
                 raise ValidationError({"id_number": error})
@@ -153,8 +162,12 @@ class Case(models.Model):
     """A debtor's bad loans at one branch, handled by one assigned lawyer."""
 
     number = models.CharField(_("case number"), max_length=30, unique=True, editable=False)
-    debtor = models.ForeignKey(Party, verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="cases")
-    branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="cases")
+    debtor = models.ForeignKey(
+        Party, verbose_name=_("debtor"), on_delete=models.PROTECT, related_name="cases"
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="cases"
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),
@@ -213,13 +226,20 @@ class Loan(models.Model):
         _("penalty interest"), default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))], **MONEY
     )
     disbursed_on = models.DateField(_("disbursed on"))
-    due_on = models.DateField(_("due on"), help_text=_("For instalment loans, the last instalment's due date."))
+    due_on = models.DateField(
+        _("due on"), help_text=_("For instalment loans, the last instalment's due date.")
+    )
     last_payment_on = models.DateField(_("last payment on"), null=True, blank=True)
     security_types = models.CharField(
-        _("security"), max_length=60, blank=True, help_text=_("Comma-separated: credit, guarantee, mortgage, pledge")
+        _("security"),
+        max_length=60,
+        blank=True,
+        help_text=_("Comma-separated: credit, guarantee, mortgage, pledge"),
     )
     handed_over_on = models.DateField(_("handed over on"))
-    branch = models.ForeignKey(Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="loans")
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="loans"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -258,7 +278,9 @@ class Loan(models.Model):
 
 
 class Instalment(models.Model):
-    loan = models.ForeignKey(Loan, verbose_name=_("loan"), on_delete=models.CASCADE, related_name="instalments")
+    loan = models.ForeignKey(
+        Loan, verbose_name=_("loan"), on_delete=models.CASCADE, related_name="instalments"
+    )
     due_on = models.DateField(_("due on"))
     amount = models.DecimalField(_("amount"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY)
 
@@ -293,12 +315,16 @@ class GuaranteeType(models.TextChoices):
 class CaseParty(models.Model):
     """A party's role in a case; one party may hold several roles across cases."""
 
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="case_parties")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="case_parties"
+    )
     party = models.ForeignKey(
         Party, verbose_name=_("party"), on_delete=models.PROTECT, related_name="case_roles"
     )
     role = models.CharField(_("role"), max_length=30, choices=PartyRole.choices)
-    guarantee_type = models.CharField(_("guarantee type"), max_length=10, choices=GuaranteeType.choices, blank=True)
+    guarantee_type = models.CharField(
+        _("guarantee type"), max_length=10, choices=GuaranteeType.choices, blank=True
+    )
     guarantee_months = models.PositiveSmallIntegerField(
         _("agreed guarantee period (months)"),
         null=True,
@@ -311,7 +337,9 @@ class CaseParty(models.Model):
         verbose_name = _("party role")
         verbose_name_plural = _("party roles")
         ordering = ["case", "role", "id"]
-        constraints = [models.UniqueConstraint(fields=["case", "party", "role"], name="unique_case_party_role")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "party", "role"], name="unique_case_party_role")
+        ]
 
     def __str__(self) -> str:
         return f"{self.party} — {self.get_role_display()}"
@@ -380,7 +408,10 @@ class CollectionAction(models.Model):
         _("reached the addressee"), default=False, help_text=_("Tick only when delivery can be proven.")
     )
     delivered_on = models.DateField(
-        _("delivered on"), null=True, blank=True, help_text=_("The day it reached the addressee, not the day sent.")
+        _("delivered on"),
+        null=True,
+        blank=True,
+        help_text=_("The day it reached the addressee, not the day sent."),
     )
     outcome = models.TextField(_("outcome"), blank=True)
     amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
@@ -389,7 +420,9 @@ class CollectionAction(models.Model):
         upload_to="proofs/%Y/%m/",
         blank=True,
         validators=[FileExtensionValidator(PROOF_EXTENSIONS), validate_upload_size],
-        help_text=_("Scan or photo of the signed receipt, postal receipt or screenshot (PDF or image, ≤ 20 MB)."),
+        help_text=_(
+            "Scan or photo of the signed receipt, postal receipt or screenshot (PDF or image, ≤ 20 MB)."
+        ),
     )
     tracking_number = models.CharField(_("postal tracking number"), max_length=40, blank=True)
     signed_on = models.DateField(_("receipt signed on"), null=True, blank=True)
@@ -416,7 +449,9 @@ class CollectionAction(models.Model):
         if self.reached and self.kind in DEMAND_KINDS and not self.delivered_on:
             errors["delivered_on"] = _("Give the delivery date of a demand that reached the addressee.")
         if self.delivered_on and not self.reached:
-            errors["reached"] = _("A delivery date was given: tick 'reached the addressee' or clear the date.")
+            errors["reached"] = _(
+                "A delivery date was given: tick 'reached the addressee' or clear the date."
+            )
         if self.kind in MONEY_KINDS and (self.amount is None or self.amount <= 0):
             errors["amount"] = _("Give the amount paid or debited.")
         if self.kind not in MONEY_KINDS and self.amount is not None:

@@ -39,7 +39,12 @@ def roles_sync_permissions(**_kwargs: Any) -> None:
             # Lawyers may correct what they recorded, but not delete cases, loans or parties.
             perms = perms | Permission.objects.filter(
                 content_type__app_label__in=DOCKET_APPS,
-                codename__in=["delete_collectionaction", "delete_caseparty", "delete_hearing", "delete_instalment"],
+                codename__in=[
+                    "delete_collectionaction",
+                    "delete_caseparty",
+                    "delete_hearing",
+                    "delete_instalment",
+                ],
             )
         if role == Role.AUDITOR:
             perms = perms.exclude(codename="view_personal_data")

@@ -62,7 +62,9 @@ def case_timeline(case: Case) -> list[TimelineEvent]:
 
     events: list[TimelineEvent] = []
     for loan in case.loans.all():
-        events.append(TimelineEvent(loan.disbursed_on, "loan", _("Loan %(c)s disbursed") % {"c": loan.contract_no}))
+        events.append(
+            TimelineEvent(loan.disbursed_on, "loan", _("Loan %(c)s disbursed") % {"c": loan.contract_no})
+        )
         events.append(TimelineEvent(loan.due_on, "loan", _("Loan %(c)s due") % {"c": loan.contract_no}))
         events.append(
             TimelineEvent(loan.handed_over_on, "loan", _("Loan %(c)s handed over") % {"c": loan.contract_no})

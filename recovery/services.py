@@ -55,7 +55,9 @@ def _affected_case_id(instance: models.Model) -> int | None:
 
 
 @transaction.atomic
-def record_create(*, instance: models.Model, user: Any, source: str = "", m2m: dict | None = None) -> models.Model:
+def record_create(
+    *, instance: models.Model, user: Any, source: str = "", m2m: dict | None = None
+) -> models.Model:
     """Validate and insert `instance`, audit it, and tell listeners its case changed."""
     instance.full_clean()
     instance.save()
@@ -68,7 +70,12 @@ def record_create(*, instance: models.Model, user: Any, source: str = "", m2m: d
 
 @transaction.atomic
 def record_update(
-    *, instance: models.Model, user: Any, before: dict[str, Any] | None = None, source: str = "", m2m: dict | None = None
+    *,
+    instance: models.Model,
+    user: Any,
+    before: dict[str, Any] | None = None,
+    source: str = "",
+    m2m: dict | None = None,
 ) -> dict:
     """Validate and save an edited `instance`; audit old → new against `before` (a snapshot of
     the stored row, taken before the edit was applied). Returns the changes."""

@@ -91,5 +91,7 @@ def resident_id_with_check(first17: str) -> str:
 
 def credit_code_with_check(first17: str) -> str:
     """Complete 17 characters into a unified social credit code with its GB 32100 check character."""
-    total = sum(_USCC_ALPHABET.index(char) * weight for char, weight in zip(first17, _USCC_WEIGHTS, strict=True))
+    total = sum(
+        _USCC_ALPHABET.index(char) * weight for char, weight in zip(first17, _USCC_WEIGHTS, strict=True)
+    )
     return first17 + _USCC_ALPHABET[(31 - total % 31) % 31]

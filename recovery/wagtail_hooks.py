@@ -26,12 +26,16 @@ from recovery.access import (
     mask_id_number,
     mask_phones,
 )
-from recovery.admin_base import ScopedIndexView, ScopedSnippetViewSet, parties_of_cases, register_create_service
+from recovery.admin_base import (
+    ScopedIndexView,
+    ScopedSnippetViewSet,
+    parties_of_cases,
+    register_create_service,
+)
 from recovery.models import (
     Branch,
     Case,
     CaseParty,
-    CaseStatus,
     CollectionAction,
     DefaultCause,
     Loan,
@@ -50,7 +54,9 @@ from recovery.selectors import (
 )
 from recovery.services import case_open, collection_action_record
 
-register_create_service(Case, lambda *, instance, user, m2m: case_open(case=instance, user=user, **_shared(m2m)))
+register_create_service(
+    Case, lambda *, instance, user, m2m: case_open(case=instance, user=user, **_shared(m2m))
+)
 register_create_service(
     CollectionAction, lambda *, instance, user, m2m: collection_action_record(action=instance, user=user)
 )
@@ -255,7 +261,13 @@ class LoanViewSet(ScopedSnippetViewSet):
     model = Loan
     icon = "table"
     menu_label = _("Loans")
-    list_display = ["contract_no", "case", "amount", "principal_outstanding", DateColumn("due_on", label=_("due on"))]
+    list_display = [
+        "contract_no",
+        "case",
+        "amount",
+        "principal_outstanding",
+        DateColumn("due_on", label=_("due on")),
+    ]
     list_filter = ["branch"]
     list_export = [
         "contract_no",
@@ -317,7 +329,15 @@ class CollectionActionViewSet(ScopedSnippetViewSet):
     ]
     list_filter = ["kind", "reached"]
     search_fields = ["case__number", "case__debtor__name", "tracking_number"]
-    list_export = ["case.number", "kind", "acted_on", "addressed_to", "reached", "delivered_on", "tracking_number"]
+    list_export = [
+        "case.number",
+        "kind",
+        "acted_on",
+        "addressed_to",
+        "reached",
+        "delivered_on",
+        "tracking_number",
+    ]
     export_filename = "collection-actions"
     panels = [
         FieldRowPanel([FieldPanel("case"), FieldPanel("kind")]),
@@ -343,7 +363,10 @@ class DefaultCauseViewSet(SnippetViewSet):
     icon = "help"
     menu_label = _("Default causes")
     list_display = ["name", "code", "sort_order"]
-    panels = [FieldRowPanel([FieldPanel("name"), FieldPanel("code"), FieldPanel("sort_order")]), FieldPanel("strategy")]
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("code"), FieldPanel("sort_order")]),
+        FieldPanel("strategy"),
+    ]
 
 
 class BranchViewSet(SnippetViewSet):
@@ -385,7 +408,9 @@ def collection_action_proof(request: Any, pk: int) -> FileResponse:
 
 @hooks.register("register_admin_urls")
 def register_proof_urls() -> list:
-    return [path("recovery/proof/<int:pk>/", collection_action_proof, name="recovery_collection_action_proof")]
+    return [
+        path("recovery/proof/<int:pk>/", collection_action_proof, name="recovery_collection_action_proof")
+    ]
 
 
 # ---- Dashboard -----------------------------------------------------------------------------
@@ -428,9 +453,19 @@ class MyDocketPanel(Component):
 
 @hooks.register("construct_homepage_panels")
 def add_docket_panel(request: Any, panels: list) -> None:
-    panels[:] = [p for p in panels if getattr(p, "name", "") not in {"site_summary", "workflow_pages_to_moderate",
-                                                                       "pages_for_moderation", "locked_pages",
-                                                                       "recent_edits", "user_pages_in_workflow_moderation"}]
+    panels[:] = [
+        p
+        for p in panels
+        if getattr(p, "name", "")
+        not in {
+            "site_summary",
+            "workflow_pages_to_moderate",
+            "pages_for_moderation",
+            "locked_pages",
+            "recent_edits",
+            "user_pages_in_workflow_moderation",
+        }
+    ]
     panels.append(MyDocketPanel(request))
 
 
@@ -476,4 +511,3 @@ def proof_link(action: CollectionAction) -> str:
     return format_html(
         '<a href="{}">{}</a>', reverse("recovery_collection_action_proof", args=[action.pk]), _("proof")
     )
-

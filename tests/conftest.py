@@ -16,7 +16,9 @@ def _require_postgres(django_db_setup, django_db_blocker):
     if os.environ.get("REQUIRE_POSTGRES"):
         from django.db import connection
 
-        assert connection.vendor == "postgresql", f"REQUIRE_POSTGRES is set but the database is {connection.vendor}"
+        assert connection.vendor == "postgresql", (
+            f"REQUIRE_POSTGRES is set but the database is {connection.vendor}"
+        )
 
 
 @pytest.fixture
@@ -27,7 +29,9 @@ def branches(db):
 @pytest.fixture
 def make_user(db, branches):
     def make(username: str, role: str, branch: str | None = "上海分行"):
-        user = get_user_model().objects.create_user(username=username, password="pw-" + username, email=f"{username}@example.com")
+        user = get_user_model().objects.create_user(
+            username=username, password="pw-" + username, email=f"{username}@example.com"
+        )
         staff_set_role(user=user, role=role, branch=branches[branch] if branch else None)
         return user
 

@@ -9,8 +9,23 @@ from django.urls import reverse
 from litigation.models import Enforcement, Hearing, Judgment, Lawsuit
 from recovery.models import CaseParty, CollectionAction, Loan
 
-MODELS = ["case", "party", "loan", "caseparty", "collectionaction", "lawsuit", "hearing", "judgment", "enforcement"]
-APP = {"lawsuit": "litigation", "hearing": "litigation", "judgment": "litigation", "enforcement": "litigation"}
+MODELS = [
+    "case",
+    "party",
+    "loan",
+    "caseparty",
+    "collectionaction",
+    "lawsuit",
+    "hearing",
+    "judgment",
+    "enforcement",
+]
+APP = {
+    "lawsuit": "litigation",
+    "hearing": "litigation",
+    "judgment": "litigation",
+    "enforcement": "litigation",
+}
 
 # role -> (sees own-branch case, sees other-branch case, may edit what it sees)
 MATRIX = {
@@ -25,18 +40,28 @@ MATRIX = {
 
 def _objects_of(case):
     suit = Lawsuit.objects.create(
-        case=case, court="某法院", cause_of_action="金融借款合同纠纷", claim_amount=Decimal("1.00"), filed_on=date(2024, 1, 1)
+        case=case,
+        court="某法院",
+        cause_of_action="金融借款合同纠纷",
+        claim_amount=Decimal("1.00"),
+        filed_on=date(2024, 1, 1),
     )
     return {
         "case": case,
         "party": case.debtor,
         "loan": Loan.objects.filter(case=case).first(),
         "caseparty": CaseParty.objects.filter(case=case).first(),
-        "collectionaction": CollectionAction.objects.create(case=case, kind="call", acted_on=date(2024, 2, 1)),
+        "collectionaction": CollectionAction.objects.create(
+            case=case, kind="call", acted_on=date(2024, 2, 1)
+        ),
         "lawsuit": suit,
         "hearing": Hearing.objects.create(lawsuit=suit, date=date(2024, 5, 1)),
-        "judgment": Judgment.objects.create(lawsuit=suit, served_on=date(2024, 6, 1), amount_awarded=Decimal("1.00")),
-        "enforcement": Enforcement.objects.create(lawsuit=suit, applied_on=date(2024, 7, 1), enforcement_case_number="X1"),
+        "judgment": Judgment.objects.create(
+            lawsuit=suit, served_on=date(2024, 6, 1), amount_awarded=Decimal("1.00")
+        ),
+        "enforcement": Enforcement.objects.create(
+            lawsuit=suit, applied_on=date(2024, 7, 1), enforcement_case_number="X1"
+        ),
     }
 
 

@@ -44,11 +44,56 @@ DEMO_USERS = [
 
 # (debtor name, kind, id first 17 chars, branch, assignee, cause, status, marital)
 DEMO_CASES = [
-    ("刘建国", PartyKind.PERSON, "31011519750312123", "上海分行", "lawyer", "able_unwilling", CaseStatus.LITIGATION, MaritalStatus.MARRIED),
-    ("上海恒顺贸易有限公司", PartyKind.COMPANY, "91310115MA1H7X8B2", "上海分行", "lawyer", "business_stopped", CaseStatus.OPEN, MaritalStatus.UNKNOWN),
-    ("陈晓梅", PartyKind.PERSON, "31010419820506204", "上海分行", "lawyer", "temporary_shortfall", CaseStatus.OPEN, MaritalStatus.DIVORCED),
-    ("周大伟", PartyKind.PERSON, "33010619700101301", "杭州分行", "lawyer2", "disappeared", CaseStatus.OPEN, MaritalStatus.MARRIED),
-    ("杭州明达机械制造有限公司", PartyKind.COMPANY, "91330106MA2CXY9Q1", "杭州分行", "lawyer2", "insolvent_many_creditors", CaseStatus.ENFORCEMENT, MaritalStatus.UNKNOWN),
+    (
+        "刘建国",
+        PartyKind.PERSON,
+        "31011519750312123",
+        "上海分行",
+        "lawyer",
+        "able_unwilling",
+        CaseStatus.LITIGATION,
+        MaritalStatus.MARRIED,
+    ),
+    (
+        "上海恒顺贸易有限公司",
+        PartyKind.COMPANY,
+        "91310115MA1H7X8B2",
+        "上海分行",
+        "lawyer",
+        "business_stopped",
+        CaseStatus.OPEN,
+        MaritalStatus.UNKNOWN,
+    ),
+    (
+        "陈晓梅",
+        PartyKind.PERSON,
+        "31010419820506204",
+        "上海分行",
+        "lawyer",
+        "temporary_shortfall",
+        CaseStatus.OPEN,
+        MaritalStatus.DIVORCED,
+    ),
+    (
+        "周大伟",
+        PartyKind.PERSON,
+        "33010619700101301",
+        "杭州分行",
+        "lawyer2",
+        "disappeared",
+        CaseStatus.OPEN,
+        MaritalStatus.MARRIED,
+    ),
+    (
+        "杭州明达机械制造有限公司",
+        PartyKind.COMPANY,
+        "91330106MA2CXY9Q1",
+        "杭州分行",
+        "lawyer2",
+        "insolvent_many_creditors",
+        CaseStatus.ENFORCEMENT,
+        MaritalStatus.UNKNOWN,
+    ),
 ]
 
 
@@ -65,7 +110,9 @@ class Command(BaseCommand):
                 self._case(index, spec, branches, accounts, head, today)
             for seed in hooks.get_hooks("recovery_seed_demo"):
                 seed(today=today, user=head)
-        self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in at http://127.0.0.1:8000/admin/ with:"))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data loaded. Log in at http://127.0.0.1:8000/admin/ with:")
+        )
         for username, (_user, password, role) in accounts.items():
             self.stdout.write(f"  {username:<9} {password}   ({Role(role).label})")
 
@@ -74,7 +121,8 @@ class Command(BaseCommand):
         accounts = {}
         for username, full_name, role, branch_name in DEMO_USERS:
             user, _created = User.objects.get_or_create(
-                username=username, defaults={"email": f"{username}@recovery-desk.example", "first_name": full_name}
+                username=username,
+                defaults={"email": f"{username}@recovery-desk.example", "first_name": full_name},
             )
             password = secrets.token_urlsafe(9)
             user.set_password(password)
@@ -157,7 +205,9 @@ class Command(BaseCommand):
             user=head,
             source="demo",
         )
-        record_create(instance=CaseParty(case=case, party=debtor, role=PartyRole.BORROWER), user=head, source="demo")
+        record_create(
+            instance=CaseParty(case=case, party=debtor, role=PartyRole.BORROWER), user=head, source="demo"
+        )
         lawyer = accounts[assignee][0]
         collection_action_record(
             action=CollectionAction(

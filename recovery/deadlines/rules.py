@@ -1,0 +1,306 @@
+"""One function per deadline rule, each `(trigger, events, *, as_of, calendar) -> DeadlineResult`.
+
+`RULES` maps the contract's rule names to them; `compute_deadline` dispatches by name.
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from .calendar import RestDayCalendar, default_calendar
+from .interruption import ENFORCEMENT, LIMITATION, run_interruptible
+from .model import DeadlineResult, Event, TraceEntry
+from .periods import add_days, add_months, add_years
+from .results import conclude
+
+SOURCE_CC_ROLLOVER = "民法典第203条"
+SOURCE_CPL_ROLLOVER = "民事诉讼法第85条"
+DEFAULT_GUARANTEE_MONTHS = 6  # CC 692: no (clear) agreement -> six months
+
+Rule = Callable[..., DeadlineResult]
+
+
+IGNORED_EVENTS = "{0}不因催收、起诉等事件中断或中止，所列{1}个事件均不予考虑。"
+GUARANTEE_START = (
+    "保证期间为{0}，自主债务履行期限届满之日{1}起算（当日不计入），至对应日{2}；保证期间不发生中止、"
+    "中断和延长。是否适用民法典第203条顺延无定论（未经核实），应在审慎办理日前向债务人起诉（一般保证）"
+    "或向保证人主张（连带责任保证）。"
+)
+RENEWAL_START = (
+    "保全期限届满日为{0}（以法院文书或登记记载为准）；续行保全应在届满七日前提出，即不晚于{1}，"
+    "逾期自行承担不能续行的后果。"
+)
+
+
+def _ignored_events(
+    trigger: date, events: Sequence[Event], period_name: str, source: str
+) -> list[TraceEntry]:
+    """Rules other than limitation and enforcement say that they ignore the events given."""
+    if not events:
+        return []
+    return [(trigger, source, IGNORED_EVENTS, (period_name, len(events)))]
+
+
+def limitation(
+    trigger: date, events: Sequence[Event] = (), *, as_of: date, calendar: RestDayCalendar | None = None
+) -> DeadlineResult:
+    # CC 188: three-year limitation, interrupted (CC 195) and suspended (CC 194) by events.
+    return run_interruptible(
+        LIMITATION, trigger, events, as_of=as_of, calendar=calendar or default_calendar()
+    )
+
+
+def enforcement(
+    trigger: date, events: Sequence[Event] = (), *, as_of: date, calendar: RestDayCalendar | None = None
+) -> DeadlineResult:
+    # CPL 250: two-year enforcement application period; suspension = earlier of CC 194 and 执行程序解释 19.
+    return run_interruptible(
+        ENFORCEMENT, trigger, events, as_of=as_of, calendar=calendar or default_calendar()
+    )
+
+
+def guarantee_period(
+    trigger: date,
+    events: Sequence[Event] = (),
+    *,
+    as_of: date,
+    calendar: RestDayCalendar | None = None,
+    months: int | None = None,
+) -> DeadlineResult:
+    # CC 692: guarantee period, default six months from the main debt's due date; never suspended,
+    # interrupted or extended.
+    months = months or DEFAULT_GUARANTEE_MONTHS
+    raw_end = add_months(trigger, months)
+    agreed = (
+        f"{months}个月" if months != DEFAULT_GUARANTEE_MONTHS else "6个月（未约定或约定不明的，依法为六个月）"
+    )
+    trace = [(trigger, "民法典第692条", GUARANTEE_START, (agreed, trigger, raw_end))]
+    trace += _ignored_events(trigger, events, "保证期间", "民法典第692条")
+    return conclude(
+        "guarantee_period",
+        raw_end,
+        trace,
+        as_of=as_of,
+        calendar=calendar or default_calendar(),
+        rollover_source=SOURCE_CC_ROLLOVER,
+    )
+
+
+def preservation_renewal(
+    trigger: date, events: Sequence[Event] = (), *, as_of: date, calendar: RestDayCalendar | None = None
+) -> DeadlineResult:
+    # 保全规定 18: apply for renewal at least seven days before the printed expiry date; backward.
+    raw_end = add_days(trigger, -7)
+    trace = [(trigger, "保全规定第18条", RENEWAL_START, (trigger, raw_end))]
+    trace += _ignored_events(trigger, events, "本期限", "保全规定第18条")
+    return conclude(
+        "preservation_renewal",
+        raw_end,
+        trace,
+        as_of=as_of,
+        calendar=calendar or default_calendar(),
+        rollover_source="法律参考§0.2(8)",
+        backward=True,
+    )
+
+
+def _fixed_period(
+    rule: str,
+    *,
+    days: int = 0,
+    months: int = 0,
+    years: int = 0,
+    before: bool = False,
+    source: str,
+    text: str,
+    rollover_source: str = SOURCE_CPL_ROLLOVER,
+) -> Rule:
+    """A plain period of days, months or years (or N days before, if `before`), without events.
+
+    `text` may name {trigger} and {end}; they are worded as Chinese dates when read.
+    """
+    template = text.replace("{trigger}", "{0}").replace("{end}", "{1}")
+
+    def compute(
+        trigger: date, events: Sequence[Event] = (), *, as_of: date, calendar: RestDayCalendar | None = None
+    ) -> DeadlineResult:
+        if before:
+            raw_end = add_days(trigger, -days)
+        elif days:
+            raw_end = add_days(trigger, days)
+        elif months:
+            raw_end = add_months(trigger, months)
+        else:
+            raw_end = add_years(trigger, years)
+        trace = [(trigger, source, template, (trigger, raw_end))]
+        trace += _ignored_events(trigger, events, "本期限", source)
+        return conclude(
+            rule,
+            raw_end,
+            trace,
+            as_of=as_of,
+            calendar=calendar or default_calendar(),
+            rollover_source=rollover_source,
+            backward=before,
+        )
+
+    compute.__name__ = rule
+    compute.__doc__ = f"{source}: {rule}"
+    return compute
+
+
+# CPL 104: sue within 30 days after the pre-suit preservation measure was taken.
+pre_suit_preservation = _fixed_period(
+    "pre_suit_preservation",
+    days=30,
+    source="民事诉讼法第104条",
+    text="诉前保全措施于{trigger}采取，申请人应在三十日内起诉或申请仲裁，否则法院应解除保全：至{end}。"
+    "“采取保全措施”之日以裁定、实施、登记中最早有据可查的日期为准（未经核实）。",
+)
+# CPL 171 para 1: fifteen days to appeal a first-instance judgment, from service.
+appeal_judgment = _fixed_period(
+    "appeal_judgment",
+    days=15,
+    source="民事诉讼法第171条",
+    text="判决书于{trigger}送达，上诉期十五日（各方自各自收到之日起算，民诉法解释第244条）：至{end}。",
+)
+# CPL 171 para 2: ten days to appeal a first-instance ruling, from service.
+appeal_ruling = _fixed_period(
+    "appeal_ruling",
+    days=10,
+    source="民事诉讼法第171条",
+    text="裁定书于{trigger}送达，上诉期十日：至{end}。",
+)
+# CPL 128: fifteen days to answer the complaint (jurisdiction objections too, CPL 130).
+answer_period = _fixed_period(
+    "answer_period",
+    days=15,
+    source="民事诉讼法第128条",
+    text="起诉状副本于{trigger}收到，答辩期十五日（管辖权异议亦应在此期间提出，民事诉讼法第130条）：至{end}。",
+)
+# CPL 174: fifteen days to answer an appeal.
+appeal_answer = _fixed_period(
+    "appeal_answer",
+    days=15,
+    source="民事诉讼法第174条",
+    text="上诉状副本于{trigger}收到，答辩期十五日：至{end}。",
+)
+# CPL 216: six months to apply for retrial after the judgment takes effect (a fixed period).
+retrial_application = _fixed_period(
+    "retrial_application",
+    months=6,
+    source="民事诉讼法第216条",
+    text="裁判于{trigger}发生法律效力，再审申请期六个月，为不变期间（民诉法解释第127条）：至{end}。",
+)
+# CPL 227: fifteen days from receipt to object to a payment order.
+payment_order_objection = _fixed_period(
+    "payment_order_objection",
+    days=15,
+    source="民事诉讼法第227条",
+    text="支付令于{trigger}收到，债务人应在十五日内清偿或提出书面异议：至{end}。",
+)
+# 保全规定 25; CPL 111: five days from service to ask for reconsideration of a preservation ruling.
+preservation_reconsideration = _fixed_period(
+    "preservation_reconsideration",
+    days=5,
+    source="保全规定第25条",
+    text="保全裁定于{trigger}送达，可在五日内申请复议一次：至{end}。",
+)
+# CPL 236: ten days from service to seek review of a ruling on an objection to an enforcement act.
+enforcement_review = _fixed_period(
+    "enforcement_review",
+    days=10,
+    source="民事诉讼法第236条",
+    text="执行异议裁定于{trigger}送达，可在十日内向上一级法院申请复议：至{end}。",
+)
+# CPL 238: fifteen days from service of the ruling on a third-party objection to sue.
+third_party_objection_suit = _fixed_period(
+    "third_party_objection_suit",
+    days=15,
+    source="民事诉讼法第238条",
+    text="案外人异议裁定于{trigger}送达，可在十五日内提起诉讼：至{end}。",
+)
+# 民诉法解释 509: fifteen days from receipt to object to a distribution plan.
+distribution_objection = _fixed_period(
+    "distribution_objection",
+    days=15,
+    source="民诉法解释第509条",
+    text="分配方案于{trigger}收到，应在十五日内提出书面异议：至{end}。",
+)
+# 民诉法解释 163: apply for enforcement within five days after the performance period, or the
+# pre-enforcement preservation is lifted.
+pre_enforcement_preservation = _fixed_period(
+    "pre_enforcement_preservation",
+    days=5,
+    source="民诉法解释第163条",
+    text="法律文书指定的履行期间于{trigger}届满，应在五日内申请执行，否则法院应解除保全：至{end}。",
+)
+# CC 188 para 2: no protection twenty years after the damage; not suspended or interrupted.
+limitation_20_years = _fixed_period(
+    "limitation_20_years",
+    years=20,
+    source="民法典第188条",
+    text="权利于{trigger}受到损害，自该日起超过二十年的，人民法院不予保护：至{end}。二十年期间不适用中止、中断"
+    "（总则编解释第35条），延长须经法院依申请决定，此处不予考虑；最后一日能否顺延无定论，请按审慎办理日办理（未经核实）。",
+    rollover_source=SOURCE_CC_ROLLOVER,
+)
+# 网拍规定 12: publish the auction notice at least 30 days before for real estate (backward).
+auction_notice_real_estate = _fixed_period(
+    "auction_notice_real_estate",
+    days=30,
+    before=True,
+    source="网拍规定第12条",
+    text="不动产或其他财产权拍卖定于{trigger}开始，应在拍卖三十日前公告：不晚于{end}。",
+)
+# 网拍规定 12: publish the auction notice at least 15 days before for movables (backward).
+auction_notice_movable = _fixed_period(
+    "auction_notice_movable",
+    days=15,
+    before=True,
+    source="网拍规定第12条",
+    text="动产拍卖定于{trigger}开始，应在拍卖十五日前公告：不晚于{end}。",
+)
+
+RULES: dict[str, Rule] = {
+    "limitation": limitation,
+    "guarantee_period": guarantee_period,
+    "enforcement": enforcement,
+    "pre_suit_preservation": pre_suit_preservation,
+    "appeal_judgment": appeal_judgment,
+    "appeal_ruling": appeal_ruling,
+    "preservation_renewal": preservation_renewal,
+    "answer_period": answer_period,
+    "appeal_answer": appeal_answer,
+    "retrial_application": retrial_application,
+    "payment_order_objection": payment_order_objection,
+    "preservation_reconsideration": preservation_reconsideration,
+    "enforcement_review": enforcement_review,
+    "third_party_objection_suit": third_party_objection_suit,
+    "distribution_objection": distribution_objection,
+    "pre_enforcement_preservation": pre_enforcement_preservation,
+    "limitation_20_years": limitation_20_years,
+    "auction_notice_real_estate": auction_notice_real_estate,
+    "auction_notice_movable": auction_notice_movable,
+}
+_INTERRUPTIBLE = {"limitation": LIMITATION, "enforcement": ENFORCEMENT}
+EVENT_RULES = frozenset(_INTERRUPTIBLE)
+"""The rules on which events have an effect; all others ignore them and say so."""
+
+
+def compute_deadline(
+    rule: str,
+    trigger: date,
+    events: Sequence[Event] = (),
+    *,
+    as_of: date,
+    months: int | None = None,
+    calendar: RestDayCalendar | None = None,
+) -> DeadlineResult:
+    """Run rule `rule` (a key of RULES; KeyError otherwise). `months` only affects guarantee_period."""
+    period = _INTERRUPTIBLE.get(rule)
+    if period is not None:  # the hot path of the docket's nightly recomputation
+        return run_interruptible(
+            period, trigger, events, as_of=as_of, calendar=calendar or default_calendar()
+        )
+    if rule == "guarantee_period":
+        return guarantee_period(trigger, events, as_of=as_of, calendar=calendar, months=months)
+    return RULES[rule](trigger, events, as_of=as_of, calendar=calendar)
