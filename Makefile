@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format browser-deps
+.PHONY: setup run test lint format browser-deps messages
 
 setup: $(STAMP)
 
@@ -14,13 +14,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+	$(MAKE) messages
 
-run: setup
+# Compile the interface translations (locale/*.po → .mo; the .mo files are not committed).
+messages:
+	if [ -d locale ]; then $(VENV)/bin/pybabel compile -d locale -D django; fi
+
+run: setup messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: setup
+test: setup messages
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run

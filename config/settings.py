@@ -54,6 +54,8 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in env_str("CSRF_TRUSTED_ORIGINS").split
 BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 WAGTAILADMIN_BASE_URL = BASE_URL
 WAGTAIL_SITE_NAME = "Recovery Desk"
+# No avatars from Gravatar: the admin must not call out to third parties with staff e-mails.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 INSTALLED_APPS = [
     "recovery",

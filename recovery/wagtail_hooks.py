@@ -13,7 +13,7 @@ from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.ui.components import Component
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, SnippetViewSetGroup
@@ -110,6 +110,11 @@ class CaseFilterSet(WagtailFilterSet):
 
 
 class CaseIndexView(ScopedIndexView):
+    def _get_title_column(self, field_name: str, column_class: Any = TitleColumn, **kwargs: Any) -> Any:
+        # A case's number opens the case page, where the lawyer works; editing is one click further.
+        column_class = self._get_title_column_class(column_class)
+        return self._get_custom_column(field_name, column_class, get_url=self.get_inspect_url, **kwargs)
+
     def get_base_queryset(self) -> Any:
         return case_listing(super().get_base_queryset())
 
