@@ -1,7 +1,7 @@
 """Bad input in the admin forms gets a message on the field, and nothing is saved."""
 
-from django.conf import settings
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
