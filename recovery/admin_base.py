@@ -19,12 +19,17 @@ from recovery.services import RecoveryError, record_create, record_delete, recor
 # URL names of the snippet views that only read the object; every other view with a pk writes.
 READ_ONLY_VIEW_NAMES = {"inspect", "history", "history_results", "usage"}
 
-# Per-model create services; models not listed use the generic audited record_create.
+# Per-model create and update services; models not listed use the generic audited ones.
 CREATE_SERVICES: dict[type, Callable[..., Any]] = {}
+UPDATE_SERVICES: dict[type, Callable[..., Any]] = {}
 
 
 def register_create_service(model: type, service: Callable[..., Any]) -> None:
     CREATE_SERVICES[model] = service
+
+
+def register_update_service(model: type, service: Callable[..., Any]) -> None:
+    UPDATE_SERVICES[model] = service
 
 
 class CaseScopedForm(WagtailAdminModelForm):
@@ -42,6 +47,8 @@ class CaseScopedForm(WagtailAdminModelForm):
             if label == "recovery.Case":
                 field.queryset = editable_cases
             elif label == "litigation.Lawsuit":
+                field.queryset = queryset.filter(case__in=editable_cases)
+            elif label == "recovery.Loan":
                 field.queryset = queryset.filter(case__in=editable_cases)
             elif label == "recovery.Party" and name != "debtor":
                 field.queryset = queryset.filter(pk__in=parties_of_cases(cases_visible_to(user)))
@@ -77,7 +84,7 @@ def _m2m_values(form: Any) -> dict[str, Any]:
 class ServiceCreateView(CreateView):
     def get_initial(self) -> dict[str, Any]:
         initial = super().get_initial()
-        for name in ("case", "lawsuit", "party", "addressed_to"):
+        for name in ("case", "lawsuit", "loan", "party", "addressed_to"):
             if name in self.request.GET:
                 initial[name] = self.request.GET[name]
         return initial
@@ -103,7 +110,8 @@ class ServiceCreateView(CreateView):
 class ServiceEditView(EditView):
     def save_instance(self) -> Any:
         instance = self.form.save(commit=False)
-        record_update(instance=instance, user=self.request.user, m2m=_m2m_values(self.form))
+        service = UPDATE_SERVICES.get(type(instance), record_update)
+        service(instance=instance, user=self.request.user, m2m=_m2m_values(self.form))
         return instance
 
     def form_valid(self, form: Any) -> Any:

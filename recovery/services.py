@@ -133,6 +133,23 @@ def case_open(*, case: Case, user: Any, source: str = "", shared_with: list | No
     return record_create(instance=case, user=user, source=source, m2m={"shared_with": shared_with or []})
 
 
+# Fields of a case that only a manager or the head of recovery may change.
+CASE_ASSIGNMENT_FIELDS = ("assignee", "branch")
+
+
+@transaction.atomic
+def case_update(*, instance: Case, user: Any, m2m: dict | None = None, source: str = "") -> dict:
+    """Save an edited case; reassigning it or moving it to another branch is a manager's call."""
+    from recovery.access import role_of
+
+    stored = Case.objects.get(pk=instance.pk)
+    if role_of(user) not in (Role.MANAGER, Role.HEAD):
+        for name in CASE_ASSIGNMENT_FIELDS:
+            if getattr(stored, f"{name}_id") != getattr(instance, f"{name}_id"):
+                raise RecoveryError("Only a manager or the head of recovery may reassign a case.", field=name)
+    return record_update(instance=instance, user=user, before=snapshot(stored), source=source, m2m=m2m)
+
+
 @transaction.atomic
 def case_reassign(*, case: Case, assignee: Any, user: Any) -> Case:
     before = snapshot(case)

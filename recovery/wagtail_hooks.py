@@ -31,6 +31,7 @@ from recovery.admin_base import (
     ScopedSnippetViewSet,
     parties_of_cases,
     register_create_service,
+    register_update_service,
 )
 from recovery.models import (
     Branch,
@@ -38,6 +39,7 @@ from recovery.models import (
     CaseParty,
     CollectionAction,
     DefaultCause,
+    Instalment,
     Loan,
     Party,
 )
@@ -52,11 +54,12 @@ from recovery.selectors import (
     recent_collection_actions,
     upcoming_loan_due_dates,
 )
-from recovery.services import case_open, collection_action_record
+from recovery.services import case_open, case_update, collection_action_record
 
 register_create_service(
     Case, lambda *, instance, user, m2m: case_open(case=instance, user=user, **_shared(m2m))
 )
+register_update_service(Case, case_update)
 register_create_service(
     CollectionAction, lambda *, instance, user, m2m: collection_action_record(action=instance, user=user)
 )
@@ -300,6 +303,18 @@ class LoanViewSet(ScopedSnippetViewSet):
         return super().get_queryset(request).select_related("case__debtor")
 
 
+class InstalmentViewSet(ScopedSnippetViewSet):
+    model = Instalment
+    case_path = "loan__case"
+    icon = "list-ul"
+    menu_label = _("Instalments")
+    list_display = ["loan", DateColumn("due_on", label=_("due on")), "amount"]
+    panels = [FieldRowPanel([FieldPanel("loan"), FieldPanel("due_on"), FieldPanel("amount")])]
+
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).select_related("loan")
+
+
 class CasePartyViewSet(ScopedSnippetViewSet):
     model = CaseParty
     icon = "group"
@@ -389,6 +404,7 @@ class DocketGroup(SnippetViewSetGroup):
         CaseViewSet,
         PartyViewSet,
         LoanViewSet,
+        InstalmentViewSet,
         CasePartyViewSet,
         CollectionActionViewSet,
         DefaultCauseViewSet,

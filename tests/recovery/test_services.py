@@ -163,3 +163,32 @@ def test_case_open_rolls_back_when_the_case_is_invalid(branches, staff):
         )
     assert not Case.objects.exists()
     assert not ModelLogEntry.objects.filter(content_type__model="case").exists()
+
+
+@pytest.mark.django_db
+def test_a_lawyer_cannot_reassign_their_case(make_case, staff):
+    from recovery.services import case_update
+
+    case = make_case(assignee=staff["lawyer"])
+    case.assignee = staff["other_lawyer"]
+    with pytest.raises(RecoveryError) as error:
+        case_update(instance=case, user=staff["lawyer"])
+    assert error.value.field == "assignee"
+    case.refresh_from_db()
+    assert case.assignee == staff["lawyer"]
+    case.assignee = staff["other_lawyer"]
+    case_update(instance=case, user=staff["manager"])
+    case.refresh_from_db()
+    assert case.assignee == staff["other_lawyer"]
+
+
+@pytest.mark.django_db
+def test_the_history_page_shows_old_and_new_values(client, make_case, staff):
+    from django.urls import reverse
+
+    loan = make_case(assignee=staff["lawyer"]).loans.get()
+    loan.principal_outstanding = Decimal("70000.00")
+    record_update(instance=loan, user=staff["lawyer"])
+    client.force_login(staff["lawyer"])
+    page = client.get(reverse("wagtailsnippets_recovery_loan:history", args=[loan.pk])).content.decode()
+    assert "80000.00 → 70000.00" in page

@@ -1,8 +1,16 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from recovery.models import Party, PartyKind
 from recovery.validators import credit_code_error, resident_id_error
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The messages are asserted in English; the interface default is Chinese.
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(
