@@ -81,7 +81,21 @@ def _m2m_values(form: Any) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in names}
 
 
-class ServiceCreateView(CreateView):
+class ServiceFormMixin:
+    """A refused service call shows the form again with the message on the field."""
+
+    def form_valid(self, form: Any) -> Any:
+        try:
+            return super().form_valid(form)
+        except (ValidationError, RecoveryError) as error:
+            _add_form_error(form, error)
+            return self.form_invalid(form)
+
+    def get_success_url(self) -> str:
+        return _back_to_case(self.object) or super().get_success_url()
+
+
+class ServiceCreateView(ServiceFormMixin, CreateView):
     def get_initial(self) -> dict[str, Any]:
         initial = super().get_initial()
         for name in ("case", "lawsuit", "loan", "party", "addressed_to"):
@@ -96,33 +110,13 @@ class ServiceCreateView(CreateView):
             return service(instance=instance, user=self.request.user, m2m=_m2m_values(self.form))
         return record_create(instance=instance, user=self.request.user, m2m=_m2m_values(self.form))
 
-    def form_valid(self, form: Any) -> Any:
-        try:
-            return super().form_valid(form)
-        except (ValidationError, RecoveryError) as error:
-            _add_form_error(form, error)
-            return self.form_invalid(form)
 
-    def get_success_url(self) -> str:
-        return _back_to_case(self.object) or super().get_success_url()
-
-
-class ServiceEditView(EditView):
+class ServiceEditView(ServiceFormMixin, EditView):
     def save_instance(self) -> Any:
         instance = self.form.save(commit=False)
         service = UPDATE_SERVICES.get(type(instance), record_update)
         service(instance=instance, user=self.request.user, m2m=_m2m_values(self.form))
         return instance
-
-    def form_valid(self, form: Any) -> Any:
-        try:
-            return super().form_valid(form)
-        except (ValidationError, RecoveryError) as error:
-            _add_form_error(form, error)
-            return self.form_invalid(form)
-
-    def get_success_url(self) -> str:
-        return _back_to_case(self.object) or super().get_success_url()
 
 
 class ServiceDeleteView(DeleteView):
