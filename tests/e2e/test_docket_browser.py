@@ -68,9 +68,12 @@ def test_lawyer_records_a_delivered_letter_with_proof(
     page.wait_for_url(re.compile(rf"/collectionaction/add/\?case={case.pk}$"))
 
     page.select_option("#id_kind", "letter")
-    page.fill("#id_acted_on", "2024-03-01")
     page.check("#id_reached")
-    page.fill("#id_delivered_on", "2024-03-04")
+    # A date field opens Wagtail's date picker over the form: close it after each date.
+    for selector, value in (("#id_acted_on", "2024-03-01"), ("#id_delivered_on", "2024-03-04")):
+        page.fill(selector, value)
+        page.press(selector, "Escape")
+    assert page.is_checked("#id_reached")
     page.fill("#id_tracking_number", TRACKING)
     page.set_input_files("#id_proof_file", proof)
     page.fill("#id_outcome", OUTCOME)
