@@ -1,0 +1,44 @@
+"""Reading and validating hand-over files (不良贷款移交清单), without touching the database.
+
+with open_handover(path) as sheet:               # raises HandoverFileError (exit 2)
+    validator = RowValidator(sheet.headers)
+    for row_number, raw in sheet.rows():
+        result = validator.validate(row_number, raw)  # HandoverRow | list[RowError]
+    sheet.unknown_columns                         # ignored columns, in file order
+"""
+
+from recovery.handover.parsing import CellError, DateParser, Guarantor
+from recovery.handover.reading import (
+    COLUMNS,
+    REQUIRED_FIELDS,
+    ColumnSpec,
+    HandoverFileError,
+    HandoverSheet,
+    open_handover,
+)
+from recovery.handover.rows import (
+    DuplicateContractTracker,
+    HandoverRow,
+    RowError,
+    RowValidator,
+    column_label,
+    validate_row,
+)
+
+__all__ = [
+    "COLUMNS",
+    "REQUIRED_FIELDS",
+    "CellError",
+    "ColumnSpec",
+    "DateParser",
+    "DuplicateContractTracker",
+    "Guarantor",
+    "HandoverFileError",
+    "HandoverRow",
+    "HandoverSheet",
+    "RowError",
+    "RowValidator",
+    "column_label",
+    "open_handover",
+    "validate_row",
+]

@@ -1,0 +1,262 @@
+"""Turn one raw hand-over row into a typed `HandoverRow`, or into every `RowError` it has.
+
+Pure: no database. What needs the database (does the assignee exist, is the contract new)
+is the import service's job; it can report those problems with `RowValidator.error`.
+"""
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from recovery.handover.parsing import (
+    BorrowerKind,
+    CellError,
+    DateParser,
+    Guarantor,
+    cell_text,
+    is_blank,
+    optional_text,
+    parse_amount,
+    parse_borrower_type,
+    parse_collateral,
+    parse_guarantors,
+    parse_id_number,
+    parse_phones,
+    parse_security_types,
+)
+from recovery.handover.reading import COLUMNS_BY_FIELD, RawRow
+
+ZERO = Decimal("0.00")
+MIN_LOAN_AMOUNT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem of one row: `row` as Excel shows it, `column` as the file names it."""
+
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverRow:
+    row: int  # Excel row number, for errors found later (e.g. unknown assignee)
+    contract_no: str
+    borrower_name: str
+    borrower_type: BorrowerKind
+    id_number: str  # normalized: no spaces, upper case
+    phones: tuple[str, ...]
+    address: str | None
+    loan_amount: Decimal
+    principal_outstanding: Decimal
+    interest_outstanding: Decimal
+    penalty_interest: Decimal
+    disbursed_on: date
+    due_on: date
+    last_payment_on: date | None
+    security_types: tuple[str, ...]  # codes: credit, guarantee, mortgage, pledge
+    guarantors: tuple[Guarantor, ...]
+    collateral: tuple[str, ...]
+    handed_over_on: date
+    assignee: str | None  # username or e-mail as written; resolved by the import service
+    branch: str | None
+
+
+def column_label(field: str, headers: Mapping[str, str] | None = None) -> str:
+    """The column named in errors: its header as written in the file, else the standard name."""
+    if headers and field in headers:
+        return headers[field]
+    return COLUMNS_BY_FIELD[field].chinese
+
+
+class DuplicateContractTracker:
+    """Remembers each 合同编号 of a file; the second occurrence is the one in error.
+
+    Numbers are compared after trimming, as written otherwise: `HT-001` and `ht-001` may be
+    different contracts in a bank's system.
+    """
+
+    def __init__(self) -> None:
+        self._first_row: dict[str, int] = {}
+
+    def first_row(self, row: int, contract_no: str) -> int | None:
+        """Record `contract_no` at `row`; return the earlier row using it, or None."""
+        first = self._first_row.setdefault(contract_no, row)
+        return None if first == row else first
+
+
+class _RowChecker:
+    """Collects the errors of one row while reading its cells, so that all are reported."""
+
+    def __init__(self, row: int, raw: RawRow, headers: Mapping[str, str] | None) -> None:
+        self.row = row
+        self.raw = raw
+        self.headers = headers
+        self.errors: list[RowError] = []
+
+    def error(self, field: str, message: str) -> None:
+        self.errors.append(RowError(self.row, column_label(field, self.headers), self.text(field), message))
+
+    def text(self, field: str) -> str:
+        return cell_text(self.raw.get(field))
+
+    def required(self, field: str, parse: Callable[[Any], Any]) -> Any:
+        value = self.raw.get(field)
+        if is_blank(value):
+            name = COLUMNS_BY_FIELD[field]
+            self.error(field, f"{name.chinese}不能为空（{name.english} is required）")
+            return None
+        return self.optional(field, parse)
+
+    def optional(self, field: str, parse: Callable[[Any], Any], default: Any = None) -> Any:
+        value = self.raw.get(field)
+        if is_blank(value):
+            return default
+        try:
+            return parse(value)
+        except CellError as problem:
+            self.error(field, problem.message)
+            return None
+
+
+def _text(value: object) -> str:
+    return cell_text(value)
+
+
+def validate_row(
+    row: int,
+    raw: RawRow,
+    *,
+    headers: Mapping[str, str] | None = None,
+    parse_date: Callable[[object], date] | None = None,
+    duplicates: DuplicateContractTracker | None = None,
+) -> HandoverRow | list[RowError]:
+    """Validate one raw row (as yielded by `HandoverSheet.rows()`).
+
+    `headers` (field -> header text in the file) names the columns in errors; `parse_date`
+    should be one shared `DateParser` for the whole file (it caches); `duplicates`, shared
+    over the file, reports a 合同编号 seen on an earlier row.
+    """
+    parse_date = parse_date or DateParser()
+    check = _RowChecker(row, raw, headers)
+
+    contract_no = check.required("contract_no", _text)
+    if contract_no and duplicates is not None:
+        first = duplicates.first_row(row, contract_no)
+        if first is not None:
+            check.error(
+                "contract_no",
+                f"合同编号“{contract_no}”与第 {first} 行重复"
+                f"（duplicate contract number, first used in row {first}）",
+            )
+    borrower_name = check.required("borrower", _text)
+
+    borrower_type = check.optional("borrower_type", parse_borrower_type)
+    id_number = kind = None
+    # Checked against the declared type; when the type itself is bad (already reported) or
+    # blank, the kind is guessed from the number.
+    identified = check.required("id_number", lambda value: parse_id_number(value, borrower_type))
+    if identified:
+        id_number, kind = identified
+
+    phones = check.optional("phone", parse_phones, ())
+    address = optional_text(raw.get("address"))
+
+    loan_amount = check.required("loan_amount", parse_amount)
+    principal = check.required("principal_outstanding", parse_amount)
+    interest = check.optional("interest_outstanding", parse_amount, ZERO)
+    penalty = check.optional("penalty_interest", parse_amount, ZERO)
+    if loan_amount is not None and loan_amount < MIN_LOAN_AMOUNT:
+        check.error("loan_amount", "贷款金额应不少于 0.01 元（loan amount must be at least 0.01）")
+        loan_amount = None  # no further comparison against a meaningless amount
+    for field, amount in (
+        ("principal_outstanding", principal),
+        ("interest_outstanding", interest),
+        ("penalty_interest", penalty),
+    ):
+        if amount is not None and amount < 0:
+            name = COLUMNS_BY_FIELD[field]
+            check.error(field, f"{name.chinese}不能为负数（{name.english} must not be negative）")
+    if loan_amount is not None and principal is not None and principal > loan_amount:
+        check.error(
+            "principal_outstanding",
+            f"本金余额 {principal} 大于贷款金额 {loan_amount}"
+            f"（principal outstanding exceeds the loan amount）",
+        )
+
+    disbursed_on = check.required("disbursed_on", parse_date)
+    due_on = check.required("due_on", parse_date)
+    last_payment_on = check.optional("last_payment_on", parse_date)
+    handed_over_on = check.required("handed_over_on", parse_date)
+    if disbursed_on and due_on and due_on < disbursed_on:
+        check.error(
+            "due_on",
+            f"到期日 {due_on} 早于放款日 {disbursed_on}（due date is before the disbursement date）",
+        )
+    if last_payment_on and handed_over_on and last_payment_on > handed_over_on:
+        check.error(
+            "last_payment_on",
+            f"最后还款日 {last_payment_on} 晚于移交日期 {handed_over_on}"
+            f"（last payment date is after the hand-over date）",
+        )
+
+    security_types = check.optional("security_type", parse_security_types, ())
+    guarantors = check.optional("guarantors", parse_guarantors, ())
+    collateral = parse_collateral(raw.get("collateral"))
+    assignee = optional_text(raw.get("assignee"))
+    branch = optional_text(raw.get("branch"))
+
+    if check.errors:
+        return check.errors
+    return HandoverRow(
+        row=row,
+        contract_no=contract_no,
+        borrower_name=borrower_name,
+        borrower_type=kind,
+        id_number=id_number,
+        phones=phones,
+        address=address,
+        loan_amount=loan_amount,
+        principal_outstanding=principal,
+        interest_outstanding=interest,
+        penalty_interest=penalty,
+        disbursed_on=disbursed_on,
+        due_on=due_on,
+        last_payment_on=last_payment_on,
+        security_types=security_types,
+        guarantors=guarantors,
+        collateral=collateral,
+        handed_over_on=handed_over_on,
+        assignee=assignee,
+        branch=branch,
+    )
+
+
+class RowValidator:
+    """Validates the rows of one file: one date cache, one duplicate tracker, the file's
+    own column names in errors."""
+
+    def __init__(self, headers: Mapping[str, str] | None = None) -> None:
+        self.headers = dict(headers or {})
+        self.parse_date = DateParser()
+        self.duplicates = DuplicateContractTracker()
+
+    def validate(self, row: int, raw: RawRow) -> HandoverRow | list[RowError]:
+        return validate_row(
+            row, raw, headers=self.headers, parse_date=self.parse_date, duplicates=self.duplicates
+        )
+
+    def validate_all(self, rows: Iterable[tuple[int, RawRow]]) -> Iterator[HandoverRow | list[RowError]]:
+        for row, raw in rows:
+            yield self.validate(row, raw)
+
+    def error(self, row: int, field: str, value: object, message: str) -> RowError:
+        """A RowError for a problem found later, e.g. an assignee no user matches."""
+        return RowError(row, column_label(field, self.headers), cell_text(value), message)
