@@ -20,6 +20,7 @@ from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, Snippet
 
 from recovery import audit
 from recovery.access import (
+    can_see_all_cases,
     can_view_personal_data,
     cases_editable_by,
     cases_visible_to,
@@ -532,3 +533,9 @@ def proof_link(action: CollectionAction) -> str:
     return format_html(
         '<a href="{}">{}</a>', reverse("recovery_collection_action_proof", args=[action.pk]), _("proof")
     )
+
+
+@hooks.register("construct_reports_menu")
+def hide_site_history_from_scoped_users(request: Any, menu_items: list) -> None:
+    if not can_see_all_cases(request.user):
+        menu_items[:] = [item for item in menu_items if item.name != "site-history"]

@@ -159,3 +159,13 @@ def test_it_serves_proof_files_only_to_those_who_see_the_case(client, staff, wor
     assert client.get(url).status_code == 404
     client.force_login(staff["other_lawyer"])
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role, status", [("lawyer", 404), ("manager", 404), ("head", 200), ("auditor", 200)])
+def test_only_those_who_see_every_case_read_the_site_history(client, staff, world, role, status):
+    client.force_login(staff[role])
+    response = client.get("/admin/reports/site-history/")
+    assert response.status_code == status
+    if status == 200:
+        assert world["other"]["case"].number in response.content.decode()
