@@ -14,6 +14,7 @@ from wagtail.admin.panels import ObjectList
 from wagtail.snippets.views.snippets import CreateView, DeleteView, EditView, IndexView, SnippetViewSet
 
 from recovery.access import cases_editable_by, cases_visible_to
+from recovery.audit import case_id_of
 from recovery.services import RecoveryError, record_create, record_delete, record_update
 
 # URL names of the snippet views that only read the object; every other view with a pk writes.
@@ -128,10 +129,8 @@ def _back_to_case(instance: Any) -> str | None:
     """After recording something on a case, the lawyer returns to the case page."""
     from django.urls import reverse
 
-    case_id = getattr(instance, "case_id", None)
-    if case_id is None and getattr(instance, "lawsuit_id", None):
-        case_id = instance.lawsuit.case_id
-    if case_id is None:
+    case_id = case_id_of(instance)
+    if case_id is None or instance._meta.label == "recovery.Case":
         return None
     return reverse("wagtailsnippets_recovery_case:inspect", args=[case_id])
 

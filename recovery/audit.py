@@ -45,17 +45,20 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
 
 
-def _case_id(instance: models.Model) -> int | None:
+def case_id_of(instance: models.Model) -> int | None:
+    """The case a docket record belongs to (itself for a case), or None for shared records."""
     if instance._meta.label == "recovery.Case":
         return instance.pk
     case_id = getattr(instance, "case_id", None)
-    if case_id is None and hasattr(instance, "lawsuit"):
+    if case_id is None and getattr(instance, "lawsuit_id", None):
         case_id = instance.lawsuit.case_id
+    if case_id is None and getattr(instance, "loan_id", None):
+        case_id = instance.loan.case_id
     return case_id
 
 
 def audit_create(instance: models.Model, *, user: Any, source: str = "") -> None:
-    data = {"case": _case_id(instance), "values": snapshot(instance), "source": source}
+    data = {"case": case_id_of(instance), "values": snapshot(instance), "source": source}
     log(instance, CREATE, user=_real_user(user), data=data, content_changed=True)
 
 
@@ -63,19 +66,19 @@ def audit_change(instance: models.Model, *, user: Any, before: dict[str, Any], s
     """Log what changed since `before` (a snapshot); log nothing when nothing changed."""
     changes = diff(before, snapshot(instance))
     if changes:
-        data = {"case": _case_id(instance), "changes": changes, "source": source}
+        data = {"case": case_id_of(instance), "changes": changes, "source": source}
         log(instance, CHANGE, user=_real_user(user), data=data, content_changed=True)
     return changes
 
 
 def audit_delete(instance: models.Model, *, user: Any, source: str = "") -> None:
-    data = {"case": _case_id(instance), "values": snapshot(instance), "source": source}
+    data = {"case": case_id_of(instance), "values": snapshot(instance), "source": source}
     log(instance, DELETE, user=_real_user(user), data=data, deleted=True)
 
 
 def audit_note(instance: models.Model, *, user: Any, action: str, data: dict[str, Any]) -> None:
     """A domain event that is not a field change (e.g. reassignment, sharing)."""
-    log(instance, action, user=_real_user(user), data={"case": _case_id(instance), **data})
+    log(instance, action, user=_real_user(user), data={"case": case_id_of(instance), **data})
 
 
 def _real_user(user: Any) -> Any:

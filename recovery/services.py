@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from recovery.audit import audit_change, audit_create, audit_delete, audit_note, snapshot
+from recovery.audit import audit_change, audit_create, audit_delete, audit_note, case_id_of, snapshot
 from recovery.models import Branch, Case, CollectionAction, Party, Role, StaffProfile
 from recovery.validators import normalize_id_number
 
@@ -41,17 +41,13 @@ def case_facts_changed(*, case_ids: set[int], user: Any = None) -> None:
         listener(case_ids=case_ids, user=user)
 
 
+def _case_ids(instance: models.Model) -> set[int]:
+    case_id = case_id_of(instance)
+    return {case_id} if case_id else set()
+
+
 def today() -> date:
     return timezone.localdate()
-
-
-def _affected_case_id(instance: models.Model) -> int | None:
-    if isinstance(instance, Case):
-        return instance.pk
-    if getattr(instance, "case_id", None):
-        return instance.case_id
-    lawsuit = getattr(instance, "lawsuit", None)
-    return lawsuit.case_id if lawsuit is not None else None
 
 
 @transaction.atomic
@@ -64,7 +60,7 @@ def record_create(
     for name, values in (m2m or {}).items():
         getattr(instance, name).set(values)
     audit_create(instance, user=user, source=source)
-    case_facts_changed(case_ids={cid for cid in [_affected_case_id(instance)] if cid}, user=user)
+    case_facts_changed(case_ids=_case_ids(instance), user=user)
     return instance
 
 
@@ -93,13 +89,13 @@ def record_update(
             audit_note(instance, user=user, action="recovery.change", data={"changes": {name: [old, new]}})
             changes[name] = [old, new]
     if changes:
-        case_facts_changed(case_ids={cid for cid in [_affected_case_id(instance)] if cid}, user=user)
+        case_facts_changed(case_ids=_case_ids(instance), user=user)
     return changes
 
 
 @transaction.atomic
 def record_delete(*, instance: models.Model, user: Any, source: str = "") -> None:
-    case_id = _affected_case_id(instance)
+    case_id = case_id_of(instance)
     audit_delete(instance, user=user, source=source)
     try:
         instance.delete()

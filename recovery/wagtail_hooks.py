@@ -5,9 +5,8 @@ from typing import Any
 import django_filters
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
@@ -521,18 +520,6 @@ def register_audit_actions(actions: Any) -> None:
     class Deleted(LogFormatter):
         label = _("Deleted")
         message = _("Deleted")
-
-
-def case_url(case: Case) -> str:
-    return reverse("wagtailsnippets_recovery_case:inspect", args=[case.pk])
-
-
-def proof_link(action: CollectionAction) -> str:
-    if not action.proof_file:
-        return ""
-    return format_html(
-        '<a href="{}">{}</a>', reverse("recovery_collection_action_proof", args=[action.pk]), _("proof")
-    )
 
 
 @hooks.register("construct_reports_menu")

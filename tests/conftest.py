@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from recovery.models import Branch, Case, CaseParty, CollectionAction, Loan, Party, PartyKind, PartyRole, Role
-from recovery.services import case_open, record_create, staff_set_role
+from recovery.services import case_open, staff_set_role
 from recovery.validators import resident_id_with_check
 
 
@@ -54,11 +54,6 @@ def staff(make_user):
 _person_counter = iter(range(1, 10_000_000))
 
 
-def person_id(n: int | None = None) -> str:
-    n = next(_person_counter) if n is None else n
-    return resident_id_with_check(f"31011519800101{n % 1000:03d}"[:14] + f"{n % 1000:03d}")
-
-
 @pytest.fixture
 def make_case(db, branches):
     def make(*, assignee=None, branch: str = "上海分行", loans: int = 1, name: str | None = None, user=None):
@@ -97,6 +92,3 @@ def make_action(db):
         return CollectionAction.objects.create(case=case, **values)
 
     return make
-
-
-__all__ = ["person_id", "record_create"]
