@@ -469,3 +469,86 @@ class CollectionAction(models.Model):
         if self.kind in DEMAND_KINDS:
             return self.delivered_on if self.reached else None
         return self.acted_on
+
+
+class Collateral(models.Model):
+    """An item of collateral as the bank's hand-over file describes it (抵押物/质物), kept with
+    the loan it secures until someone records it as an asset with its details."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="collateral_items"
+    )
+    loan = models.ForeignKey(
+        Loan, verbose_name=_("loan"), on_delete=models.CASCADE, related_name="collateral_items"
+    )
+    description = models.CharField(_("description"), max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("collateral (as handed over)")
+        verbose_name_plural = _("collateral (as handed over)")
+        ordering = ["loan", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "description"], name="unique_collateral_per_loan")
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    VALIDATING = "validating", _("Checking")
+    PREVIEWED = "previewed", _("Checked, awaiting confirmation")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class ImportSource(models.TextChoices):
+    COMMAND = "command", _("Command line")
+    WEB = "web", _("Web upload")
+
+
+class ImportRun(models.Model):
+    """One hand-over import: who ran it, on which file, and what it did — so anyone can answer
+    "where did this loan come from?" (the audit entries it wrote name it as `import #<id>`)."""
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    checksum = models.CharField(_("SHA-256"), max_length=64)
+    file_size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    upload = models.FileField(_("uploaded file"), upload_to="imports/%Y/%m/", blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=ImportSource.choices)
+    strict = models.BooleanField(_("strict (all or nothing)"), default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    preview = models.JSONField(_("check result"), default=dict, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    errors = models.JSONField(_("rejected rows"), default=list, blank=True)
+    failure = models.TextField(_("failure"), blank=True)
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("hand-over import")
+        verbose_name_plural = _("hand-over imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import #{self.pk} {self.file_name}"
+
+    @property
+    def audit_source(self) -> str:
+        return f"import #{self.pk}"

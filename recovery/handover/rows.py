@@ -31,6 +31,18 @@ from recovery.handover.reading import COLUMNS_BY_FIELD, RawRow
 ZERO = Decimal("0.00")
 MIN_LOAN_AMOUNT = Decimal("0.01")
 
+# The longest text each column may hold once stored (the docket's field sizes; a test keeps
+# the two in step), so that nothing is cut short or refused half-way through a write.
+MAX_LENGTHS = {
+    "contract_no": 64,
+    "borrower": 200,
+    "address": 300,
+    "phone": 200,
+    "guarantors": 200,  # each guarantor's name
+    "collateral": 300,  # each item
+    "branch": 100,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class RowError:
@@ -200,6 +212,18 @@ def validate_row(
             "due_on",
             f"到期日 {due_on} 早于放款日 {disbursed_on}（due date is before the disbursement date）",
         )
+    if last_payment_on and disbursed_on and last_payment_on < disbursed_on:
+        check.error(
+            "last_payment_on",
+            f"最后还款日 {last_payment_on} 早于放款日 {disbursed_on}"
+            f"（last payment date is before the disbursement date）",
+        )
+    if handed_over_on and disbursed_on and handed_over_on < disbursed_on:
+        check.error(
+            "handed_over_on",
+            f"移交日期 {handed_over_on} 早于放款日 {disbursed_on}"
+            f"（hand-over date is before the disbursement date）",
+        )
     if last_payment_on and handed_over_on and last_payment_on > handed_over_on:
         check.error(
             "last_payment_on",
@@ -212,6 +236,18 @@ def validate_row(
     collateral = parse_collateral(raw.get("collateral"))
     assignee = optional_text(raw.get("assignee"))
     branch = optional_text(raw.get("branch"))
+    _check_lengths(
+        check,
+        {
+            "contract_no": [contract_no or ""],
+            "borrower": [borrower_name or ""],
+            "address": [address or ""],
+            "phone": [";".join(phones or ())],
+            "guarantors": [guarantor.name for guarantor in guarantors or ()],
+            "collateral": list(collateral),
+            "branch": [branch or ""],
+        },
+    )
 
     if check.errors:
         return check.errors
@@ -237,6 +273,16 @@ def validate_row(
         assignee=assignee,
         branch=branch,
     )
+
+
+def _check_lengths(check: "_RowChecker", texts: Mapping[str, list[str]]) -> None:
+    for field, values in texts.items():
+        limit = MAX_LENGTHS[field]
+        if any(len(value) > limit for value in values):
+            name = COLUMNS_BY_FIELD[field]
+            check.error(
+                field, f"{name.chinese}超过 {limit} 个字符（{name.english} longer than {limit} characters）"
+            )
 
 
 class RowValidator:

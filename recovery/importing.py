@@ -1,0 +1,671 @@
+"""Importing a hand-over file into the docket: read and check every row, match what exists,
+then write everything in one transaction with batched statements (no per-row queries).
+
+    outcome = handover_import(source=path, file_name="移交清单.xlsx", user=manager)
+    outcome.as_json()     # the contract's summary
+    outcome.exit_code     # 0 all accepted, 3 some rejected
+
+The same function serves the command line and the web upload (which first calls it with
+`dry_run=True` for the preview). Debtors are matched by ID number, loans by contract number,
+cases by (debtor, branch); a re-sent file only writes what changed, each change audited with
+the import that made it.
+"""
+
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from wagtail.models import ModelLogEntry
+
+from recovery.access import role_of
+from recovery.audit import CHANGE, CREATE, case_id_of, snapshot
+from recovery.handover import HandoverFileError, HandoverRow, RowError, RowValidator, open_handover
+from recovery.models import (
+    OPEN_STATUSES,
+    Branch,
+    Case,
+    CaseParty,
+    Collateral,
+    GuaranteeType,
+    ImportRun,
+    ImportSource,
+    ImportStatus,
+    Loan,
+    Party,
+    PartyRole,
+    Role,
+)
+from recovery.services import RecoveryError, case_facts_changed
+
+__all__ = ["HandoverFileError", "ImportOutcome", "handover_import", "file_checksum"]
+
+BATCH = 2000  # rows per INSERT/UPDATE statement and per IN (...) lookup
+PROGRESS_EVERY = 1000
+
+# Loan fields a re-sent file may change; compared value by value to decide "updated".
+LOAN_FIELDS = (
+    "amount",
+    "principal_outstanding",
+    "interest_outstanding",
+    "penalty_interest",
+    "disbursed_on",
+    "due_on",
+    "last_payment_on",
+    "security_types",
+    "handed_over_on",
+)
+
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass
+class ImportOutcome:
+    """What a run did (or, for a dry run, would do), in the contract's terms."""
+
+    file: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    cases_created: int = 0
+    unknown_columns: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rejected_rows: set[int] = field(default_factory=set)
+    written: bool = False
+    run_id: int | None = None
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejected_rows)
+
+    @property
+    def accepted(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def exit_code(self) -> int:
+        return 3 if self.rejected else 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "rows": self.rows,
+            "accepted": self.accepted,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "cases_created": self.cases_created,
+            "unknown_columns": self.unknown_columns,
+            "errors": [error.as_dict() for error in self.errors],
+        }
+
+    def counts(self) -> dict[str, Any]:
+        """The summary without the error list (kept apart on the import record)."""
+        summary = self.as_json()
+        del summary["errors"]
+        return summary
+
+
+def file_checksum(source: str | Path | bytes | IO[bytes]) -> tuple[str, int]:
+    """SHA-256 and size of a file, read in blocks."""
+    digest = hashlib.sha256()
+    size = 0
+    if isinstance(source, bytes):
+        digest.update(source)
+        return digest.hexdigest(), len(source)
+    stream = open(source, "rb") if isinstance(source, str | Path) else source
+    try:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    finally:
+        if isinstance(source, str | Path):
+            stream.close()
+        else:
+            stream.seek(0)
+    return digest.hexdigest(), size
+
+
+def handover_import(
+    *,
+    source: str | Path | bytes | IO[bytes],
+    file_name: str | None = None,
+    user: Any,
+    dry_run: bool = False,
+    strict: bool = False,
+    run: ImportRun | None = None,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Import a hand-over file. Raises HandoverFileError when the file itself is unusable and
+    RecoveryError when `user` may not import; either way nothing is written. `user` None is
+    the operator at the command line, who may import for any branch.
+
+    Without `dry_run`, and unless `strict` meets a rejected row, every accepted row is written
+    in one transaction together with the import record (`run`, or a new one).
+    """
+    if user is not None:
+        _check_may_import(user)
+    name = file_name or (Path(source).name if isinstance(source, str | Path) else "")
+    report = progress or (lambda stage, done, total: None)
+    outcome = ImportOutcome(file=name)
+    with open_handover(source, name) as sheet:
+        outcome.unknown_columns = sheet.unknown_columns
+        validator = RowValidator(sheet.headers)
+        rows = list(_validated_rows(sheet, validator, outcome, report))
+    plan = _Plan(rows=rows, user=user, validator=validator, outcome=outcome)
+    plan.resolve()
+    outcome.errors.sort(key=lambda error: error.row)  # stable: a row's problems stay in column order
+    if dry_run or (strict and outcome.rejected):
+        return outcome
+    if run is None:
+        checksum, size = file_checksum(source)
+        run = ImportRun(file_name=name, checksum=checksum, file_size=size, source=ImportSource.COMMAND)
+    with transaction.atomic():
+        run.strict = strict
+        run.started_by = user if getattr(user, "is_authenticated", False) else None
+        run.status = ImportStatus.IMPORTING
+        run.save()
+        plan.write(source=run.audit_source, progress=report)
+        run.status = ImportStatus.DONE
+        run.finished_at = timezone.now()
+        run.summary = outcome.counts()
+        run.errors = [error.as_dict() for error in outcome.errors]
+        run.save()
+    outcome.written = True
+    outcome.run_id = run.pk
+    return outcome
+
+
+def _check_may_import(user: Any) -> None:
+    # Managers and the head of recovery hand cases out; lawyers and auditors do not.
+    if role_of(user) not in (Role.MANAGER, Role.HEAD):
+        raise RecoveryError("只有主管或清收负责人可以导入移交清单（only managers and the head may import）")
+
+
+def _validated_rows(
+    sheet: Any, validator: RowValidator, outcome: ImportOutcome, report: Progress
+) -> Iterator[HandoverRow]:
+    total = sheet.estimated_rows
+    for count, (row_number, raw) in enumerate(sheet.rows(), start=1):
+        outcome.rows += 1
+        result = validator.validate(row_number, raw)
+        if isinstance(result, HandoverRow):
+            yield result
+        else:
+            outcome.errors.extend(result)
+            outcome.rejected_rows.add(row_number)
+        if count % PROGRESS_EVERY == 0:
+            report("reading", count, total)
+    report("reading", outcome.rows, outcome.rows)
+
+
+def _chunks(items: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _security_text(codes: tuple[str, ...]) -> str:
+    return ",".join(codes)
+
+
+class _Plan:
+    """Matches the accepted rows against the database (reads only), rejects what only the
+    database can refute, then writes the difference in batches."""
+
+    def __init__(
+        self, *, rows: list[HandoverRow], user: Any, validator: RowValidator, outcome: ImportOutcome
+    ) -> None:
+        self.rows = rows
+        self.user = user if getattr(user, "is_authenticated", False) else None
+        self.validator = validator
+        self.outcome = outcome
+        self.accepted: list[HandoverRow] = []
+        # Filled by resolve(); unsaved objects are created by write().
+        self.branches: dict[str, Branch] = {}
+        self.parties: dict[str, Party] = {}
+        self.party_changes: dict[str, dict[str, list[Any]]] = {}
+        self.cases: dict[tuple[str, str], Case] = {}  # (debtor ID number, branch name) -> case
+        self.case_by_pk: dict[int, Case] = {}
+        self.case_changes: dict[int, dict[str, list[Any]]] = {}
+        self.loans: dict[str, Loan] = {}
+        self.loan_before: dict[str, dict[str, Any]] = {}
+        self.new_case_parties: dict[tuple[int, str, str], CaseParty] = {}
+        self.changed_case_parties: dict[int, tuple[CaseParty, dict[str, Any]]] = {}
+        self.new_collateral: list[Collateral] = []
+
+    # --- reading and matching ---------------------------------------------------------
+
+    def reject(self, row: HandoverRow, field_name: str, value: object, message: str) -> None:
+        self.outcome.errors.append(self.validator.error(row.row, field_name, value, message))
+        self.outcome.rejected_rows.add(row.row)
+
+    def resolve(self) -> None:
+        users = self._users()
+        self._load_branches()
+        existing_loans = self._existing_loans()
+        importer_branch = self._importer_branch()
+        may_import_any_branch = self.user is None or role_of(self.user) == Role.HEAD
+
+        accepted: list[tuple[HandoverRow, str, Any]] = []
+        for row in self.rows:
+            ok = True
+            assignee = None
+            if row.assignee:
+                assignee = users.get(row.assignee) or users.get(row.assignee.lower())
+                if assignee is None:
+                    self.reject(row, "assignee", row.assignee, f"找不到用户“{row.assignee}”（no such user）")
+                    ok = False
+                elif assignee == "ambiguous":
+                    self.reject(
+                        row,
+                        "assignee",
+                        row.assignee,
+                        f"邮箱“{row.assignee}”对应多个用户，请填写用户名（several users share this e-mail）",
+                    )
+                    ok = False
+            existing = existing_loans.get(row.contract_no)
+            branch_name = (
+                row.branch
+                or (existing.branch.name if existing else None)
+                or importer_branch
+                or settings.RECOVERY_DEFAULT_BRANCH
+            )
+            if not may_import_any_branch and branch_name != importer_branch:
+                self.reject(
+                    row,
+                    "branch",
+                    branch_name,
+                    f"只能导入本机构（{importer_branch}）的贷款"
+                    "（you may import loans of your own branch only）",
+                )
+                ok = False
+            if existing is not None:
+                if existing.case.debtor.id_number != row.id_number:
+                    self.reject(
+                        row,
+                        "id_number",
+                        row.id_number,
+                        f"合同编号“{row.contract_no}”已登记在 {existing.case.debtor.name} 名下"
+                        f"（this contract already belongs to another debtor）",
+                    )
+                    ok = False
+                elif branch_name and existing.branch.name != branch_name:
+                    self.reject(
+                        row,
+                        "branch",
+                        branch_name,
+                        f"合同编号“{row.contract_no}”已属于机构 {existing.branch.name}"
+                        f"（this contract belongs to another branch; move the case instead）",
+                    )
+                    ok = False
+            if any(guarantor.id_number == row.id_number for guarantor in row.guarantors):
+                self.reject(
+                    row,
+                    "guarantors",
+                    row.id_number,
+                    "借款人不能同时是本笔贷款的保证人（the borrower cannot guarantee their own loan）",
+                )
+                ok = False
+            if ok:
+                accepted.append((row, branch_name, assignee))
+
+        self._load_parties(row for row, _branch, _assignee in accepted)
+        self._load_cases({row.id_number for row, _branch, _assignee in accepted})
+        self._load_case_parties_and_collateral(existing_loans)
+        for row, branch_name, assignee in accepted:
+            self._plan_row(row, branch_name, assignee, existing_loans.get(row.contract_no))
+
+    def _importer_branch(self) -> str | None:
+        profile = getattr(self.user, "staff_profile", None) if self.user else None
+        return profile.branch.name if profile and profile.branch_id else None
+
+    def _users(self) -> dict[str, Any]:
+        """Assignee as written -> user; an e-mail several users share -> "ambiguous"."""
+        written = {row.assignee for row in self.rows if row.assignee}
+        if not written:
+            return {}
+        lowered = {text.lower() for text in written}
+        found: dict[str, Any] = {}
+        user_model = get_user_model()
+        candidates = user_model.objects.filter(is_active=True).annotate(email_lower=Lower("email"))
+        candidates = candidates.filter(Q(username__in=written) | Q(email_lower__in=lowered))
+        by_email: dict[str, list[Any]] = defaultdict(list)
+        for user in candidates:
+            if user.username in written:
+                found[user.username] = user
+            if user.email_lower in lowered:
+                by_email[user.email_lower].append(user)
+        for email, users in by_email.items():
+            if email not in found:
+                found[email] = users[0] if len(users) == 1 else "ambiguous"
+        return found
+
+    def _load_branches(self) -> None:
+        self.branches = {branch.name: branch for branch in Branch.objects.all()}
+
+    def _existing_loans(self) -> dict[str, Loan]:
+        numbers = [row.contract_no for row in self.rows]
+        loans: dict[str, Loan] = {}
+        for chunk in _chunks(numbers):
+            for loan in Loan.objects.filter(contract_no__in=chunk).select_related(
+                "branch", "case__debtor", "case__branch", "case__assignee"
+            ):
+                # One object per case, so that a change planned through any loan is seen by all.
+                loan.case = self.case_by_pk.setdefault(loan.case_id, loan.case)
+                loans[loan.contract_no] = loan
+        return loans
+
+    def _load_parties(self, rows: Iterable[HandoverRow]) -> None:
+        rows = list(rows)
+        numbers = {row.id_number for row in rows} | {g.id_number for row in rows for g in row.guarantors}
+        for chunk in _chunks(numbers):
+            for party in Party.objects.filter(id_number__in=chunk):
+                self.parties[party.id_number] = party
+        self._existing_party_ids = set(self.parties)
+        # New parties take their details from the first row naming them as borrower, else
+        # as guarantor; existing ones gain the file's new phone numbers and a missing address.
+        for row in rows:
+            party = self.parties.get(row.id_number)
+            if party is None:
+                party = Party(
+                    kind=row.borrower_type,
+                    name=row.borrower_name,
+                    id_number=row.id_number,
+                    phones=";".join(row.phones),
+                    address=row.address or "",
+                )
+                self.parties[row.id_number] = party
+            else:
+                self._merge_contacts(party, row)
+        for row in rows:
+            for guarantor in row.guarantors:
+                if guarantor.id_number not in self.parties:
+                    self.parties[guarantor.id_number] = Party(
+                        kind=guarantor.kind, name=guarantor.name, id_number=guarantor.id_number
+                    )
+
+    def _merge_contacts(self, party: Party, row: HandoverRow) -> None:
+        changes: dict[str, list[Any]] = {}
+        phones = party.phone_list
+        added = [phone for phone in row.phones if phone not in phones]
+        if added:
+            merged = ";".join([*phones, *added])
+            if len(merged) <= Party._meta.get_field("phones").max_length:
+                changes["phones"] = [party.phones, merged]
+                party.phones = merged
+        if row.address and not party.address:
+            changes["address"] = [party.address, row.address]
+            party.address = row.address
+        if changes and party.pk is not None:
+            recorded = self.party_changes.setdefault(party.id_number, {})
+            for name, (old, new) in changes.items():
+                recorded[name] = [recorded.get(name, [old])[0], new]
+
+    def _load_cases(self, debtor_numbers: set[str]) -> None:
+        """The open case of each (debtor, branch), oldest first, for new loans to join."""
+        for chunk in _chunks(debtor_numbers):
+            cases = (
+                Case.objects.filter(debtor__id_number__in=chunk, status__in=OPEN_STATUSES)
+                .select_related("debtor", "branch", "assignee")
+                .order_by("id")
+            )
+            for case in cases:
+                case = self.case_by_pk.setdefault(case.pk, case)
+                self.cases.setdefault((case.debtor.id_number, case.branch.name), case)
+
+    def _load_case_parties_and_collateral(self, existing_loans: dict[str, Loan]) -> None:
+        case_ids = set(self.case_by_pk)
+        self.case_parties: dict[tuple[int, int, str], CaseParty] = {}
+        for chunk in _chunks(case_ids):
+            for link in CaseParty.objects.filter(
+                case_id__in=chunk, role__in=[PartyRole.BORROWER, PartyRole.GUARANTOR]
+            ):
+                self.case_parties[(link.case_id, link.party_id, link.role)] = link
+        self.collateral: set[tuple[str, str]] = set()
+        loan_ids = [loan.pk for loan in existing_loans.values()]
+        for chunk in _chunks(loan_ids):
+            self.collateral.update(
+                Collateral.objects.filter(loan_id__in=chunk).values_list("loan__contract_no", "description")
+            )
+
+    def _plan_row(self, row: HandoverRow, branch_name: str, assignee: Any, existing: Loan | None) -> None:
+        changed = False
+        debtor = self.parties[row.id_number]
+        if debtor.pk is not None and row.id_number in self.party_changes:
+            changed = True
+        if branch_name not in self.branches:
+            self.branches[branch_name] = Branch(name=branch_name)
+        branch = self.branches[branch_name]
+
+        if existing is not None:
+            case = existing.case  # a re-sent loan stays in its case, whatever its status
+        else:
+            case_key = (row.id_number, branch_name)
+            case = self.cases.get(case_key)
+            if case is None:
+                case = Case(debtor=debtor, branch=branch, assignee=assignee, opened_on=row.handed_over_on)
+                self.cases[case_key] = case
+                self.outcome.cases_created += 1
+            elif case.pk is None and row.handed_over_on < case.opened_on:
+                case.opened_on = row.handed_over_on
+        if assignee is not None and case.assignee_id != assignee.pk:
+            if case.pk is None:
+                case.assignee = case.assignee or assignee
+            else:
+                recorded = self.case_changes.setdefault(case.pk, {})
+                old = recorded.get("assignee", [str(case.assignee) if case.assignee else None])[0]
+                recorded["assignee"] = [old, str(assignee)]
+                case.assignee = assignee
+                changed = True
+
+        values = {
+            "amount": row.loan_amount,
+            "principal_outstanding": row.principal_outstanding,
+            "interest_outstanding": row.interest_outstanding,
+            "penalty_interest": row.penalty_interest,
+            "disbursed_on": row.disbursed_on,
+            "due_on": row.due_on,
+            "last_payment_on": row.last_payment_on,
+            "security_types": _security_text(row.security_types),
+            "handed_over_on": row.handed_over_on,
+        }
+        if existing is None:
+            loan = Loan(contract_no=row.contract_no, case=case, branch=branch, **values)
+            self.loans[row.contract_no] = loan
+        else:
+            loan = existing
+            differs = {name: value for name, value in values.items() if getattr(loan, name) != value}
+            if differs:
+                self.loan_before[row.contract_no] = snapshot(loan)
+                for name, value in differs.items():
+                    setattr(loan, name, value)
+                self.loans[row.contract_no] = loan
+                changed = True
+
+        changed |= self._plan_link(case, debtor, PartyRole.BORROWER, "")
+        for guarantor in row.guarantors:
+            party = self.parties[guarantor.id_number]
+            guarantee_type = GuaranteeType(guarantor.guarantee_type)
+            changed |= self._plan_link(case, party, PartyRole.GUARANTOR, guarantee_type)
+            if party.pk is not None and guarantor.id_number in self.party_changes:
+                changed = True
+        for description in row.collateral:
+            if (row.contract_no, description) not in self.collateral:
+                self.collateral.add((row.contract_no, description))
+                self.new_collateral.append(Collateral(case=case, loan=loan, description=description))
+                changed = True
+
+        if existing is None:
+            self.outcome.created += 1
+        elif changed:
+            self.outcome.updated += 1
+        else:
+            self.outcome.unchanged += 1
+
+    def _plan_link(self, case: Case, party: Party, role: str, guarantee_type: str) -> bool:
+        """Plan the party's role in the case; True when that is a change."""
+        if case.pk is not None and party.pk is not None:
+            link = self.case_parties.get((case.pk, party.pk, role))
+            if link is not None:
+                if role == PartyRole.GUARANTOR and link.guarantee_type != guarantee_type:
+                    self.changed_case_parties.setdefault(link.pk, (link, snapshot(link)))
+                    link.guarantee_type = guarantee_type
+                    return True
+                return False
+        key = (id(case), party.id_number, role)
+        if key in self.new_case_parties:
+            return False
+        link = CaseParty(case=case, party=party, role=role, guarantee_type=guarantee_type)
+        self.new_case_parties[key] = link
+        return True
+
+    # --- writing ----------------------------------------------------------------------
+
+    def write(self, *, source: str, progress: Progress) -> None:
+        """Insert and update in batches; every object gets its audit entry (bulk too)."""
+        audit = _AuditBatch(user=self.user, source=source)
+        new_branches = [branch for branch in self.branches.values() if branch.pk is None]
+        Branch.objects.bulk_create(new_branches)
+        audit.created(new_branches)
+
+        new_parties = [party for party in self.parties.values() if party.pk is None]
+        Party.objects.bulk_create(new_parties, batch_size=BATCH)
+        audit.created(new_parties)
+        changed_parties = [self.parties[number] for number in self.party_changes]
+        Party.objects.bulk_update(changed_parties, ["phones", "address"], batch_size=BATCH)
+        for party in changed_parties:
+            audit.changed(party, self.party_changes[party.id_number])
+        progress("writing", len(new_parties), None)
+
+        new_cases = [case for case in self.cases.values() if case.pk is None]
+        self._number_cases(new_cases)
+        for case in new_cases:
+            case.debtor_id = case.debtor.pk  # the debtor may have been inserted just now
+            case.branch_id = case.branch.pk
+        Case.objects.bulk_create(new_cases, batch_size=BATCH)
+        audit.created(new_cases)
+        reassigned = [self.case_by_pk[pk] for pk in self.case_changes]
+        Case.objects.bulk_update(reassigned, ["assignee"], batch_size=BATCH)
+        for case in reassigned:
+            audit.changed(case, self.case_changes[case.pk])
+
+        new_loans = [loan for loan in self.loans.values() if loan.pk is None]
+        changed_loans = [loan for loan in self.loans.values() if loan.pk is not None]
+        for loan in new_loans:
+            loan.case_id = loan.case.pk
+            loan.branch_id = loan.branch.pk
+        for chunk in _chunks(new_loans):
+            Loan.objects.bulk_create(chunk)
+            progress("writing", len(chunk), None)
+        audit.created(new_loans)
+        Loan.objects.bulk_update(changed_loans, list(LOAN_FIELDS), batch_size=BATCH)
+        for loan in changed_loans:
+            audit.changed(loan, _diff(self.loan_before[loan.contract_no], snapshot(loan)))
+
+        links = list(self.new_case_parties.values())
+        for link in links:
+            link.case_id = link.case.pk
+            link.party_id = link.party.pk
+        CaseParty.objects.bulk_create(links, batch_size=BATCH)
+        audit.created(links)
+        changed_links = list(self.changed_case_parties.values())
+        CaseParty.objects.bulk_update(
+            [link for link, _before in changed_links], ["guarantee_type"], batch_size=BATCH
+        )
+        for link, before in changed_links:
+            audit.changed(link, _diff(before, snapshot(link)))
+
+        for item in self.new_collateral:
+            item.case_id = item.case.pk
+            item.loan_id = item.loan.pk
+        Collateral.objects.bulk_create(self.new_collateral, batch_size=BATCH)
+        audit.created(self.new_collateral)
+
+        audit.flush()
+        touched = {case.pk for case in new_cases} | {loan.case_id for loan in changed_loans}
+        touched |= {case.pk for case in reassigned} | {link.case_id for link in links}
+        touched |= {link.case_id for link, _before in changed_links}
+        touched |= {item.case_id for item in self.new_collateral}
+        case_facts_changed(case_ids=touched, user=self.user)
+
+    @staticmethod
+    def _number_cases(cases: list[Case]) -> None:
+        """Give new cases the next numbers of their year, in file order (RD{year}{6 digits})."""
+        by_year: dict[int, list[Case]] = defaultdict(list)
+        for case in cases:
+            by_year[case.opened_on.year].append(case)
+        for year, year_cases in sorted(by_year.items()):
+            prefix = f"RD{year}"
+            last = (
+                Case.objects.select_for_update()
+                .filter(number__startswith=prefix)
+                .order_by("-number")
+                .values_list("number", flat=True)
+                .first()
+            )
+            start = int(last[len(prefix) :]) + 1 if last else 1
+            for offset, case in enumerate(year_cases):
+                case.number = f"{prefix}{start + offset:06d}"
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+
+
+class _AuditBatch:
+    """Audit entries for a bulk write, inserted in batches: the same records (Wagtail log
+    entries, one shared uuid per run) that `recovery.audit` writes one at a time."""
+
+    def __init__(self, *, user: Any, source: str) -> None:
+        self.user = user
+        self.source = source
+        self.uuid = uuid.uuid4()
+        self.timestamp = timezone.now()
+        self.pending: list[ModelLogEntry] = []
+
+    def _entry(self, instance: models.Model, action: str, data: dict[str, Any]) -> ModelLogEntry:
+        return ModelLogEntry(
+            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
+            label=str(instance),
+            action=action,
+            timestamp=self.timestamp,
+            data={"case": case_id_of(instance), **data, "source": self.source},
+            user=self.user,
+            uuid=self.uuid,
+            object_id=str(instance.pk),
+            content_changed=True,
+        )
+
+    def created(self, instances: Iterable[models.Model]) -> None:
+        for instance in instances:
+            self.pending.append(self._entry(instance, CREATE, {"values": snapshot(instance)}))
+            if len(self.pending) >= BATCH:
+                self.flush()
+
+    def changed(self, instance: models.Model, changes: dict[str, list[Any]]) -> None:
+        if changes:
+            self.pending.append(self._entry(instance, CHANGE, {"changes": changes}))
+            if len(self.pending) >= BATCH:
+                self.flush()
+
+    def flush(self) -> None:
+        ModelLogEntry.objects.bulk_create(self.pending)
+        self.pending = []
