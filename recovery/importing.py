@@ -558,8 +558,10 @@ class _Plan:
         new_cases = [case for case in self.cases.values() if case.pk is None]
         self._number_cases(new_cases)
         for case in new_cases:
-            case.debtor_id = case.debtor.pk  # the debtor may have been inserted just now
-            case.branch_id = case.branch.pk
+            # Re-assigning the (now saved) objects fills in their ids and keeps them cached;
+            # setting `debtor_id` instead would drop the cache and cost a query per row later.
+            case.debtor = case.debtor
+            case.branch = case.branch
         Case.objects.bulk_create(new_cases, batch_size=BATCH)
         audit.created(new_cases)
         reassigned = [self.case_by_pk[pk] for pk in self.case_changes]
@@ -570,8 +572,8 @@ class _Plan:
         new_loans = [loan for loan in self.loans.values() if loan.pk is None]
         changed_loans = [loan for loan in self.loans.values() if loan.pk is not None]
         for loan in new_loans:
-            loan.case_id = loan.case.pk
-            loan.branch_id = loan.branch.pk
+            loan.case = loan.case
+            loan.branch = loan.branch
         for chunk in _chunks(new_loans):
             Loan.objects.bulk_create(chunk)
             progress("writing", len(chunk), None)
@@ -582,8 +584,8 @@ class _Plan:
 
         links = list(self.new_case_parties.values())
         for link in links:
-            link.case_id = link.case.pk
-            link.party_id = link.party.pk
+            link.case = link.case
+            link.party = link.party
         CaseParty.objects.bulk_create(links, batch_size=BATCH)
         audit.created(links)
         changed_links = list(self.changed_case_parties.values())
@@ -594,8 +596,8 @@ class _Plan:
             audit.changed(link, _diff(before, snapshot(link)))
 
         for item in self.new_collateral:
-            item.case_id = item.case.pk
-            item.loan_id = item.loan.pk
+            item.case = item.case
+            item.loan = item.loan
         Collateral.objects.bulk_create(self.new_collateral, batch_size=BATCH)
         audit.created(self.new_collateral)
 

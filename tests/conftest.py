@@ -61,7 +61,7 @@ def make_case(db, branches):
         debtor = Party.objects.create(
             kind=PartyKind.PERSON,
             name=name or f"债务人{n}",
-            id_number=resident_id_with_check(f"3101151980{(n // 1000) % 100:02d}01{n % 1000:03d}"[:17]),
+            id_number=resident_id_with_check(f"3101151980{(n // 1000) % 12 + 1:02d}01{n % 1000:03d}"),
             phones="13812345678",
         )
         case = case_open(

@@ -156,6 +156,13 @@ def test_each_required_cell_must_be_filled(field, column, blank):
         ({"principal_outstanding": "10000.01"}, "本金余额", "大于贷款金额"),
         ({"due_on": "2019-12-31"}, "到期日", "早于放款日"),
         ({"last_payment_on": "2023-05-27"}, "最后还款日", "晚于移交日期"),
+        ({"last_payment_on": "2019-12-31"}, "最后还款日", "早于放款日"),
+        ({"handed_over_on": "2019-12-31", "last_payment_on": ""}, "移交日期", "早于放款日"),
+        ({"contract_no": "H" * 65}, "合同编号", "超过 64 个字符"),
+        ({"borrower": "张" * 201}, "借款人", "超过 200 个字符"),
+        ({"address": "路" * 301}, "地址", "超过 300 个字符"),
+        ({"collateral": "房产;" + "屋" * 301}, "抵押物", "超过 300 个字符"),
+        ({"branch": "行" * 101}, "机构", "超过 100 个字符"),
         ({"disbursed_on": "05/06/2020"}, "放款日", "歧义"),
         ({"last_payment_on": "2023-02-30"}, "最后还款日", "不存在"),
         ({"id_number": wrong_check(PERSON_ID)}, "证件号码", "GB 11643"),
@@ -277,3 +284,19 @@ def test_a_whole_file_end_to_end(tmp_path):
     assert isinstance(results[0], HandoverRow)
     assert [(error.row, error.column) for error in results[1]] == [(3, "证件号码")]
     assert [(error.row, error.column) for error in results[2]] == [(5, "合同编号")]
+
+
+def test_length_limits_match_the_docket_fields():
+    from recovery.handover.rows import MAX_LENGTHS
+    from recovery.models import Branch, Collateral, Loan, Party
+
+    stored = {
+        "contract_no": Loan._meta.get_field("contract_no"),
+        "borrower": Party._meta.get_field("name"),
+        "address": Party._meta.get_field("address"),
+        "phone": Party._meta.get_field("phones"),
+        "guarantors": Party._meta.get_field("name"),
+        "collateral": Collateral._meta.get_field("description"),
+        "branch": Branch._meta.get_field("name"),
+    }
+    assert MAX_LENGTHS == {name: field.max_length for name, field in stored.items()}
