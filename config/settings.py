@@ -140,6 +140,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploaded proofs and hand-over files above this size are refused (bytes).
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+# Hand-over files with more (estimated) rows than this are checked and imported by a Celery
+# task behind a progress bar; smaller ones run within the request.
+HANDOVER_ASYNC_ROWS = env_int("HANDOVER_ASYNC_ROWS", 2000)
 
 # Mail: with EMAIL_HOST set mail goes over SMTP, otherwise into files under var/mail.
 EMAIL_HOST = env_str("EMAIL_HOST")

@@ -11,6 +11,15 @@ from recovery.services import ROLE_GROUP_NAMES
 # Apps whose records make up the docket; each role's rights apply to all their models.
 DOCKET_APPS = ("recovery", "litigation", "assets", "documents")
 REFERENCE_MODELS = {"branch", "defaultcause", "staffprofile"}
+# Import records are the docket's provenance ("import #12 created this loan"): managers and the
+# head create them by uploading a hand-over file, auditors read them, nobody edits or deletes
+# them, and lawyers have no part in them.
+IMPORT_RUN_ACTIONS: dict[str, set[str]] = {
+    Role.LAWYER: set(),
+    Role.MANAGER: {"view", "add"},
+    Role.HEAD: {"view", "add"},
+    Role.AUDITOR: {"view"},
+}
 
 ROLE_ACTIONS: dict[str, set[str]] = {
     Role.LAWYER: {"view", "add", "change"},
@@ -46,6 +55,12 @@ def roles_sync_permissions(**_kwargs: Any) -> None:
                     "delete_instalment",
                 ],
             )
+        perms = perms.exclude(content_type__app_label="recovery", content_type__model="importrun")
+        perms = perms | Permission.objects.filter(
+            content_type__app_label="recovery",
+            content_type__model="importrun",
+            codename__in=[f"{action}_importrun" for action in IMPORT_RUN_ACTIONS[role]],
+        )
         if role == Role.AUDITOR:
             perms = perms.exclude(codename="view_personal_data")
         else:

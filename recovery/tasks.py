@@ -1,0 +1,15 @@
+"""Celery tasks: thin wrappers that run a service by id (autodiscovered by config.celery)."""
+
+from celery import shared_task
+
+from recovery.import_runs import import_run_check, import_run_execute
+
+
+@shared_task(name="recovery.import_run_check")
+def import_run_check_task(run_id: int) -> None:
+    import_run_check(run_id=run_id)
+
+
+@shared_task(name="recovery.import_run_execute")
+def import_run_execute_task(run_id: int) -> None:
+    import_run_execute(run_id=run_id)
