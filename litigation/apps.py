@@ -8,7 +8,11 @@ class LitigationConfig(AppConfig):
     verbose_name = _("Litigation")
 
     def ready(self) -> None:
+        from litigation.deadlines import litigation_deadlines
+        from recovery.docket_deadlines import register_deadline_provider
         from recovery.search import register_case_search_lookup
+
+        register_deadline_provider(litigation_deadlines)
 
         register_case_search_lookup("lawsuits__court_case_number__icontains")
         register_case_search_lookup("lawsuits__enforcements__enforcement_case_number__icontains")

@@ -552,3 +552,142 @@ class ImportRun(models.Model):
     @property
     def audit_source(self) -> str:
         return f"import #{self.pk}"
+
+
+class HolidayYear(models.Model):
+    """One year's State Council holiday notice, entered by an administrator for a year the
+    `chinese_calendar` package does not cover yet (or to correct it). Until a year is entered,
+    its deadlines count weekends only and are flagged provisional."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    notice = models.CharField(
+        _("notice"), max_length=200, help_text=_("Title or number of the State Council notice.")
+    )
+    holidays = models.TextField(
+        _("holidays"),
+        help_text=_("One day (2027-10-01) or range (2027-10-01..2027-10-07) per line; # starts a comment."),
+    )
+    make_up_working_days = models.TextField(
+        _("make-up working days"),
+        blank=True,
+        help_text=_("Weekend days that are official working days (调休上班), one per line."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("holiday calendar year")
+        verbose_name_plural = _("holiday calendar years")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+    def clean(self) -> None:
+        from recovery.deadlines.notice import NoticeError, parse_days
+
+        errors: dict[str, str] = {}
+        parsed: dict[str, frozenset] = {}
+        for name in ("holidays", "make_up_working_days"):
+            try:
+                parsed[name] = parse_days(getattr(self, name) or "", self.year or 0)
+            except NoticeError as problem:
+                errors[name] = str(problem)
+        if not errors:
+            if not parsed["holidays"]:
+                errors["holidays"] = _("List at least one holiday.")
+            elif parsed["holidays"] & parsed["make_up_working_days"]:
+                errors["make_up_working_days"] = _("A day cannot be both a holiday and a working day.")
+            elif any(day.weekday() < 5 for day in parsed["make_up_working_days"]):
+                errors["make_up_working_days"] = _("Make-up working days are Saturdays or Sundays.")
+        if errors:
+            raise ValidationError(errors)
+
+    def notice_days(self) -> tuple[frozenset, frozenset]:
+        from recovery.deadlines.notice import parse_days
+
+        return parse_days(self.holidays, self.year), parse_days(self.make_up_working_days, self.year)
+
+
+class DeadlineKind(models.TextChoices):
+    LIMITATION = "limitation", _("Limitation period")
+    GUARANTEE_PERIOD = "guarantee_period", _("Guarantee period")
+    GUARANTOR_LIMITATION = "guarantor_limitation", _("Limitation against the guarantor")
+    MORTGAGE = "mortgage", _("Mortgage (within the main claim's limitation)")
+    ENFORCEMENT = "enforcement", _("Enforcement application period")
+    APPEAL_JUDGMENT = "appeal_judgment", _("Appeal against a judgment")
+    APPEAL_RULING = "appeal_ruling", _("Appeal against a ruling")
+    PRE_SUIT_PRESERVATION = "pre_suit_preservation", _("Suit after pre-suit preservation")
+    PRESERVATION_RENEWAL = "preservation_renewal", _("Preservation renewal")
+    PRESERVATION_EXPIRY = "preservation_expiry", _("Preservation expiry")
+
+
+class DeadlineStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    EXPIRED = "expired", _("Expired")
+    PENDING_PROCEEDINGS = "pending_proceedings", _("Suspended by pending proceedings")
+    SUSPENDED = "suspended", _("Suspended (obstacle)")
+
+
+class DeadlineQuerySet(models.QuerySet):
+    def open(self) -> "DeadlineQuerySet":
+        return self.filter(done=False, safe_end__isnull=False)
+
+    def due_within(self, today, days: int) -> "DeadlineQuerySet":
+        from datetime import timedelta
+
+        return self.open().filter(safe_end__gte=today, safe_end__lte=today + timedelta(days=days))
+
+    def overdue(self, today) -> "DeadlineQuerySet":
+        return self.open().filter(safe_end__lt=today)
+
+
+class Deadline(models.Model):
+    """A date the recovery team must not miss, computed by the deadline engine from the case's
+    facts; never edited by hand (recomputed whenever a fact changes)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="deadlines")
+    key = models.CharField(max_length=120, editable=False)  # kind:party:subject, stable across recomputes
+    kind = models.CharField(_("kind"), max_length=30, choices=DeadlineKind.choices)
+    rule = models.CharField(_("rule"), max_length=40)
+    party = models.ForeignKey(
+        Party,
+        verbose_name=_("against"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deadlines",
+    )
+    party_role = models.CharField(_("role"), max_length=30, choices=PartyRole.choices, blank=True)
+    subject = models.CharField(_("concerning"), max_length=200)
+    trigger = models.DateField(_("runs from"))
+    raw_end = models.DateField(_("raw end"), null=True, blank=True)
+    legal_end = models.DateField(_("legal end"), null=True, blank=True)
+    safe_end = models.DateField(_("act by"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=DeadlineStatus.choices)
+    calendar_provisional = models.BooleanField(_("provisional calendar"), default=False)
+    steps = models.JSONField(_("explanation"), default=list)
+    facts = models.JSONField(_("facts used"), default=list)
+    done = models.BooleanField(_("done"), default=False)
+    done_note = models.CharField(_("done because"), max_length=200, blank=True)
+    at_risk = models.BooleanField(_("at risk"), default=False)
+    at_risk_note = models.CharField(_("risk"), max_length=300, blank=True)
+    conservative_safe_end = models.DateField(_("act by, if unproven facts fail"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = DeadlineQuerySet.as_manager()
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ["safe_end", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "key"], name="unique_deadline_per_case_key")]
+        indexes = [
+            # "What falls due in the next N days" reads only open deadlines, by date.
+            models.Index(
+                fields=["safe_end"], condition=models.Q(done=False), name="deadline_open_by_safe_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.safe_end or '—'}"

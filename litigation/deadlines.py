@@ -1,0 +1,87 @@
+"""Litigation's facts for the deadline engine: suits interrupt limitation, judgments open
+appeal windows and, once effective, the enforcement application period (CPL 250)."""
+
+from collections.abc import Iterable
+
+from litigation.models import Enforcement, Judgment, JudgmentKind, Lawsuit
+from recovery.deadlines import EventKind
+from recovery.docket_deadlines import CaseFacts, DeadlineSpec, FactEvent
+from recovery.models import DeadlineKind, PartyRole
+
+_APPEALS = {
+    JudgmentKind.JUDGMENT: (DeadlineKind.APPEAL_JUDGMENT, "appeal_judgment"),
+    JudgmentKind.RULING: (DeadlineKind.APPEAL_RULING, "appeal_ruling"),
+}
+
+
+def litigation_deadlines(facts: dict[int, CaseFacts]) -> Iterable[DeadlineSpec]:
+    """Add each suit's filing and end to its case's events; return appeal and enforcement specs."""
+    case_ids = list(facts)
+    for lawsuit in Lawsuit.objects.filter(case_id__in=case_ids).order_by("filed_on", "pk"):
+        case = facts[lawsuit.case_id]
+        name = str(lawsuit)
+        case.events.append(
+            FactEvent(EventKind.SUIT_FILED, lawsuit.filed_on, f"起诉 {name}（{lawsuit.filed_on}）")
+        )
+        if lawsuit.ended_on:
+            case.events.append(
+                FactEvent(
+                    EventKind.PROCEEDINGS_ENDED, lawsuit.ended_on, f"{name} 程序终结（{lawsuit.ended_on}）"
+                )
+            )
+    applied: dict[int, list] = {}
+    for enforcement in Enforcement.objects.filter(lawsuit__case_id__in=case_ids).order_by("applied_on"):
+        applied.setdefault(enforcement.lawsuit_id, []).append(enforcement)
+    specs: list[DeadlineSpec] = []
+    judgments = Judgment.objects.filter(lawsuit__case_id__in=case_ids).select_related("lawsuit")
+    for judgment in judgments.order_by("served_on", "pk"):
+        case = facts[judgment.lawsuit.case_id]
+        label = f"{judgment.lawsuit} {judgment.get_kind_display()}"
+        subject_key = f"judgment:{judgment.pk}"
+        appeal = _APPEALS.get(judgment.kind)
+        if appeal is not None:
+            kind, rule = appeal
+            specs.append(
+                DeadlineSpec(
+                    case.case_id,
+                    kind,
+                    rule,
+                    judgment.served_on,
+                    f"{label}（{judgment.served_on} 送达）",
+                    subject_key,
+                    case.debtor_id,
+                    PartyRole.BORROWER,
+                    done_note=f"已于 {judgment.effective_on} 生效" if judgment.effective_on else "",
+                )
+            )
+        if judgment.effective_on:
+            decided = (judgment.effective_on, f"{label}已生效")
+            if case.main_claim_decided is None or decided[0] < case.main_claim_decided[0]:
+                case.main_claim_decided = decided
+        if judgment.performance_deadline:
+            enforcements = applied.get(judgment.lawsuit_id, [])
+            in_time = [e for e in enforcements if e.applied_on > judgment.performance_deadline]
+            done_note = f"已于 {in_time[0].applied_on} 申请执行" if in_time else ""
+            main_ids = case.main_debtor_ids
+            events = [
+                event
+                for event in case.events
+                if (event.against is None or event.against in main_ids)
+                and event.on > judgment.performance_deadline
+                and event.kind not in (EventKind.SUIT_FILED, EventKind.PROCEEDINGS_ENDED)
+            ]
+            specs.append(
+                DeadlineSpec(
+                    case.case_id,
+                    DeadlineKind.ENFORCEMENT,
+                    "enforcement",
+                    judgment.performance_deadline,
+                    f"{label}（履行期限 {judgment.performance_deadline}）",
+                    subject_key,
+                    case.debtor_id,
+                    PartyRole.BORROWER,
+                    events,
+                    done_note=done_note,
+                )
+            )
+    return specs

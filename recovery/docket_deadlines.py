@@ -1,0 +1,551 @@
+"""Deadlines on the docket: gather each case's facts, run the pure engine, store the results.
+
+One service, `deadlines_recompute`, is the only writer of `Deadline` rows. It runs inside the
+transaction of whatever changed a fact (it listens to `case_facts_changed`, which every docket
+write, the import and the admin go through), from `recompute_deadlines`, and when a holiday
+year is entered. Other apps add facts and deadlines of their own through providers
+(`register_deadline_provider`): litigation adds suits, judgments and enforcement; assets adds
+preservation measures. `recovery` itself imports none of them.
+
+Per case, for each loan:
+- the limitation period against the borrower and each co-borrower, interrupted by what was
+  done against any of them (co-borrowers share interruptions, 时效规定 15);
+- each mortgagor's mortgage, exercisable only within the main claim's limitation (CC 419);
+- each guarantor's guarantee period (CC 692), which nothing extends and which only a demand on
+  the guarantor (joint) or a suit against the debtor (general) preserves (CC 693), and, once a
+  joint guarantor was asked to pay, the guarantor's own limitation from that day (CC 694).
+A demand recorded without proof of delivery still counts, but the deadline is flagged at risk
+and shows the date that holds if that demand cannot be proven.
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from recovery.deadlines import Event, EventKind, RestDayCalendar, Status, compute_deadline
+from recovery.deadlines.model import cn_date
+from recovery.models import (
+    DEMAND_KINDS,
+    ActionKind,
+    Case,
+    CaseParty,
+    CollectionAction,
+    Deadline,
+    DeadlineKind,
+    GuaranteeType,
+    HolidayYear,
+    Loan,
+    PartyRole,
+    SecurityType,
+)
+
+CHUNK = 1000  # cases per round of reads and writes
+
+MORTGAGE_NOTE = (
+    "抵押权人应当在主债权诉讼时效期间行使抵押权；未行使的，人民法院不予保护。"
+    "故本期限与主债权诉讼时效相同，对抵押人的催收不中断主债权时效。"
+)
+
+MAIN_DEBTOR_ROLES = (PartyRole.BORROWER, PartyRole.CO_BORROWER)
+STORED_FIELDS = (
+    "kind",
+    "rule",
+    "party_id",
+    "party_role",
+    "subject",
+    "trigger",
+    "raw_end",
+    "legal_end",
+    "safe_end",
+    "status",
+    "calendar_provisional",
+    "steps",
+    "facts",
+    "done",
+    "done_note",
+    "at_risk",
+    "at_risk_note",
+    "conservative_safe_end",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FactEvent:
+    """A dated fact that interrupts or suspends a period. `against` is the party it was
+    directed at; None means the case's main debtor(s)."""
+
+    kind: EventKind
+    on: date
+    label: str
+    against: int | None = None
+    proven: bool = True
+
+
+@dataclass
+class DeadlineSpec:
+    """What to compute for one deadline: the engine's inputs plus how to store the result."""
+
+    case_id: int
+    kind: str
+    rule: str
+    trigger: date
+    subject: str
+    subject_key: str
+    party_id: int | None = None
+    party_role: str = ""
+    events: list[FactEvent] = field(default_factory=list)
+    months: int | None = None
+    done_note: str = ""
+    notes: list[dict[str, str]] = field(default_factory=list)  # extra explanation steps
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.party_id or '-'}:{self.subject_key}"[:120]
+
+
+@dataclass
+class CaseFacts:
+    """What the engine needs of one case, read in bulk. Providers add events (e.g. a suit)
+    and may set `main_claim_decided` (the judgment that replaces the limitation period)."""
+
+    case_id: int
+    debtor_id: int
+    parties: list[tuple[int, str, str, int | None]] = field(default_factory=list)  # id, role, type, months
+    loans: list[tuple[str, date, str]] = field(default_factory=list)  # contract no., due date, security
+    events: list[FactEvent] = field(default_factory=list)
+    ignored: list[dict[str, Any]] = field(default_factory=list)  # facts recorded that count for nothing
+    main_claim_decided: tuple[date, str] | None = None
+
+    @property
+    def main_debtor_ids(self) -> set[int]:
+        ids = {party_id for party_id, role, _type, _months in self.parties if role in MAIN_DEBTOR_ROLES}
+        return ids | {self.debtor_id}
+
+
+Provider = Callable[[dict[int, CaseFacts]], Iterable[DeadlineSpec]]
+_providers: list[Provider] = []
+
+
+def register_deadline_provider(provider: Provider) -> None:
+    """Another app's facts: it may add events to each CaseFacts and return its own specs."""
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+# --- the calendar ------------------------------------------------------------------------
+
+
+def deadline_calendar() -> RestDayCalendar:
+    """The package's calendar plus the administrator-entered years; rebuilt when they change."""
+    stamp = HolidayYear.objects.aggregate(latest=Max("updated_at"))["latest"]
+    count = HolidayYear.objects.count() if stamp else 0
+    version = f"{stamp.isoformat() if stamp else '-'}:{count}"
+    cached = _calendar_cache.get("calendar")
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    calendar = RestDayCalendar({entry.year: entry.notice_days() for entry in HolidayYear.objects.all()})
+    _calendar_cache["calendar"] = (version, calendar)
+    return calendar
+
+
+_calendar_cache: dict[str, tuple[str, RestDayCalendar]] = {}
+
+
+# --- facts -------------------------------------------------------------------------------
+
+
+_ACTION_EVENTS = {
+    ActionKind.ANNOUNCEMENT: EventKind.ANNOUNCEMENT,
+    ActionKind.ACCOUNT_DEBIT: EventKind.ACCOUNT_DEBIT,
+    ActionKind.REPAYMENT: EventKind.PARTIAL_PAYMENT,
+    ActionKind.ACKNOWLEDGEMENT: EventKind.DEBTOR_ACKNOWLEDGED,
+}
+# Kinds the bank's own records prove (its ledger), whatever was attached.
+_SELF_PROVING = {ActionKind.ACCOUNT_DEBIT, ActionKind.REPAYMENT}
+
+
+def action_event(action: CollectionAction) -> FactEvent | None:
+    """The event a collection action amounts to, or None (e.g. a demand never delivered)."""
+    label = f"{action.get_kind_display()}（{action.acted_on.isoformat()}）"
+    if action.kind in DEMAND_KINDS:
+        if not action.reached or not action.delivered_on:
+            return None
+        label = f"{action.get_kind_display()}，{action.delivered_on.isoformat()} 送达"
+        return FactEvent(
+            EventKind.DEMAND_DELIVERED, action.delivered_on, label, action.addressed_to_id, action.has_proof
+        )
+    kind = _ACTION_EVENTS.get(action.kind)
+    if kind is None:
+        return None
+    proven = action.kind in _SELF_PROVING or action.has_proof
+    return FactEvent(kind, action.acted_on, label, action.addressed_to_id, proven)
+
+
+def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
+    """Read the facts of these cases in a fixed number of queries."""
+    facts = {
+        case_id: CaseFacts(case_id=case_id, debtor_id=debtor_id)
+        for case_id, debtor_id in Case.objects.filter(pk__in=case_ids).values_list("pk", "debtor_id")
+    }
+    for case_id, party_id, role, guarantee_type, months in CaseParty.objects.filter(
+        case_id__in=case_ids
+    ).values_list("case_id", "party_id", "role", "guarantee_type", "guarantee_months"):
+        facts[case_id].parties.append((party_id, role, guarantee_type, months))
+    loans = Loan.objects.filter(case_id__in=case_ids).values_list(
+        "case_id", "contract_no", "due_on", "security_types", "last_payment_on"
+    )
+    for case_id, contract_no, due_on, security, last_payment_on in loans.order_by("due_on", "contract_no"):
+        case = facts[case_id]
+        case.loans.append((contract_no, due_on, security))
+        if last_payment_on and last_payment_on > due_on:
+            # The bank's own ledger: a payment after the due date interrupts (时效规定 14).
+            label = f"贷款 {contract_no} 最后还款（{last_payment_on.isoformat()}，移交数据）"
+            case.events.append(FactEvent(EventKind.PARTIAL_PAYMENT, last_payment_on, label))
+    actions = CollectionAction.objects.filter(case_id__in=case_ids).only(
+        "case_id",
+        "kind",
+        "acted_on",
+        "reached",
+        "delivered_on",
+        "addressed_to_id",
+        "proof_file",
+        "tracking_number",
+        "signed_on",
+    )
+    for action in actions.order_by("acted_on", "pk"):
+        event = action_event(action)
+        if event is not None:
+            facts[action.case_id].events.append(event)
+        elif action.kind in DEMAND_KINDS:
+            facts[action.case_id].ignored.append(
+                {
+                    "date": action.acted_on.isoformat(),
+                    "label": f"{action.get_kind_display()}（{action.acted_on.isoformat()}）未送达",
+                    "effect": "未送达对方，不中断时效（时效规定第8条）",
+                }
+            )
+    return facts
+
+
+# --- specs -------------------------------------------------------------------------------
+
+
+def _events_against(case: CaseFacts, party_ids: set[int]) -> list[FactEvent]:
+    return [event for event in case.events if event.against is None or event.against in party_ids]
+
+
+def _suit_filed(events: Iterable[FactEvent], after: date, until: date | None) -> FactEvent | None:
+    for event in sorted(events, key=lambda event: event.on):
+        if event.kind == EventKind.SUIT_FILED and event.on > after and (until is None or event.on <= until):
+            return event
+    return None
+
+
+def case_specs(case: CaseFacts, calendar: RestDayCalendar | None = None) -> list[DeadlineSpec]:
+    """Recovery's own deadlines of one case (limitation, mortgage, guarantee)."""
+    specs: list[DeadlineSpec] = []
+    main_ids = case.main_debtor_ids
+    main_events = _events_against(case, main_ids)
+    decided = case.main_claim_decided
+    for contract_no, due_on, security in case.loans:
+        subject = f"贷款 {contract_no}"
+        subject_key = f"loan:{contract_no}"
+        done_note = f"{decided[1]}（{decided[0].isoformat()}），改按申请执行期间跟踪" if decided else ""
+        debtors = [(case.debtor_id, PartyRole.BORROWER)] + [
+            (party_id, role)
+            for party_id, role, _type, _months in case.parties
+            if role == PartyRole.CO_BORROWER and party_id != case.debtor_id
+        ]
+        for party_id, role in debtors:
+            specs.append(
+                DeadlineSpec(
+                    case.case_id,
+                    DeadlineKind.LIMITATION,
+                    "limitation",
+                    due_on,
+                    subject,
+                    subject_key,
+                    party_id,
+                    role,
+                    main_events,
+                    done_note=done_note,
+                )
+            )
+        for party_id, role, guarantee_type, months in case.parties:
+            if role == PartyRole.MORTGAGOR and SecurityType.MORTGAGE in security.split(","):
+                specs.append(
+                    DeadlineSpec(
+                        case.case_id,
+                        DeadlineKind.MORTGAGE,
+                        "limitation",
+                        due_on,
+                        subject,
+                        subject_key,
+                        party_id,
+                        role,
+                        main_events,
+                        done_note=done_note,
+                        notes=[
+                            {
+                                "date": due_on.isoformat(),
+                                "source": "民法典第419条",
+                                "text": MORTGAGE_NOTE,
+                            }
+                        ],
+                    )
+                )
+            elif role == PartyRole.GUARANTOR:
+                specs.extend(
+                    _guarantee_specs(case, contract_no, due_on, party_id, guarantee_type, months, calendar)
+                )
+    return specs
+
+
+def _guarantee_specs(
+    case: CaseFacts,
+    contract_no: str,
+    due_on: date,
+    party_id: int,
+    guarantee_type: str,
+    months: int | None,
+    calendar: RestDayCalendar | None,
+) -> list[DeadlineSpec]:
+    subject = f"贷款 {contract_no}"
+    subject_key = f"loan:{contract_no}"
+    joint = guarantee_type == GuaranteeType.JOINT
+    period = DeadlineSpec(
+        case.case_id,
+        DeadlineKind.GUARANTEE_PERIOD,
+        "guarantee_period",
+        due_on,
+        subject,
+        subject_key,
+        party_id,
+        PartyRole.GUARANTOR,
+        months=months,
+    )
+    # Where the period ends decides whether an act came in time; compute it once, as stored.
+    result = compute_deadline("guarantee_period", due_on, (), as_of=due_on, months=months, calendar=calendar)
+    specs = [period]
+    if joint:
+        demands = [
+            event
+            for event in case.events
+            if event.against == party_id
+            and event.kind in (EventKind.DEMAND_DELIVERED, EventKind.SUIT_FILED)
+            and due_on < event.on <= result.legal_end
+        ]
+        if demands:
+            first = min(demands, key=lambda event: event.on)
+            period.done_note = f"已在保证期间内向连带保证人主张：{first.label}"
+            period.events = [first]
+            later = [event for event in case.events if event.against == party_id and event.on > first.on]
+            specs.append(
+                DeadlineSpec(
+                    case.case_id,
+                    DeadlineKind.GUARANTOR_LIMITATION,
+                    "limitation",
+                    first.on,
+                    subject,
+                    subject_key,
+                    party_id,
+                    PartyRole.GUARANTOR,
+                    later,
+                    notes=[
+                        {
+                            "date": first.on.isoformat(),
+                            "source": "民法典第694条第2款",
+                            "text": f"债权人在保证期间届满前请求连带责任保证人承担保证责任（{first.label}），"
+                            f"保证债务的诉讼时效自{cn_date(first.on)}起算。",
+                        }
+                    ],
+                )
+            )
+    else:
+        suit = _suit_filed(case.events, due_on, result.legal_end)
+        if suit is not None:
+            period.done_note = f"已在保证期间内对债务人起诉：{suit.label}"
+            period.events = [suit]
+            period.notes.append(
+                {
+                    "date": suit.on.isoformat(),
+                    "source": "民法典第694条第1款",
+                    "text": "一般保证人的保证债务诉讼时效自其先诉抗辩权消灭之日起算（通常为对债务人强制执行"
+                    "无果之日）；该日无法从现有记录推定，请在执行程序终结后登记并另行跟踪（保守处理）。",
+                }
+            )
+    return specs
+
+
+def all_specs(facts: dict[int, CaseFacts], calendar: RestDayCalendar | None = None) -> list[DeadlineSpec]:
+    """Providers first: they add the events (suits, judgments) recovery's own rules depend on."""
+    specs: list[DeadlineSpec] = []
+    for provider in _providers:
+        specs.extend(provider(facts))
+    for case in facts.values():
+        specs.extend(case_specs(case, calendar))
+    return specs
+
+
+# --- computing and storing ---------------------------------------------------------------
+
+
+def _engine_events(events: Iterable[FactEvent]) -> tuple[Event, ...]:
+    return tuple(Event(event.kind, event.on) for event in events)
+
+
+def evaluate(spec: DeadlineSpec, *, today: date, calendar: RestDayCalendar) -> dict[str, Any]:
+    """The stored values of one deadline: the engine's dates and steps, plus done and risk."""
+    result = compute_deadline(
+        spec.rule,
+        spec.trigger,
+        _engine_events(spec.events) if spec.rule in ("limitation", "enforcement") else (),
+        as_of=today,
+        months=spec.months,
+        calendar=calendar,
+    )
+    steps = [step.as_json() for step in result.steps] + spec.notes
+    at_risk_note = ""
+    conservative = None
+    unproven = [event for event in spec.events if not event.proven]
+    if unproven and result.safe_end is not None and spec.rule in ("limitation", "enforcement"):
+        proven_only = compute_deadline(
+            spec.rule,
+            spec.trigger,
+            _engine_events(event for event in spec.events if event.proven),
+            as_of=today,
+            months=spec.months,
+            calendar=calendar,
+        )
+        if proven_only.safe_end != result.safe_end:
+            conservative = proven_only.safe_end
+            at_risk_note = "依赖无送达凭证的事实：" + "；".join(event.label for event in unproven)
+    done_note = spec.done_note
+    if not done_note and result.status == Status.PENDING_PROCEEDINGS:
+        done_note = "已起诉，时效中断，诉讼期间不再计算（民法典第195条）"
+    if spec.kind == DeadlineKind.GUARANTEE_PERIOD and done_note and unproven:
+        # The guarantee was preserved only if this demand can be proven.
+        at_risk_note = "完成依据缺少送达凭证：" + "；".join(event.label for event in unproven)
+    facts = [
+        {"date": event.on.isoformat(), "label": event.label, "kind": str(event.kind), "proven": event.proven}
+        for event in spec.events
+    ]
+    return {
+        "kind": spec.kind,
+        "rule": spec.rule,
+        "party_id": spec.party_id,
+        "party_role": spec.party_role,
+        "subject": spec.subject[:200],
+        "trigger": spec.trigger,
+        "raw_end": result.raw_end,
+        "legal_end": result.legal_end,
+        "safe_end": result.safe_end,
+        "status": Status(result.status).value,
+        "calendar_provisional": result.calendar_provisional,
+        "steps": steps,
+        "facts": facts,
+        "done": bool(done_note),
+        "done_note": done_note[:200],
+        "at_risk": bool(at_risk_note),
+        "at_risk_note": at_risk_note[:300],
+        "conservative_safe_end": conservative,
+    }
+
+
+def _chunks(items: list[int], size: int = CHUNK) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class RecomputeSummary:
+    cases: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+
+@transaction.atomic
+def deadlines_recompute(
+    *, case_ids: Iterable[int] | None = None, today: date | None = None
+) -> RecomputeSummary:
+    """Recompute and store the deadlines of these cases (all cases when None). Rows keep their
+    ids from one run to the next (alerts refer to them); only changed rows are written."""
+    today = today or timezone.localdate()
+    calendar = deadline_calendar()
+    ids = (
+        sorted(set(case_ids))
+        if case_ids is not None
+        else list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    )
+    summary = RecomputeSummary(cases=len(ids))
+    now = timezone.now()
+    for chunk in _chunks(ids):
+        facts = collect_facts(chunk)
+        wanted: dict[tuple[int, str], dict[str, Any]] = {}
+        for spec in all_specs(facts, calendar):
+            wanted[(spec.case_id, spec.key)] = evaluate(spec, today=today, calendar=calendar)
+        existing = {(row.case_id, row.key): row for row in Deadline.objects.filter(case_id__in=chunk)}
+        to_create, to_update = [], []
+        for (case_id, key), values in wanted.items():
+            row = existing.pop((case_id, key), None)
+            if row is None:
+                to_create.append(Deadline(case_id=case_id, key=key, computed_at=now, **values))
+            elif any(getattr(row, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.computed_at = now
+                to_update.append(row)
+            else:
+                summary.unchanged += 1
+        Deadline.objects.bulk_create(to_create, batch_size=CHUNK)
+        Deadline.objects.bulk_update(to_update, [*STORED_FIELDS, "computed_at"], batch_size=CHUNK)
+        if existing:
+            Deadline.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+        summary.created += len(to_create)
+        summary.updated += len(to_update)
+        summary.deleted += len(existing)
+    return summary
+
+
+def deadlines_on_facts_changed(*, case_ids: set[int], user: Any = None) -> None:
+    """Listener for `case_facts_changed`: same transaction, so the docket is never stale."""
+    deadlines_recompute(case_ids=case_ids)
+
+
+@transaction.atomic
+def holiday_year_save(*, instance: HolidayYear, user: Any) -> HolidayYear:
+    """Enter (or correct) a year's holiday notice and recompute every deadline touching it."""
+    from recovery.services import record_create, record_update
+
+    if instance.pk is None:
+        record_create(instance=instance, user=user, source="holiday notice")
+    else:
+        record_update(instance=instance, user=user, source="holiday notice")
+    _calendar_cache.clear()
+    year = instance.year
+    affected = (
+        Deadline.objects.filter(calendar_provisional=True)
+        | Deadline.objects.filter(raw_end__year=year)
+        | Deadline.objects.filter(legal_end__year=year)
+        | Deadline.objects.filter(safe_end__year=year)
+    )
+    deadlines_recompute(case_ids=set(affected.values_list("case_id", flat=True)))
+    return instance
+
+
+__all__ = [
+    "CaseFacts",
+    "DeadlineSpec",
+    "FactEvent",
+    "deadline_calendar",
+    "deadlines_recompute",
+    "holiday_year_save",
+    "register_deadline_provider",
+]
