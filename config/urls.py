@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from wagtail.admin import urls as wagtailadmin_urls
 
-from recovery.views import site_history
+from recovery.views import serve_public_media, site_history
 
 urlpatterns = [
     # Ahead of Wagtail's own route, which is not scoped by case.
@@ -20,4 +20,6 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # The development server serves uploads, but never hand-over files: those are read only
+    # by the import (and hold every debtor's ID number).
+    urlpatterns += static(settings.MEDIA_URL, view=serve_public_media, document_root=settings.MEDIA_ROOT)

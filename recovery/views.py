@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.http import Http404, HttpResponse
+from django.views.static import serve
 from wagtail.admin.auth import require_admin_access
 from wagtail.admin.views.reports.audit_logging import LogEntriesView
 
@@ -19,3 +20,14 @@ def site_history(request: Any, *, results_only: bool = False) -> HttpResponse:
     if not can_see_all_cases(request.user):
         raise Http404
     return (_site_history_results if results_only else _site_history)(request)
+
+
+# Upload folders that must never be served as plain media files, even in development.
+PRIVATE_MEDIA_PREFIXES = ("imports/",)
+
+
+def serve_public_media(request: Any, path: str, document_root: str | None = None) -> HttpResponse:
+    """django.views.static.serve for DEBUG, minus the private upload folders."""
+    if path.lstrip("/").startswith(PRIVATE_MEDIA_PREFIXES):
+        raise Http404
+    return serve(request, path, document_root=document_root)

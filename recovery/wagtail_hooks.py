@@ -33,6 +33,7 @@ from recovery.admin_base import (
     register_create_service,
     register_update_service,
 )
+from recovery.import_views import DOCKET_MENU_HOOK, ImportRunViewSet, upload_menu_item
 from recovery.models import (
     Branch,
     Case,
@@ -400,6 +401,8 @@ class DocketGroup(SnippetViewSetGroup):
     menu_label = _("Docket")
     menu_icon = "folder-open-inverse"
     menu_order = 100
+    # Non-snippet views (the hand-over import) add their items to this menu through this hook.
+    submenu_hook = DOCKET_MENU_HOOK
     items = (
         CaseViewSet,
         PartyViewSet,
@@ -413,6 +416,17 @@ class DocketGroup(SnippetViewSetGroup):
 
 
 register_snippet(DocketGroup)
+
+
+# ---- Hand-over imports ---------------------------------------------------------------------
+
+
+@hooks.register("register_admin_viewset")
+def register_import_viewset() -> ImportRunViewSet:
+    return ImportRunViewSet()
+
+
+hooks.register(DOCKET_MENU_HOOK, upload_menu_item)
 
 
 # ---- Proof files: served only to users who may see the case --------------------------------

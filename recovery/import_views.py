@@ -1,0 +1,334 @@
+"""The hand-over import in the admin: upload → check (preview) → confirm → result, and the
+listing of every import. The phases themselves live in `recovery.import_runs`."""
+
+import io
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView, TemplateView, View
+from openpyxl import Workbook
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from recovery.import_runs import (
+    ALLOWED_EXTENSIONS,
+    PREVIEW_ERROR_ROWS,
+    WORKING_STATUSES,
+    import_run_check_start,
+    import_run_confirm,
+    import_run_create,
+    import_run_progress,
+    import_runs_visible_to,
+    may_confirm,
+    notice_recipient,
+)
+from recovery.models import ImportRun, ImportStatus
+from recovery.services import RecoveryError
+
+ADD_PERMISSION = "recovery.add_importrun"
+VIEW_PERMISSIONS = ("recovery.add_importrun", "recovery.view_importrun")
+NAMESPACE = "recovery_imports"
+DOCKET_MENU_HOOK = "register_docket_menu_item"
+
+
+def _url(name: str, *args: Any) -> str:
+    return reverse(f"{NAMESPACE}:{name}", args=args)
+
+
+def _may_view_imports(user: Any) -> bool:
+    return any(user.has_perm(permission) for permission in VIEW_PERMISSIONS)
+
+
+class RunMixin:
+    """Views of one run: 404 unless the user may see it (managers: their own runs)."""
+
+    def get_run(self) -> ImportRun:
+        if not _may_view_imports(self.request.user):
+            raise PermissionDenied
+        return get_object_or_404(import_runs_visible_to(self.request.user), pk=self.kwargs["pk"])
+
+
+def _breadcrumbs(*items: dict[str, str]) -> list[dict[str, str]]:
+    return [
+        {"url": reverse("wagtailadmin_home"), "label": _("Home")},
+        {"url": _url("index"), "label": _("Hand-over imports")},
+        *items,
+    ]
+
+
+# --- upload --------------------------------------------------------------------------------
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Hand-over file"),
+        help_text=gettext_lazy("The bank's list of loans handed over, as .xlsx (first sheet) or .csv."),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ALLOWED_EXTENSIONS)}),
+    )
+    strict = forms.BooleanField(
+        label=gettext_lazy("Strict: import nothing if any row is rejected"),
+        required=False,
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(ALLOWED_EXTENSIONS):
+            raise forms.ValidationError(_("The file must be .xlsx or .csv."))
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB.")
+                % {"limit": settings.MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+class UploadView(WagtailAdminTemplateMixin, FormView):
+    template_name = "recovery/imports/upload.html"
+    form_class = UploadForm
+    header_icon = "upload"
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if not request.user.has_perm(ADD_PERMISSION):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self) -> str:
+        return _("Upload hand-over file")
+
+    def get_breadcrumbs_items(self) -> list:
+        return _breadcrumbs({"url": "", "label": self.get_page_title()})
+
+    def get_context_data(self, **kwargs: Any) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["max_mb"] = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        context["async_rows"] = settings.HANDOVER_ASYNC_ROWS
+        return context
+
+    def form_valid(self, form: UploadForm) -> Any:
+        try:
+            run = import_run_create(
+                upload=form.cleaned_data["file"], user=self.request.user, strict=form.cleaned_data["strict"]
+            )
+        except RecoveryError as problem:
+            form.add_error(problem.field if problem.field in form.fields else None, problem.message)
+            return self.form_invalid(form)
+        import_run_check_start(run=run)
+        return redirect(_url("run", run.pk))
+
+
+# --- one run: preview, progress, result ------------------------------------------------------
+
+
+class RunView(RunMixin, WagtailAdminTemplateMixin, TemplateView):
+    template_name = "recovery/imports/run.html"
+    header_icon = "upload"
+
+    @cached_property
+    def run(self) -> ImportRun:
+        return self.get_run()
+
+    def get_page_title(self) -> str:
+        return _("Hand-over import #%(id)s") % {"id": self.run.pk}
+
+    def get_page_subtitle(self) -> str:
+        return self.run.file_name
+
+    def get_breadcrumbs_items(self) -> list:
+        return _breadcrumbs({"url": "", "label": self.get_page_title()})
+
+    def get_context_data(self, **kwargs: Any) -> dict:
+        context = super().get_context_data(**kwargs)
+        run = self.run
+        working = run.status in WORKING_STATUSES
+        context.update(
+            run=run,
+            working=working,
+            progress=import_run_progress(run) if working else None,
+            status_url=_url("status", run.pk),
+            errors_url=_url("errors", run.pk),
+            confirm_url=_url("confirm", run.pk),
+            preview=run.preview or {},
+            summary=run.summary or {},
+            first_errors=(run.errors or [])[:PREVIEW_ERROR_ROWS],
+            more_errors=max(len(run.errors or []) - PREVIEW_ERROR_ROWS, 0),
+            error_count=len(run.errors or []),
+            can_confirm=may_confirm(run, self.request.user),
+            notice_recipient=notice_recipient(run),
+            loans_url=reverse("wagtailsnippets_recovery_loan:list"),
+        )
+        return context
+
+
+class RunStatusView(RunMixin, View):
+    """The progress bar's poll: a few numbers as JSON, never cached by the browser."""
+
+    def get(self, request: Any, pk: int) -> JsonResponse:
+        response = JsonResponse(import_run_progress(self.get_run()))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+@method_decorator(require_POST, name="dispatch")
+class RunConfirmView(RunMixin, View):
+    def post(self, request: Any, pk: int) -> Any:
+        if not request.user.has_perm(ADD_PERMISSION):
+            raise PermissionDenied
+        run = self.get_run()
+        try:
+            queued = import_run_confirm(run=run, user=request.user)
+        except RecoveryError as problem:
+            messages.error(request, problem.message)
+        else:
+            if queued:
+                messages.success(request, _("The import has started; this page shows its progress."))
+        return redirect(_url("run", run.pk))
+
+
+class RunErrorReportView(RunMixin, View):
+    """Every problem the run found, one line each, as an .xlsx the bank can correct from."""
+
+    def get(self, request: Any, pk: int) -> HttpResponse:
+        run = self.get_run()
+        if run.status not in (ImportStatus.PREVIEWED, ImportStatus.DONE, ImportStatus.FAILED):
+            raise Http404
+        # write_only streams rows into the file instead of building every cell object first.
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(_("Rejected rows"))
+        sheet.append([_("Row"), _("Column"), _("Value"), _("Reason")])
+        for error in run.errors or []:
+            sheet.append([error.get("row"), error.get("column"), error.get("value"), error.get("message")])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-errors.xlsx"'
+        return response
+
+
+# --- the listing ---------------------------------------------------------------------------
+
+
+def _counts(run: ImportRun) -> str:
+    counts = run.summary or run.preview or {}
+    if not counts:
+        return "—"
+    text = _("%(created)s new, %(updated)s changed, %(unchanged)s unchanged, %(rejected)s rejected") % {
+        "created": counts.get("created", 0),
+        "updated": counts.get("updated", 0),
+        "unchanged": counts.get("unchanged", 0),
+        "rejected": counts.get("rejected", 0),
+    }
+    return text if run.summary else _("checked: %(counts)s") % {"counts": text}
+
+
+class ErrorReportColumn(Column):
+    cell_template_name = "recovery/imports/error_report_cell.html"
+
+    def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict:
+        context = super().get_cell_context_data(instance, parent_context)
+        context["report_url"] = _url("errors", instance.pk) if instance.errors else None
+        return context
+
+
+class ImportRunIndexView(IndexView):
+    add_item_label = gettext_lazy("Upload hand-over file")
+
+    def get_base_queryset(self) -> Any:
+        return import_runs_visible_to(self.request.user)
+
+    def get_list_buttons(self, instance: Any) -> list:
+        return []
+
+
+class ImportRunViewSet(ModelViewSet):
+    """Read-only listing of the imports plus the upload flow; a run is only ever created by
+    an upload (or the command), never through a generic model form."""
+
+    model = ImportRun
+    name = NAMESPACE
+    url_prefix = "recovery/imports"
+    icon = "upload"
+    menu_label = gettext_lazy("Hand-over imports")
+    menu_order = 20
+    menu_hook = DOCKET_MENU_HOOK
+    index_view_class = ImportRunIndexView
+    copy_view_enabled = False
+    add_to_reference_index = False
+    list_filter = ["status", "source"]
+    list_per_page = 50
+    list_display = [
+        TitleColumn(
+            "file_name",
+            label=gettext_lazy("File"),
+            get_url=lambda run: _url("run", run.pk),
+            sort_key="file_name",
+        ),
+        Column("id", label=gettext_lazy("Import"), accessor=lambda run: f"#{run.pk}", sort_key="id"),
+        Column("started_by", label=gettext_lazy("Started by")),
+        DateColumn("created_at", label=gettext_lazy("Uploaded at"), sort_key="created_at"),
+        Column("status", label=gettext_lazy("Status"), accessor="get_status_display", sort_key="status"),
+        Column("counts", label=gettext_lazy("Rows"), accessor=_counts),
+        Column("checksum", label=gettext_lazy("SHA-256"), accessor=lambda run: run.checksum[:16] + "…"),
+        ErrorReportColumn("errors", label=gettext_lazy("Error report")),
+    ]
+
+    def get_common_view_kwargs(self, **kwargs: Any) -> dict:
+        # No generic add/edit/delete/history views: the "add" button opens the upload form.
+        return super().get_common_view_kwargs(
+            **{
+                "add_url_name": self.get_url_name("upload"),
+                "edit_url_name": None,
+                "delete_url_name": None,
+                "history_url_name": None,
+                "usage_url_name": None,
+                **kwargs,
+            }
+        )
+
+    @property
+    def url_finder_class(self) -> type:
+        finder = super().url_finder_class
+        finder.edit_url_name = self.get_url_name("run")
+        return finder
+
+    def get_urlpatterns(self) -> list:
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("upload/", UploadView.as_view(), name="upload"),
+            path("<int:pk>/", RunView.as_view(), name="run"),
+            path("<int:pk>/status/", RunStatusView.as_view(), name="status"),
+            path("<int:pk>/confirm/", RunConfirmView.as_view(), name="confirm"),
+            path("<int:pk>/errors.xlsx", RunErrorReportView.as_view(), name="errors"),
+        ]
+
+
+class UploadMenuItem(MenuItem):
+    def is_shown(self, request: Any) -> bool:
+        return request.user.has_perm(ADD_PERMISSION)
+
+
+def upload_menu_item() -> MenuItem:
+    return UploadMenuItem(
+        gettext_lazy("Import hand-over file"),
+        _url("upload"),
+        name="import-handover-file",
+        icon_name="upload",
+        order=19,
+    )
