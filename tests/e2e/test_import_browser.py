@@ -57,6 +57,12 @@ def test_manager_uploads_previews_and_confirms_a_hand_over_file(
     assert summary.locator("[data-count=created]").inner_text() == "5"
     assert "manager@example.com" in page.get_by_test_id("import-notice").inner_text()
 
+    # The import records list it, with its counts and the error report.
+    page.goto(live_server.url + reverse("recovery_imports:index"))
+    listed = page.locator("table.listing tbody tr", has=page.get_by_text(hand_over.name))
+    assert "5" in listed.inner_text() and listed.get_by_role("link").count() == 2
+    _full_page_screenshot(page, artifacts_dir / "import-listing.png")
+
     run = ImportRun.objects.get()
     assert run.status == ImportStatus.DONE and run.started_by == staff["manager"]
     assert Loan.objects.count() == 5
