@@ -25,7 +25,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from recovery.deadlines import Event, EventKind, RestDayCalendar, Status, compute_deadline
 from recovery.deadlines.model import cn_date
@@ -169,13 +169,31 @@ _ACTION_EVENTS = {
 _SELF_PROVING = {ActionKind.ACCOUNT_DEBIT, ActionKind.REPAYMENT}
 
 
-def action_event(action: CollectionAction) -> FactEvent | None:
+@dataclass(frozen=True, slots=True)
+class ActionFacts:
+    """The parts of a collection action that matter to deadlines (read without model objects)."""
+
+    kind: str
+    acted_on: date
+    reached: bool
+    delivered_on: date | None
+    addressed_to_id: int | None
+    has_proof: bool
+
+
+def action_labels() -> dict[str, str]:
+    """Chinese names of the action kinds: explanations are written in Chinese, whoever reads."""
+    with translation.override("zh-hans"):
+        return {value: str(label) for value, label in ActionKind.choices}
+
+
+def action_event(action: ActionFacts, labels: dict[str, str]) -> FactEvent | None:
     """The event a collection action amounts to, or None (e.g. a demand never delivered)."""
-    label = f"{action.get_kind_display()}（{action.acted_on.isoformat()}）"
+    name = labels.get(action.kind, action.kind)
     if action.kind in DEMAND_KINDS:
         if not action.reached or not action.delivered_on:
             return None
-        label = f"{action.get_kind_display()}，{action.delivered_on.isoformat()} 送达"
+        label = f"{name}，{action.delivered_on.isoformat()} 送达"
         return FactEvent(
             EventKind.DEMAND_DELIVERED, action.delivered_on, label, action.addressed_to_id, action.has_proof
         )
@@ -183,6 +201,7 @@ def action_event(action: CollectionAction) -> FactEvent | None:
     if kind is None:
         return None
     proven = action.kind in _SELF_PROVING or action.has_proof
+    label = f"{name}（{action.acted_on.isoformat()}）"
     return FactEvent(kind, action.acted_on, label, action.addressed_to_id, proven)
 
 
@@ -206,7 +225,9 @@ def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
             # The bank's own ledger: a payment after the due date interrupts (时效规定 14).
             label = f"贷款 {contract_no} 最后还款（{last_payment_on.isoformat()}，移交数据）"
             case.events.append(FactEvent(EventKind.PARTIAL_PAYMENT, last_payment_on, label))
-    actions = CollectionAction.objects.filter(case_id__in=case_ids).only(
+    labels = action_labels()
+    actions = CollectionAction.objects.filter(case_id__in=case_ids).order_by("acted_on", "pk")
+    for case_id, *values, proof_file, tracking_number, signed_on in actions.values_list(
         "case_id",
         "kind",
         "acted_on",
@@ -216,16 +237,17 @@ def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
         "proof_file",
         "tracking_number",
         "signed_on",
-    )
-    for action in actions.order_by("acted_on", "pk"):
-        event = action_event(action)
+    ):
+        # Same rule as CollectionAction.has_proof: a file, a tracking number or a signed receipt.
+        action = ActionFacts(*values, has_proof=bool(proof_file or tracking_number or signed_on))
+        event = action_event(action, labels)
         if event is not None:
-            facts[action.case_id].events.append(event)
+            facts[case_id].events.append(event)
         elif action.kind in DEMAND_KINDS:
-            facts[action.case_id].ignored.append(
+            facts[case_id].ignored.append(
                 {
                     "date": action.acted_on.isoformat(),
-                    "label": f"{action.get_kind_display()}（{action.acted_on.isoformat()}）未送达",
+                    "label": f"{labels.get(action.kind, action.kind)}（{action.acted_on.isoformat()}）未送达",
                     "effect": "未送达对方，不中断时效（时效规定第8条）",
                 }
             )
