@@ -247,6 +247,7 @@ class ErrorReportColumn(Column):
 
 
 class ImportRunIndexView(IndexView):
+    page_title = gettext_lazy("Hand-over imports")
     add_item_label = gettext_lazy("Upload hand-over file")
 
     def get_base_queryset(self) -> Any:
