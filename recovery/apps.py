@@ -9,12 +9,15 @@ class RecoveryConfig(AppConfig):
     verbose_name = _("Recovery")
 
     def ready(self) -> None:
-        from recovery.docket_deadlines import deadlines_on_facts_changed
+        from recovery.alerting.tasks import alerts_on_deadline_dates
+        from recovery.docket_deadlines import deadlines_on_facts_changed, register_deadline_date_listener
         from recovery.roles import roles_sync_permissions
         from recovery.services import register_case_fact_listener
 
         # Every change to a case's facts recomputes its deadlines in the same transaction.
         register_case_fact_listener(deadlines_on_facts_changed)
+        # A deadline that newly falls within three days is mailed at once.
+        register_deadline_date_listener(alerts_on_deadline_dates)
 
         # After every migrate the role groups get exactly the permissions of the current models.
         post_migrate.connect(roles_sync_permissions, dispatch_uid="recovery.roles_sync_permissions")

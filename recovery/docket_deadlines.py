@@ -130,6 +130,15 @@ class CaseFacts:
 Provider = Callable[[dict[int, CaseFacts]], Iterable[DeadlineSpec]]
 _providers: list[Provider] = []
 
+DateChange = tuple[int, date | None, date | None]  # deadline id, old safe_end, new safe_end
+_date_listeners: list[Callable[[list[DateChange], date], None]] = []
+
+
+def register_deadline_date_listener(listener: Callable[[list[DateChange], date], None]) -> None:
+    """Hear of deadlines created or whose safe_end moved (the alerts send urgent ones at once)."""
+    if listener not in _date_listeners:
+        _date_listeners.append(listener)
+
 
 def register_deadline_provider(provider: Provider) -> None:
     """Another app's facts: it may add events to each CaseFacts and return its own specs."""
@@ -508,6 +517,7 @@ def deadlines_recompute(
     )
     summary = RecomputeSummary(cases=len(ids))
     now = timezone.now()
+    moved: list[DateChange] = []
     for chunk in _chunks(ids):
         facts = collect_facts(chunk)
         wanted: dict[tuple[int, str], dict[str, Any]] = {}
@@ -520,6 +530,8 @@ def deadlines_recompute(
             if row is None:
                 to_create.append(Deadline(case_id=case_id, key=key, computed_at=now, **values))
             elif any(getattr(row, name) != value for name, value in values.items()):
+                if row.safe_end != values["safe_end"]:
+                    moved.append((row.pk, row.safe_end, values["safe_end"]))
                 for name, value in values.items():
                     setattr(row, name, value)
                 row.computed_at = now
@@ -527,12 +539,16 @@ def deadlines_recompute(
             else:
                 summary.unchanged += 1
         Deadline.objects.bulk_create(to_create, batch_size=CHUNK)
+        moved.extend((row.pk, None, row.safe_end) for row in to_create if row.pk is not None)
         Deadline.objects.bulk_update(to_update, [*STORED_FIELDS, "computed_at"], batch_size=CHUNK)
         if existing:
             Deadline.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
         summary.created += len(to_create)
         summary.updated += len(to_update)
         summary.deleted += len(existing)
+    if moved:
+        for listener in _date_listeners:
+            listener(moved, today)
     return summary
 
 

@@ -304,3 +304,18 @@ def test_imported_loans_arrive_with_their_deadlines(tmp_path, staff):
         ("limitation", "贷款 HT-1"),
         ("limitation", "贷款 HT-2"),
     ]
+
+
+def test_recomputing_many_cases_costs_the_statements_of_one_chunk(make_case, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    few = [make_case(assignee=staff["lawyer"]).pk for _ in range(3)]
+    many = few + [make_case(assignee=staff["lawyer"]).pk for _ in range(27)]
+    Deadline.objects.all().delete()
+    with CaptureQueriesContext(connection) as small:
+        deadlines_recompute(case_ids=few, today=TODAY)
+    Deadline.objects.all().delete()
+    with CaptureQueriesContext(connection) as large:
+        deadlines_recompute(case_ids=many, today=TODAY)
+    assert len(small) == len(large)

@@ -1,0 +1,412 @@
+"""Deadline alerts by e-mail: plan who must be warned today, then deliver one digest per person.
+
+Exactly once: an alert is a row identified by (deadline, date, threshold, recipient) — planning
+twice, or on two workers at once, inserts it once (unique constraint, conflicts ignored). A
+delivery claims a recipient's pending alerts with one conditional UPDATE (so two workers never
+claim the same row), sends one mail, and marks them sent only after the SMTP server accepted
+it. A failed send releases the claim for a retry; a claim left behind by a crashed worker goes
+stale after ALERT_CLAIM_STALE_SECONDS and is claimed again.
+
+The one gap no mail system closes: a worker killed after the server accepted the mail but
+before the row was marked sent will send that digest again once the claim is stale.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from recovery.alerting.thresholds import (
+    DEFAULT_THRESHOLDS,
+    IMMEDIATE_WITHIN_DAYS,
+    OVERDUE,
+    days_left,
+    due_threshold,
+    newly_urgent,
+    should_escalate,
+    urgency,
+)
+from recovery.models import (
+    OPEN_STATUSES,
+    Alert,
+    AlertPolicy,
+    AlertPreference,
+    AlertRecipientRole,
+    AlertStatus,
+    CollectionAction,
+    Deadline,
+    Role,
+    StaffProfile,
+)
+
+URGENCY_ORDER = ("overdue", "today", "week", "month", "later")
+
+
+@dataclass
+class AlertRunSummary:
+    planned: int = 0
+    mails: int = 0
+    alerts_sent: int = 0
+    failures: list[str] = field(default_factory=list)
+    recipients: list[int] = field(default_factory=list)
+
+
+def policies() -> dict[str, AlertPolicy]:
+    """Each kind's policy; kinds nobody configured fall back to the built-in defaults."""
+    found = {policy.kind: policy for policy in AlertPolicy.objects.all()}
+    for kind, days in DEFAULT_THRESHOLDS.items():
+        if kind not in found:
+            found[kind] = AlertPolicy(kind=kind, thresholds=", ".join(map(str, days)), action_hint="")
+    return found
+
+
+def _stale_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "ALERT_CLAIM_STALE_SECONDS", 600))
+
+
+# --- planning -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAlert:
+    deadline_id: int
+    safe_end: date
+    threshold: int
+    recipient_id: int
+    role: str
+
+
+def _managers_and_heads() -> tuple[dict[int, list[int]], list[int]]:
+    """Active managers by branch id, and the heads of recovery."""
+    managers: dict[int, list[int]] = defaultdict(list)
+    heads: list[int] = []
+    for user_id, role, branch_id in StaffProfile.objects.filter(
+        user__is_active=True, role__in=[Role.MANAGER, Role.HEAD]
+    ).values_list("user_id", "role", "branch_id"):
+        if role == Role.MANAGER and branch_id:
+            managers[branch_id].append(user_id)
+        elif role == Role.HEAD:
+            heads.append(user_id)
+    return managers, heads
+
+
+def plan_alerts(*, today: date, deadline_ids: Iterable[int] | None = None) -> list[PlannedAlert]:
+    """Who must be warned about what today (reads only; a fixed number of queries)."""
+    kinds = policies()
+    horizon = max(max(policy.threshold_days) for policy in kinds.values())
+    deadlines = Deadline.objects.open().filter(
+        safe_end__lte=today + timedelta(days=horizon), case__status__in=OPEN_STATUSES
+    )
+    if deadline_ids is not None:
+        deadlines = deadlines.filter(pk__in=list(deadline_ids))
+    rows = list(
+        deadlines.values_list("pk", "kind", "safe_end", "case_id", "case__assignee_id", "case__branch_id")
+    )
+    if not rows:
+        return []
+    managers, heads = _managers_and_heads()
+    ids = [row[0] for row in rows]
+    last_alerted = dict(
+        Alert.objects.filter(
+            deadline_id__in=ids, status=AlertStatus.SENT, recipient_role=AlertRecipientRole.ASSIGNEE
+        )
+        .values("deadline_id")
+        .annotate(last=Max("sent_at"))
+        .values_list("deadline_id", "last")
+    )
+    last_action = dict(
+        CollectionAction.objects.filter(case_id__in={row[3] for row in rows})
+        .values("case_id")
+        .annotate(last=Max("created_at"))
+        .values_list("case_id", "last")
+    )
+    planned: list[PlannedAlert] = []
+    for deadline_id, kind, safe_end, case_id, assignee_id, branch_id in rows:
+        policy = kinds.get(kind)
+        if policy is None:
+            continue
+        threshold = due_threshold(safe_end, today, policy.threshold_days)
+        if threshold is None:
+            continue
+        recipients: dict[int, str] = {}
+        branch_managers = managers.get(branch_id, [])
+        if assignee_id:
+            recipients[assignee_id] = AlertRecipientRole.ASSIGNEE
+        else:
+            # Nobody assigned: the branch's managers are the ones who must act.
+            recipients.update(dict.fromkeys(branch_managers, AlertRecipientRole.MANAGER))
+        alerted = last_alerted.get(deadline_id)
+        latest_action = last_action.get(case_id)
+        acted = alerted is not None and latest_action is not None and latest_action > alerted
+        if should_escalate(days_left(safe_end, today), acted):
+            for manager_id in branch_managers:
+                recipients.setdefault(manager_id, AlertRecipientRole.MANAGER)
+        if threshold == OVERDUE:
+            for head_id in heads:
+                recipients.setdefault(head_id, AlertRecipientRole.HEAD)
+        planned.extend(
+            PlannedAlert(deadline_id, safe_end, threshold, recipient_id, role)
+            for recipient_id, role in recipients.items()
+        )
+    return planned
+
+
+@transaction.atomic
+def alerts_record(*, planned: list[PlannedAlert], today: date, immediate: bool = False) -> int:
+    """Insert the planned alerts that do not exist yet; returns how many rows were new."""
+    before = Alert.objects.count()
+    Alert.objects.bulk_create(
+        [
+            Alert(
+                deadline_id=item.deadline_id,
+                safe_end=item.safe_end,
+                threshold=item.threshold,
+                recipient_id=item.recipient_id,
+                recipient_role=item.role,
+                immediate=immediate,
+                planned_on=today,
+            )
+            for item in planned
+        ],
+        ignore_conflicts=True,  # already planned (by this run, another run or another worker)
+        batch_size=1000,
+    )
+    return Alert.objects.count() - before
+
+
+# --- delivering ---------------------------------------------------------------------------
+
+
+def _claimable(now: Any) -> Q:
+    """Waiting alerts, and alerts whose claim a crashed worker left behind."""
+    return Q(status=AlertStatus.PENDING) | Q(status=AlertStatus.SENDING, claimed_at__lt=now - _stale_after())
+
+
+def _claim(recipient_id: int, *, only: Iterable[int] | None = None) -> uuid.UUID | None:
+    """Claim the recipient's sendable alerts in one conditional UPDATE; None if none."""
+    token = uuid.uuid4()
+    now = timezone.now()
+    claimable = _claimable(now)
+    rows = Alert.objects.filter(claimable, recipient_id=recipient_id)
+    if only is not None:
+        rows = rows.filter(pk__in=list(only))
+    with transaction.atomic():
+        # Lock in a stable order, skipping rows another worker is claiming right now.
+        locked = list(rows.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True))
+        if not locked:
+            return None
+        claimed = Alert.objects.filter(claimable, pk__in=locked).update(
+            status=AlertStatus.SENDING, claim_token=token, claimed_at=now
+        )
+    return token if claimed else None
+
+
+def _relevant(alerts: list[Alert], today: date) -> tuple[list[Alert], list[Alert]]:
+    """Split claimed alerts into those still worth sending and those overtaken by events (the
+    deadline was done or moved, or a nearer threshold has since been reached)."""
+    kinds = policies()
+    keep, drop = [], []
+    for alert in alerts:
+        deadline = alert.deadline
+        policy = kinds.get(deadline.kind)
+        current = (
+            due_threshold(deadline.safe_end, today, policy.threshold_days)
+            if policy and deadline.safe_end and not deadline.done
+            else None
+        )
+        if deadline.safe_end != alert.safe_end or current is None or current != alert.threshold:
+            drop.append(alert)
+        else:
+            keep.append(alert)
+    return keep, drop
+
+
+def case_url(case_id: int) -> str:
+    return settings.BASE_URL + reverse("wagtailsnippets_recovery_case:inspect", args=[case_id])
+
+
+def alert_lines(alerts: list[Alert], today: date) -> list[dict[str, Any]]:
+    """What each alert says: case, party, kind, the dates, why, what to do, and a link."""
+    kinds = policies()
+    lines = []
+    for alert in alerts:
+        deadline = alert.deadline
+        left = days_left(deadline.safe_end, today)
+        policy = kinds.get(deadline.kind)
+        lines.append(
+            {
+                "alert": alert,
+                "deadline": deadline,
+                "case": deadline.case,
+                "party": deadline.party,
+                "kind": deadline.get_kind_display(),
+                "subject": deadline.subject,
+                "safe_end": deadline.safe_end,
+                "legal_end": deadline.legal_end,
+                "days_left": left,
+                "overdue_days": -left,
+                "urgency": urgency(left),
+                "why": deadline.steps[-1]["text"] if deadline.steps else "",
+                "why_source": deadline.steps[-1]["source"] if deadline.steps else "",
+                "todo": policy.action_hint if policy else "",
+                "provisional": deadline.calendar_provisional,
+                "at_risk_note": deadline.at_risk_note,
+                "role": alert.recipient_role,
+                "url": case_url(deadline.case_id),
+            }
+        )
+    lines.sort(key=lambda line: (URGENCY_ORDER.index(line["urgency"]), line["safe_end"], line["case"].number))
+    return lines
+
+
+def build_digest(*, user: Any, alerts: list[Alert], today: date, immediate: bool) -> EmailMultiAlternatives:
+    preference = AlertPreference.objects.filter(user=user).first()
+    language = preference.language if preference else settings.LANGUAGE_CODE
+    lines = alert_lines(alerts, today)
+    groups = [(name, [line for line in lines if line["urgency"] == name]) for name in URGENCY_ORDER]
+    context = {
+        "user": user,
+        "today": today,
+        "groups": [(name, items) for name, items in groups if items],
+        "count": len(lines),
+        "immediate": immediate,
+        "overdue": sum(1 for line in lines if line["urgency"] == "overdue"),
+        "dashboard_url": settings.BASE_URL + reverse("wagtailadmin_home"),
+    }
+    with translation.override(language):
+        subject = render_to_string("recovery/email/deadline_digest_subject.txt", context).strip()
+        text = render_to_string("recovery/email/deadline_digest.txt", context)
+        html = render_to_string("recovery/email/deadline_digest.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def alerts_deliver(*, recipient_id: int, today: date, only: Iterable[int] | None = None) -> int:
+    """Send the recipient's pending alerts as one mail; returns the number of alerts sent.
+    Raises the mail error after releasing the claim, so that the caller (a Celery task) retries."""
+    token = _claim(recipient_id, only=only)
+    if token is None:
+        return 0
+    claimed = list(
+        Alert.objects.filter(claim_token=token, status=AlertStatus.SENDING).select_related(
+            "deadline__case__debtor", "deadline__party", "recipient"
+        )
+    )
+    keep, drop = _relevant(claimed, today)
+    if drop:
+        Alert.objects.filter(pk__in=[alert.pk for alert in drop], claim_token=token).update(
+            status=AlertStatus.OBSOLETE
+        )
+    if not keep:
+        return 0
+    user = keep[0].recipient
+    if not user.email or not user.is_active:
+        Alert.objects.filter(pk__in=[alert.pk for alert in keep], claim_token=token).update(
+            status=AlertStatus.PENDING, last_error="no e-mail address" if not user.email else "inactive user"
+        )
+        return 0
+    message = build_digest(user=user, alerts=keep, today=today, immediate=any(a.immediate for a in keep))
+    ids = [alert.pk for alert in keep]
+    try:
+        message.send(fail_silently=False)
+    except Exception as problem:  # noqa: BLE001 - any mail failure: release, record, let the task retry
+        Alert.objects.filter(pk__in=ids, claim_token=token).update(
+            status=AlertStatus.PENDING,
+            last_error=str(problem)[:300],
+            claim_token=None,
+            claimed_at=None,
+            attempts=F("attempts") + 1,
+        )
+        raise
+    Alert.objects.filter(pk__in=ids, claim_token=token).update(
+        status=AlertStatus.SENT, sent_at=timezone.now(), last_error="", attempts=F("attempts") + 1
+    )
+    return len(ids)
+
+
+def recipients_with_pending(*, hour: int | None = None) -> list[int]:
+    """Users with alerts waiting; with `hour`, only those whose digest hour it is (default 8)."""
+    pending = Alert.objects.filter(_claimable(timezone.now()))
+    user_ids = set(pending.values_list("recipient_id", flat=True))
+    if hour is None:
+        return sorted(user_ids)
+    hours = dict(AlertPreference.objects.filter(user_id__in=user_ids).values_list("user_id", "digest_hour"))
+    return sorted(user_id for user_id in user_ids if hours.get(user_id, 8) == hour)
+
+
+def alerts_run(*, today: date, dry_run: bool = False, hour: int | None = None) -> AlertRunSummary:
+    """The daily job, synchronously: plan, record, and deliver to each recipient (all of them,
+    or only those whose digest hour is `hour`). With `dry_run`, only count what would go out."""
+    summary = AlertRunSummary()
+    planned = plan_alerts(today=today)
+    if dry_run:
+        existing = set(
+            Alert.objects.filter(deadline_id__in={item.deadline_id for item in planned}).values_list(
+                "deadline_id", "safe_end", "threshold", "recipient_id"
+            )
+        )
+        new = [
+            item
+            for item in planned
+            if (item.deadline_id, item.safe_end, item.threshold, item.recipient_id) not in existing
+        ]
+        summary.planned = len(new)
+        summary.recipients = sorted({item.recipient_id for item in new})
+        summary.mails = len(summary.recipients)
+        summary.alerts_sent = len(new)
+        return summary
+    summary.planned = alerts_record(planned=planned, today=today)
+    summary.recipients = recipients_with_pending(hour=hour)
+    for recipient_id in summary.recipients:
+        try:
+            sent = alerts_deliver(recipient_id=recipient_id, today=today)
+        except Exception as problem:  # noqa: BLE001 - one recipient's mail failure must not stop the rest
+            summary.failures.append(f"user {recipient_id}: {problem}")
+            continue
+        if sent:
+            summary.mails += 1
+            summary.alerts_sent += sent
+    return summary
+
+
+def immediate_candidates(changes: Iterable[tuple[int, date | None, date | None]], today: date) -> list[int]:
+    """Deadline ids whose date newly falls within IMMEDIATE_WITHIN_DAYS (see thresholds.newly_urgent)."""
+    return [deadline_id for deadline_id, old, new in changes if newly_urgent(old, new, today)]
+
+
+def alerts_send_immediate(*, deadline_ids: list[int], today: date) -> int:
+    """Plan and send at once the alerts of deadlines that just became urgent; returns mails sent."""
+    planned = plan_alerts(today=today, deadline_ids=deadline_ids)
+    alerts_record(planned=planned, today=today, immediate=True)
+    ids = Alert.objects.filter(
+        deadline_id__in=deadline_ids, status=AlertStatus.PENDING, planned_on=today
+    ).values_list("pk", "recipient_id")
+    by_recipient: dict[int, list[int]] = defaultdict(list)
+    for alert_id, recipient_id in ids:
+        by_recipient[recipient_id].append(alert_id)
+    mails = 0
+    for recipient_id, alert_ids in by_recipient.items():
+        if alerts_deliver(recipient_id=recipient_id, today=today, only=alert_ids):
+            mails += 1
+    return mails
+
+
+__all__ = [
+    "IMMEDIATE_WITHIN_DAYS",
+    "AlertRunSummary",
+    "alerts_deliver",
+    "alerts_run",
+    "alerts_send_immediate",
+    "plan_alerts",
+]

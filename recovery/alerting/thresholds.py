@@ -1,0 +1,84 @@
+"""Which alert a deadline is due for today. Pure: dates and integers only.
+
+Thresholds are whole days before `safe_end` (0 = on the day). A deadline is due for the
+*nearest* threshold it has reached, so that after downtime each still-relevant alert is sent
+once — the nearest one, never every missed one. Past `safe_end` it is due for the overdue
+alert (OVERDUE), once.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+
+OVERDUE = -1
+IMMEDIATE_WITHIN_DAYS = 3  # a deadline that newly falls this close is mailed at once
+ESCALATE_WITHIN_DAYS = 7  # ... and, with no action since its last alert, to the manager too
+
+DEFAULT_THRESHOLDS: dict[str, tuple[int, ...]] = {
+    "limitation": (90, 60, 30, 14, 7, 3, 1, 0),
+    "guarantor_limitation": (90, 60, 30, 14, 7, 3, 1, 0),
+    "mortgage": (90, 60, 30, 14, 7, 3, 1, 0),
+    "guarantee_period": (90, 60, 30, 14, 7, 3, 1, 0),
+    "enforcement": (90, 60, 30, 14, 7, 3, 1, 0),
+    "preservation_renewal": (30, 14, 7, 3, 1),
+    "preservation_expiry": (30, 14, 7, 3, 1),
+    "appeal_judgment": (5, 3, 1, 0),
+    "appeal_ruling": (5, 3, 1, 0),
+    "pre_suit_preservation": (5, 3, 1, 0),
+}
+
+
+def parse_thresholds(text: str) -> tuple[int, ...]:
+    """ "90, 60, 30" → (90, 60, 30); raises ValueError naming the bad item."""
+    values = set()
+    for item in text.replace("，", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if not item.isdigit() or int(item) > 3650:
+            raise ValueError(f"“{item}”不是 0–3650 之间的天数（not a number of days between 0 and 3650）")
+        values.add(int(item))
+    if not values:
+        raise ValueError("至少填写一个天数（give at least one number of days）")
+    return tuple(sorted(values, reverse=True))
+
+
+def days_left(safe_end: date, today: date) -> int:
+    return (safe_end - today).days
+
+
+def due_threshold(safe_end: date, today: date, thresholds: Iterable[int]) -> int | None:
+    """The nearest threshold reached today: the smallest threshold >= days left; OVERDUE once
+    `safe_end` has passed; None while no threshold is reached yet."""
+    left = days_left(safe_end, today)
+    if left < 0:
+        return OVERDUE
+    reached = [threshold for threshold in thresholds if threshold >= left]
+    return min(reached) if reached else None
+
+
+def urgency(left: int) -> str:
+    """The digest's grouping: overdue, today, this week, this month, later."""
+    if left < 0:
+        return "overdue"
+    if left == 0:
+        return "today"
+    if left <= 7:
+        return "week"
+    if left <= 30:
+        return "month"
+    return "later"
+
+
+def newly_urgent(old_safe_end: date | None, new_safe_end: date | None, today: date) -> bool:
+    """A deadline that now falls within IMMEDIATE_WITHIN_DAYS and did not before (a new one,
+    or a corrected fact that brought it forward) is mailed at once, not at the next digest."""
+    if new_safe_end is None or days_left(new_safe_end, today) > IMMEDIATE_WITHIN_DAYS:
+        return False
+    if days_left(new_safe_end, today) < 0 and old_safe_end is not None and days_left(old_safe_end, today) < 0:
+        return False
+    return old_safe_end is None or days_left(old_safe_end, today) > IMMEDIATE_WITHIN_DAYS
+
+
+def should_escalate(left: int, action_since_last_alert: bool) -> bool:
+    """Within a week and nobody acted since the last alert, or overdue: tell the manager too."""
+    return left < 0 or (left <= ESCALATE_WITHIN_DAYS and not action_since_last_alert)
