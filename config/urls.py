@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from wagtail.admin import urls as wagtailadmin_urls
 
+from recovery.deadline_views import deadline_compute_api
 from recovery.views import serve_public_media, site_history
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
         {"results_only": True},
         name="site_history_results",
     ),
+    path("api/deadlines/compute", deadline_compute_api, name="deadline_compute_api"),
     path("admin/", include(wagtailadmin_urls)),
     path("", RedirectView.as_view(pattern_name="wagtailadmin_home", permanent=False)),
 ]

@@ -10,7 +10,9 @@ from recovery.services import ROLE_GROUP_NAMES
 
 # Apps whose records make up the docket; each role's rights apply to all their models.
 DOCKET_APPS = ("recovery", "litigation", "assets", "documents")
-REFERENCE_MODELS = {"branch", "defaultcause", "staffprofile"}
+REFERENCE_MODELS = {"branch", "defaultcause", "staffprofile", "holidayyear"}
+# Records the deadline engine computes from the facts: everyone reads them, nobody edits them.
+COMPUTED_MODELS = {"deadline"}
 # Import records are the docket's provenance ("import #12 created this loan"): managers and the
 # head create them by uploading a hand-over file, auditors read them, nobody edits or deletes
 # them, and lawyers have no part in them.
@@ -44,6 +46,10 @@ def roles_sync_permissions(**_kwargs: Any) -> None:
             perms = perms.exclude(
                 Q(content_type__model__in=REFERENCE_MODELS) & ~Q(codename__startswith="view_")
             )
+        perms = perms.exclude(
+            Q(content_type__app_label="recovery", content_type__model__in=COMPUTED_MODELS)
+            & ~Q(codename__startswith="view_")
+        )
         if role == Role.LAWYER:
             # Lawyers may correct what they recorded, but not delete cases, loans or parties.
             perms = perms | Permission.objects.filter(

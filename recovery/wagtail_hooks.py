@@ -5,7 +5,8 @@ from typing import Any
 import django_filters
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.template.loader import render_to_string
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -33,6 +34,14 @@ from recovery.admin_base import (
     register_create_service,
     register_update_service,
 )
+from recovery.deadline_selectors import case_deadlines, dashboard_deadlines
+from recovery.deadline_views import (
+    DeadlineViewSet,
+    HolidayYearViewSet,
+    calculator_menu_item,
+    case_deadline_url,
+)
+from recovery.docket_deadlines import holiday_year_save
 from recovery.import_views import DOCKET_MENU_HOOK, ImportRunViewSet, upload_menu_item
 from recovery.models import (
     Branch,
@@ -40,6 +49,7 @@ from recovery.models import (
     CaseParty,
     CollectionAction,
     DefaultCause,
+    HolidayYear,
     Instalment,
     Loan,
     Party,
@@ -63,6 +73,13 @@ register_create_service(
 register_update_service(Case, case_update)
 register_create_service(
     CollectionAction, lambda *, instance, user, m2m: collection_action_record(action=instance, user=user)
+)
+# Saving a holiday year recomputes the deadlines it affects.
+register_create_service(
+    HolidayYear, lambda *, instance, user, m2m: holiday_year_save(instance=instance, user=user)
+)
+register_update_service(
+    HolidayYear, lambda *, instance, user, m2m: holiday_year_save(instance=instance, user=user)
 )
 
 
@@ -429,6 +446,32 @@ def register_import_viewset() -> ImportRunViewSet:
 hooks.register(DOCKET_MENU_HOOK, upload_menu_item)
 
 
+# ---- Deadlines -----------------------------------------------------------------------------
+
+
+@hooks.register("register_admin_viewset")
+def register_deadline_viewset() -> DeadlineViewSet:
+    return DeadlineViewSet()
+
+
+hooks.register("register_admin_menu_item", calculator_menu_item)
+register_snippet(HolidayYearViewSet)
+
+
+@hooks.register("recovery_case_sections", order=-10)
+def deadlines_section(case: Case, request: Any) -> str:
+    deadlines = case_deadlines(case)
+    return render_to_string(
+        "recovery/deadlines/case_section.html",
+        {
+            "case": case,
+            "rows": [(d, reverse("recovery_deadlines:what_if", args=[d.pk])) for d in deadlines],
+            "calculator_url": reverse("recovery_deadlines:calculator"),
+        },
+        request=request,
+    )
+
+
 # ---- Proof files: served only to users who may see the case --------------------------------
 
 
@@ -486,6 +529,29 @@ class MyDocketPanel(Component):
         }
 
 
+class MyDeadlinesPanel(Component):
+    """我的期限: the user's open deadlines by urgency, and the next ones to act on."""
+
+    name = "my_deadlines"
+    order = 40
+    template_name = "recovery/deadlines/dashboard_panel.html"
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+
+    def get_context_data(self, parent_context: Any) -> dict:
+        today = timezone.localdate()
+        data = dashboard_deadlines(self.request.user, today=today)
+        listing = reverse("recovery_deadlines:index")
+        return {
+            "data": data,
+            "today": today,
+            "rows": [(deadline, case_deadline_url(deadline)) for deadline in data.upcoming],
+            "mine_url": f"{listing}?assignee={self.request.user.pk}",
+            "listing_url": listing,
+        }
+
+
 @hooks.register("construct_homepage_panels")
 def add_docket_panel(request: Any, panels: list) -> None:
     panels[:] = [
@@ -501,6 +567,7 @@ def add_docket_panel(request: Any, panels: list) -> None:
             "user_pages_in_workflow_moderation",
         }
     ]
+    panels.append(MyDeadlinesPanel(request))
     panels.append(MyDocketPanel(request))
 
 

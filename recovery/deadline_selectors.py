@@ -1,0 +1,162 @@
+"""Reads of the stored deadlines (listing, dashboard, case page) and the calculator's runs.
+
+Every computation shown in the interface goes through `deadline_compute`, which is the
+contract's `compute_from_json` with the docket's calendar (administrator-entered years
+included): the "what if" form, the standalone calculator and the HTTP API give the same
+answer as `manage.py deadline`.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+
+from recovery.access import cases_visible_to, role_of
+from recovery.deadlines import EVENT_RULES
+from recovery.deadlines.calculator import compute_from_json
+from recovery.docket_deadlines import all_specs, collect_facts, deadline_calendar
+from recovery.models import Case, Deadline, Role
+
+# The listing's "due" filter: open deadlines whose act-by date is within N days, or past.
+DUE_WINDOWS = {"7": 7, "30": 30, "90": 90}
+OVERDUE = "overdue"
+DASHBOARD_ROWS = 10
+DASHBOARD_HORIZON_DAYS = 90
+
+
+# --- listing -------------------------------------------------------------------------------
+
+
+def deadlines_visible_to(user: Any) -> QuerySet[Deadline]:
+    return Deadline.objects.filter(case__in=cases_visible_to(user).order_by().values("pk"))
+
+
+def deadline_listing(queryset: QuerySet[Deadline]) -> QuerySet[Deadline]:
+    """What the listing shows of each deadline, in a fixed number of queries whatever the length."""
+    return queryset.select_related("case", "party")
+
+
+def filter_due(queryset: QuerySet[Deadline], window: str, *, today: date) -> QuerySet[Deadline]:
+    if window == OVERDUE:
+        return queryset.overdue(today)
+    if window in DUE_WINDOWS:
+        return queryset.due_within(today, DUE_WINDOWS[window])
+    return queryset
+
+
+# --- dashboard -----------------------------------------------------------------------------
+
+
+@dataclass
+class DeadlineCounts:
+    overdue: int = 0
+    within_7: int = 0
+    within_30: int = 0
+    within_90: int = 0
+
+
+@dataclass
+class DashboardDeadlines:
+    mine: DeadlineCounts
+    upcoming: list[Deadline]
+    scope: DeadlineCounts | None = None  # everything the user sees, for managers, head, auditors
+    windows: dict[str, str] = field(default_factory=dict)
+
+
+def deadline_counts(queryset: QuerySet[Deadline], *, today: date) -> DeadlineCounts:
+    """Open deadlines overdue and due within 7, 30 and 90 days (each window includes the shorter)."""
+
+    def within(days: int) -> Q:
+        return Q(safe_end__gte=today, safe_end__lte=today + timedelta(days=days))
+
+    totals = queryset.open().aggregate(
+        overdue=Count("pk", filter=Q(safe_end__lt=today)),
+        within_7=Count("pk", filter=within(7)),
+        within_30=Count("pk", filter=within(30)),
+        within_90=Count("pk", filter=within(90)),
+    )
+    return DeadlineCounts(**totals)
+
+
+def dashboard_deadlines(user: Any, *, today: date) -> DashboardDeadlines:
+    """The user's own open deadlines (cases assigned to them) and, for those who oversee
+    others, the counts over every case they can see."""
+    visible = deadlines_visible_to(user)
+    mine = visible.filter(case__assignee=user)
+    upcoming = list(
+        deadline_listing(mine.open().filter(safe_end__lte=today + timedelta(days=DASHBOARD_HORIZON_DAYS)))
+        .select_related("case__debtor")
+        .order_by("safe_end", "pk")[:DASHBOARD_ROWS]
+    )
+    oversees = role_of(user) in (Role.MANAGER, Role.HEAD, Role.AUDITOR)
+    return DashboardDeadlines(
+        mine=deadline_counts(mine, today=today),
+        upcoming=upcoming,
+        scope=deadline_counts(visible, today=today) if oversees else None,
+    )
+
+
+# --- case page -----------------------------------------------------------------------------
+
+
+def case_deadlines(case: Case) -> list[Deadline]:
+    """The case's deadlines: open ones first, soonest first; those with no date yet last."""
+    return list(
+        Deadline.objects.filter(case=case)
+        .select_related("party")
+        .order_by("done", F("safe_end").asc(nulls_last=True), "kind", "pk")
+    )
+
+
+# --- the calculator ------------------------------------------------------------------------
+
+
+def deadline_compute(item: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
+    """One contract input object → one output object, on the docket's calendar.
+    Raises `recovery.jsoncli.InputProblems` on bad input."""
+    return compute_from_json(item, calendar=deadline_calendar(), today=today)
+
+
+@dataclass
+class StoredInputs:
+    """What the engine was given for a stored deadline: the contract's input, plus labels."""
+
+    rule: str
+    trigger: date
+    months: int | None
+    events: list[dict[str, Any]]  # {"type", "date", "label", "proven"}
+    events_apply: bool  # False for rules that ignore events (the engine says so)
+
+    def as_item(
+        self, *, extra_events: Sequence[dict[str, str]] = (), as_of: str | None = None
+    ) -> dict[str, Any]:
+        item: dict[str, Any] = {"rule": self.rule, "trigger": self.trigger.isoformat()}
+        events = [{"type": e["type"], "date": e["date"]} for e in self.events] if self.events_apply else []
+        events += list(extra_events)
+        if events:
+            item["events"] = events
+        if self.months is not None:
+            item["months"] = self.months
+        if as_of:
+            item["as_of"] = as_of
+        return item
+
+
+def deadline_stored_inputs(deadline: Deadline) -> StoredInputs:
+    """Rebuild the engine's input for `deadline` from the case's current facts (the same
+    collection the recompute uses); fall back to the facts stored on the row."""
+    facts = collect_facts([deadline.case_id])
+    for spec in all_specs(facts, deadline_calendar()):
+        if spec.case_id == deadline.case_id and spec.key == deadline.key:
+            events = [
+                {"type": str(e.kind), "date": e.on.isoformat(), "label": e.label, "proven": e.proven}
+                for e in sorted(spec.events, key=lambda e: e.on)
+            ]
+            return StoredInputs(spec.rule, spec.trigger, spec.months, events, spec.rule in EVENT_RULES)
+    events = [
+        {"type": f["kind"], "date": f["date"], "label": f["label"], "proven": f.get("proven", True)}
+        for f in sorted(deadline.facts or [], key=lambda f: f["date"])
+    ]
+    return StoredInputs(deadline.rule, deadline.trigger, None, events, deadline.rule in EVENT_RULES)

@@ -1,0 +1,517 @@
+"""Deadlines in the admin: the listing across cases, the "what if" page of one deadline, the
+standalone calculator, the holiday calendar years; and the calculator's HTTP API.
+
+Deadlines are computed, never edited: the listing has no add, edit or delete view. Every
+computation goes through `deadline_compute` (the contract's `compute_from_json`).
+"""
+
+import base64
+import binascii
+import json
+from typing import Any
+
+import django_filters
+from django.contrib.auth import authenticate, get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
+
+from recovery.access import role_of
+from recovery.admin_base import ServiceCreateView, ServiceEditView
+from recovery.deadline_forms import EVENT_LABELS, RULE_LABELS, STATUS_LABELS, CalculatorForm, WhatIfForm
+from recovery.deadline_selectors import (
+    DUE_WINDOWS,
+    OVERDUE,
+    deadline_compute,
+    deadline_listing,
+    deadline_stored_inputs,
+    deadlines_visible_to,
+    filter_due,
+)
+from recovery.deadline_services import holiday_year_delete
+from recovery.import_views import DOCKET_MENU_HOOK
+from recovery.jsoncli import InputProblems, run_calculator
+from recovery.models import Branch, Deadline, DeadlineKind, DeadlineStatus, HolidayYear
+
+NAMESPACE = "recovery_deadlines"
+CASE_URL_NAME = "wagtailsnippets_recovery_case:inspect"
+
+
+def _url(name: str, *args: Any) -> str:
+    return reverse(f"{NAMESPACE}:{name}", args=args)
+
+
+def case_deadline_url(deadline: Deadline) -> str:
+    """The case page, scrolled to this deadline's row."""
+    return reverse(CASE_URL_NAME, args=[deadline.case_id]) + f"#deadline-{deadline.pk}"
+
+
+def _require_role(user: Any) -> None:
+    if role_of(user) is None:
+        raise PermissionDenied
+
+
+def _result_view(result: dict[str, Any]) -> dict[str, Any]:
+    """A calculator output object, with the labels the templates show."""
+    return {**result, "status_label": STATUS_LABELS.get(result["status"], result["status"])}
+
+
+# --- the listing ---------------------------------------------------------------------------
+
+
+def _staff_users(request: Any = None) -> Any:
+    return get_user_model().objects.filter(staff_profile__isnull=False).order_by("username")
+
+
+class DeadlineFilterSet(WagtailFilterSet):
+    due = django_filters.ChoiceFilter(
+        label=gettext_lazy("Due"),
+        method="filter_due",
+        choices=[
+            ("7", gettext_lazy("within 7 days")),
+            ("30", gettext_lazy("within 30 days")),
+            ("90", gettext_lazy("within 90 days")),
+            (OVERDUE, gettext_lazy("overdue")),
+        ],
+    )
+    kind = django_filters.ChoiceFilter(label=gettext_lazy("Kind"), choices=DeadlineKind.choices)
+    status = django_filters.ChoiceFilter(label=gettext_lazy("Status"), choices=DeadlineStatus.choices)
+    at_risk = django_filters.BooleanFilter(label=gettext_lazy("At risk"))
+    done = django_filters.ChoiceFilter(
+        label=gettext_lazy("Done"),
+        method="filter_done",
+        empty_label=gettext_lazy("Not done"),
+        choices=[("yes", gettext_lazy("Done")), ("all", gettext_lazy("All"))],
+    )
+    assignee = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Assignee"), field_name="case__assignee", queryset=_staff_users
+    )
+    branch = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Branch"), field_name="case__branch", queryset=Branch.objects.all()
+    )
+
+    class Meta:
+        model = Deadline
+        fields = ["due", "kind", "status", "at_risk", "done", "assignee", "branch"]
+
+    def filter_due(self, queryset: Any, name: str, value: str) -> Any:
+        if value not in DUE_WINDOWS and value != OVERDUE:
+            return queryset
+        return filter_due(queryset, value, today=timezone.localdate())
+
+    def filter_done(self, queryset: Any, name: str, value: str) -> Any:
+        # No value (the default) keeps only open deadlines: see filter_queryset.
+        return queryset.filter(done=True) if value == "yes" else queryset
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("done"):
+            queryset = queryset.filter(done=False)
+        return queryset
+
+
+class FlagColumn(Column):
+    """A tag shown when the row's boolean `name` is set."""
+
+    cell_template_name = "recovery/deadlines/flag_cell.html"
+
+    def __init__(self, name: str, *, tag: Any, **kwargs: Any) -> None:
+        super().__init__(name, **kwargs)
+        self.tag = tag
+
+    def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict:
+        context = super().get_cell_context_data(instance, parent_context)
+        context["tag"] = self.tag if context["value"] else ""
+        context["title"] = getattr(instance, "at_risk_note", "") if self.name == "at_risk" else ""
+        return context
+
+
+class WhatIfColumn(Column):
+    cell_template_name = "recovery/deadlines/what_if_cell.html"
+
+    def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict:
+        context = super().get_cell_context_data(instance, parent_context)
+        context["url"] = _url("what_if", instance.pk)
+        return context
+
+
+def _iso(name: str) -> Any:
+    def value(deadline: Deadline) -> str:
+        day = getattr(deadline, name)
+        return day.isoformat() if day else "—"
+
+    return value
+
+
+class DeadlineIndexView(IndexView):
+    default_ordering = "safe_end"
+
+    def get_base_queryset(self) -> Any:
+        return deadline_listing(deadlines_visible_to(self.request.user))
+
+    def order_queryset(self, queryset: Any) -> Any:
+        # Deadlines without a date yet (proceedings pending) come last, on every database.
+        ordering = self.ordering
+        if ordering in ("safe_end", "-safe_end", "legal_end", "-legal_end"):
+            name = ordering.lstrip("-")
+            direction = F(name).desc if ordering.startswith("-") else F(name).asc
+            return queryset.order_by(direction(nulls_last=True), "pk")
+        return super().order_queryset(queryset)
+
+    def get_list_buttons(self, instance: Any) -> list:
+        return []
+
+
+class DeadlineViewSet(ModelViewSet):
+    """The deadlines of every case the user sees, soonest first; read-only."""
+
+    model = Deadline
+    name = NAMESPACE
+    url_prefix = "recovery/deadlines"
+    icon = "date"
+    menu_label = gettext_lazy("Deadlines")
+    menu_order = 5
+    menu_hook = DOCKET_MENU_HOOK
+    index_view_class = DeadlineIndexView
+    filterset_class = DeadlineFilterSet
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    add_to_reference_index = False
+    list_per_page = 50
+    list_display = [
+        TitleColumn(
+            "case",
+            label=gettext_lazy("Case"),
+            accessor=lambda d: d.case.number,
+            get_url=case_deadline_url,
+            sort_key="case__number",
+        ),
+        Column("party", label=gettext_lazy("Against"), accessor=lambda d: d.party.name if d.party else "—"),
+        Column("kind", label=gettext_lazy("Kind"), accessor="get_kind_display", sort_key="kind"),
+        Column("subject", label=gettext_lazy("Concerning")),
+        Column("safe_end", label=gettext_lazy("Act by"), accessor=_iso("safe_end"), sort_key="safe_end"),
+        Column(
+            "legal_end", label=gettext_lazy("Legal end"), accessor=_iso("legal_end"), sort_key="legal_end"
+        ),
+        Column("status", label=gettext_lazy("Status"), accessor="get_status_display", sort_key="status"),
+        FlagColumn("at_risk", label=gettext_lazy("Risk"), tag=gettext_lazy("at risk")),
+        FlagColumn(
+            "calendar_provisional", label=gettext_lazy("Calendar"), tag=gettext_lazy("provisional calendar")
+        ),
+        WhatIfColumn("what_if", label=gettext_lazy("Explain")),
+    ]
+    list_export = [
+        "case.number",
+        "party",
+        "get_kind_display",
+        "subject",
+        "trigger",
+        "raw_end",
+        "legal_end",
+        "safe_end",
+        "get_status_display",
+        "at_risk",
+        "at_risk_note",
+        "conservative_safe_end",
+        "calendar_provisional",
+        "done_note",
+    ]
+    export_headings = {
+        "case.number": gettext_lazy("Case number"),
+        "party": gettext_lazy("Against"),
+        "get_kind_display": gettext_lazy("Kind"),
+        "subject": gettext_lazy("Concerning"),
+        "trigger": gettext_lazy("Runs from"),
+        "raw_end": gettext_lazy("Raw end"),
+        "legal_end": gettext_lazy("Legal end"),
+        "safe_end": gettext_lazy("Act by"),
+        "get_status_display": gettext_lazy("Status"),
+        "at_risk": gettext_lazy("At risk"),
+        "at_risk_note": gettext_lazy("Risk"),
+        "conservative_safe_end": gettext_lazy("Act by, if unproven facts fail"),
+        "calendar_provisional": gettext_lazy("Provisional calendar"),
+        "done_note": gettext_lazy("Done because"),
+    }
+    export_filename = "deadlines"
+
+    def get_common_view_kwargs(self, **kwargs: Any) -> dict:
+        # Computed records: no add, edit, delete or history views.
+        return super().get_common_view_kwargs(
+            **{
+                "add_url_name": None,
+                "edit_url_name": None,
+                "delete_url_name": None,
+                "history_url_name": None,
+                "usage_url_name": None,
+                **kwargs,
+            }
+        )
+
+    @property
+    def url_finder_class(self) -> type:
+        finder = super().url_finder_class
+        finder.edit_url_name = self.get_url_name("what_if")
+        return finder
+
+    def get_urlpatterns(self) -> list:
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("what-if/<int:pk>/", WhatIfView.as_view(), name="what_if"),
+            path("calculator/", CalculatorView.as_view(), name="calculator"),
+        ]
+
+
+# --- what if, on one deadline ----------------------------------------------------------------
+
+
+class WhatIfView(WagtailAdminTemplateMixin, TemplateView):
+    """A stored deadline's inputs, recomputed with hypothetical events or another as-of day.
+    Nothing is written."""
+
+    template_name = "recovery/deadlines/what_if.html"
+    header_icon = "date"
+
+    @cached_property
+    def deadline(self) -> Deadline:
+        return get_object_or_404(
+            deadlines_visible_to(self.request.user).select_related("case", "party"), pk=self.kwargs["pk"]
+        )
+
+    def get_page_title(self) -> str:
+        return _("What if: %(kind)s") % {"kind": self.deadline.get_kind_display()}
+
+    def get_page_subtitle(self) -> str:
+        return f"{self.deadline.case.number} {self.deadline.subject}"
+
+    def get_breadcrumbs_items(self) -> list:
+        return [
+            *self.breadcrumbs_items,
+            {"url": _url("index"), "label": _("Deadlines")},
+            {"url": case_deadline_url(self.deadline), "label": self.deadline.case.number},
+            {"url": "", "label": _("What if")},
+        ]
+
+    def get_context_data(self, **kwargs: Any) -> dict:
+        context = super().get_context_data(**kwargs)
+        deadline = self.deadline
+        stored = deadline_stored_inputs(deadline)
+        submitted = any(key == "as_of" or key.startswith("event_") for key in self.request.GET)
+        form = WhatIfForm(
+            self.request.GET if submitted else None, initial={"event_type_0": "demand_delivered"}
+        )
+        current = _result_view(deadline_compute(stored.as_item()))
+        hypothetical = None
+        extra: list[dict[str, str]] = []
+        if submitted and form.is_valid():
+            extra, rows = form.events()
+            as_of = form.as_of_value()
+            if extra or as_of:
+                try:
+                    hypothetical = _result_view(
+                        deadline_compute(stored.as_item(extra_events=extra, as_of=as_of))
+                    )
+                except InputProblems as problems:
+                    offset = len(stored.events) if stored.events_apply else 0
+                    form.add_problems(problems.problems, event_rows=rows, event_offset=offset)
+        context.update(
+            deadline=deadline,
+            stored=stored,
+            rule_label=RULE_LABELS.get(stored.rule, stored.rule),
+            stored_events=[
+                {**e, "type_label": EVENT_LABELS.get(e["type"], e["type"])} for e in stored.events
+            ],
+            form=form,
+            current=current,
+            hypothetical=hypothetical,
+            extra=[
+                {**event, "label": EVENT_LABELS.get(event.get("type"), event.get("type"))} for event in extra
+            ],
+            case_url=case_deadline_url(deadline),
+        )
+        return context
+
+
+# --- the standalone calculator ----------------------------------------------------------------
+
+
+class CalculatorView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "recovery/deadlines/calculator.html"
+    header_icon = "calendar-alt"
+    page_title = gettext_lazy("Deadline calculator")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        _require_role(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self) -> list:
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
+    def get_context_data(self, **kwargs: Any) -> dict:
+        context = super().get_context_data(**kwargs)
+        submitted = "rule" in self.request.GET
+        form = CalculatorForm(self.request.GET if submitted else None, initial={"rule": "limitation"})
+        result = None
+        if submitted and form.is_valid():
+            item, rows = form.to_item()
+            try:
+                result = _result_view(deadline_compute(item))
+            except InputProblems as problems:
+                form.add_problems(problems.problems, event_rows=rows)
+        context.update(form=form, result=result, api_url=reverse("deadline_compute_api"))
+        return context
+
+
+class CalculatorMenuItem(MenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return role_of(request.user) is not None
+
+
+def calculator_menu_item() -> MenuItem:
+    return CalculatorMenuItem(
+        gettext_lazy("Deadline calculator"),
+        _url("calculator"),
+        name="deadline-calculator",
+        icon_name="calendar-alt",
+        order=105,
+    )
+
+
+# --- HTTP API ------------------------------------------------------------------------------
+
+
+def _basic_auth_user(request: HttpRequest) -> Any:
+    """The active user named by an HTTP Basic Authorization header, or None."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _sep, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    username, sep, password = decoded.partition(":")
+    if not sep:
+        return None
+    user = authenticate(request, username=username, password=password)
+    return user if user is not None and user.is_active else None
+
+
+def _unauthorized() -> JsonResponse:
+    response = JsonResponse({"errors": ["authentication required"]}, status=401)
+    response["WWW-Authenticate"] = 'Basic realm="Recovery Desk", charset="UTF-8"'
+    return response
+
+
+def _compute_response(request: HttpRequest) -> HttpResponse:
+    try:
+        raw_text = request.body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return JsonResponse({"errors": ["input: not UTF-8 text"]}, status=400)
+    output, problems = run_calculator(raw_text, deadline_compute)
+    if problems:
+        return JsonResponse({"errors": problems}, status=400, json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(
+        json.dumps(output, ensure_ascii=False), content_type="application/json; charset=utf-8"
+    )
+
+
+_compute_for_session = csrf_protect(_compute_response)
+
+
+@csrf_exempt
+@require_POST
+def deadline_compute_api(request: HttpRequest) -> HttpResponse:
+    """POST the calculator contract's JSON (one object or an array) → its output, as the
+    `deadline` command prints it; 400 with {"errors": [...]} on bad input.
+
+    Authenticated by HTTP Basic (scripts; no CSRF token needed) or by an admin session (with
+    the CSRF token, like any form)."""
+    if "HTTP_AUTHORIZATION" in request.META:
+        user = _basic_auth_user(request)
+        if user is None:
+            return _unauthorized()
+        if role_of(user) is None:
+            return JsonResponse({"errors": ["this account has no recovery role"]}, status=403)
+        request.user = user
+        return _compute_response(request)
+    if not request.user.is_authenticated:
+        return _unauthorized()
+    if role_of(request.user) is None:
+        return JsonResponse({"errors": ["this account has no recovery role"]}, status=403)
+    return _compute_for_session(request)
+
+
+# --- holiday calendar years ------------------------------------------------------------------
+
+
+class HolidayYearForm(WagtailAdminModelForm):
+    """The year of a saved notice is fixed: enter a new year rather than move one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "year" in self.fields:
+            self.fields["year"].disabled = True
+
+
+class HolidayYearDeleteView(DeleteView):
+    def delete_action(self) -> None:
+        holiday_year_delete(instance=self.object, user=self.request.user)
+
+
+HOLIDAYS_HELP = gettext_lazy(
+    "The rest days (放假) of the State Council's notice for this year, one day or range per line, "
+    "e.g. 2027-01-01, or 2027-10-01..2027-10-07 for a block; text after # is a comment (e.g. # 国庆节)."
+)
+WORKING_DAYS_HELP = gettext_lazy(
+    "The Saturdays and Sundays the notice makes working days (调休上班), one date per line, e.g. "
+    "2027-09-26. Leave empty if there are none."
+)
+
+
+class HolidayYearViewSet(SnippetViewSet):
+    """The head of recovery enters each year's holiday notice; saving recomputes the deadlines
+    whose dates fall in that year (or were computed on a provisional calendar)."""
+
+    model = HolidayYear
+    icon = "calendar-alt"
+    menu_label = gettext_lazy("Holiday calendar")
+    menu_order = 900
+    add_to_settings_menu = True
+    add_view_class = ServiceCreateView
+    edit_view_class = ServiceEditView
+    delete_view_class = HolidayYearDeleteView
+    copy_view_enabled = False
+    base_form_class = HolidayYearForm
+    list_display = ["year", "notice", "updated_at"]
+    ordering = ["-year"]
+    panels = [
+        FieldPanel("year"),
+        FieldPanel("notice"),
+        FieldPanel("holidays", help_text=HOLIDAYS_HELP),
+        FieldPanel("make_up_working_days", help_text=WORKING_DAYS_HELP),
+    ]
+
+    def get_edit_handler(self) -> Any:
+        return ObjectList(self.panels, base_form_class=self.base_form_class).bind_to_model(self.model)
+
+    def register_chooser_viewset(self) -> None:
+        return None
