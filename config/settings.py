@@ -196,3 +196,10 @@ LOGGING = {
 
 if os.environ.get("RECOVERY_TESTING"):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run in-process in tests; the tests that need a real worker start one on Redis.
+    CELERY_TASK_ALWAYS_EAGER = True
+
+# A claim on an alert older than this is taken to be a crashed worker's and is claimed again.
+ALERT_CLAIM_STALE_SECONDS = env_int("ALERT_CLAIM_STALE_SECONDS", 600)
+# First retry of a failed alert mail after this many seconds, doubling up to an hour.
+ALERT_RETRY_BASE_SECONDS = float(env_str("ALERT_RETRY_BASE_SECONDS", "30"))

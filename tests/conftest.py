@@ -92,3 +92,71 @@ def make_action(db):
         return CollectionAction.objects.create(case=case, **values)
 
     return make
+
+
+class _SmtpSink:
+    """A real SMTP server on a loopback port (aiosmtpd) that keeps what it accepts, and can be
+    told to refuse the next N messages (451, "try again later") to test retries."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.refuse_next = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if self.refuse_next:
+            self.refuse_next -= 1
+            return "451 4.3.0 Try again later"
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """Mail goes over real SMTP to a server in this process; yields the sink (`.messages`)."""
+    from aiosmtpd.controller import Controller
+
+    sink = _SmtpSink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    sink.controller = controller
+    sink.port = port
+    try:
+        yield sink
+    finally:
+        # A test may have stopped it (server down) and started a new one on the same port.
+        if sink.controller._thread is not None:
+            sink.controller.stop()
+
+
+def redis_broker_url() -> str | None:
+    """The Redis broker the Celery tests use, or None when Redis is not reachable (fails
+    instead under REQUIRE_REDIS, as in CI)."""
+    import redis
+
+    url = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        if os.environ.get("REQUIRE_REDIS"):
+            pytest.fail(f"REQUIRE_REDIS is set but Redis at {url} is unreachable", pytrace=False)
+        return None
+    return url

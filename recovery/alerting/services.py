@@ -116,14 +116,15 @@ def plan_alerts(*, today: date, deadline_ids: Iterable[int] | None = None) -> li
         return []
     managers, heads = _managers_and_heads()
     ids = [row[0] for row in rows]
-    last_alerted = dict(
-        Alert.objects.filter(
+    last_alerted = {
+        deadline_id: (sent_at, planned_on)
+        for deadline_id, sent_at, planned_on in Alert.objects.filter(
             deadline_id__in=ids, status=AlertStatus.SENT, recipient_role=AlertRecipientRole.ASSIGNEE
         )
         .values("deadline_id")
-        .annotate(last=Max("sent_at"))
-        .values_list("deadline_id", "last")
-    )
+        .annotate(last=Max("sent_at"), day=Max("planned_on"))
+        .values_list("deadline_id", "last", "day")
+    }
     last_action = dict(
         CollectionAction.objects.filter(case_id__in={row[3] for row in rows})
         .values("case_id")
@@ -147,7 +148,13 @@ def plan_alerts(*, today: date, deadline_ids: Iterable[int] | None = None) -> li
             recipients.update(dict.fromkeys(branch_managers, AlertRecipientRole.MANAGER))
         alerted = last_alerted.get(deadline_id)
         latest_action = last_action.get(case_id)
-        acted = alerted is not None and latest_action is not None and latest_action > alerted
+        # Escalation follows an alert nobody acted on for at least a day; a first alert goes
+        # to the lawyer alone.
+        acted = (
+            alerted is None
+            or alerted[1] >= today
+            or (latest_action is not None and latest_action > alerted[0])
+        )
         if should_escalate(days_left(safe_end, today), acted):
             for manager_id in branch_managers:
                 recipients.setdefault(manager_id, AlertRecipientRole.MANAGER)

@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from recovery.alerting.services import (
@@ -13,8 +14,13 @@ from recovery.alerting.services import (
     recipients_with_pending,
 )
 
-# Mail servers come back; keep trying for about a day before leaving it to the next run.
-MAIL_RETRY = {"max_retries": 12, "retry_backoff": 30, "retry_backoff_max": 3600, "retry_jitter": True}
+# Mail servers come back: retry with exponential backoff (base ALERT_RETRY_BASE_SECONDS, at most
+# an hour apart) for about half a day; whatever is still waiting then goes with the next run.
+MAX_MAIL_RETRIES = 16
+
+
+def _backoff(retries: int) -> float:
+    return min(settings.ALERT_RETRY_BASE_SECONDS * 2**retries, 3600)
 
 
 def _day(iso: str | None) -> date:
@@ -34,14 +40,20 @@ def alerts_hourly(today: str | None = None, hour: int | None = None) -> int:
     return len(recipients)
 
 
-@shared_task(name="recovery.alerts_deliver", autoretry_for=(Exception,), **MAIL_RETRY)
-def alerts_deliver_task(recipient_id: int, today: str | None = None) -> int:
-    return alerts_deliver(recipient_id=recipient_id, today=_day(today))
+@shared_task(name="recovery.alerts_deliver", bind=True, max_retries=MAX_MAIL_RETRIES)
+def alerts_deliver_task(self: Task, recipient_id: int, today: str | None = None) -> int:
+    try:
+        return alerts_deliver(recipient_id=recipient_id, today=_day(today))
+    except Exception as problem:  # noqa: BLE001 - the claim was released; try again later
+        raise self.retry(exc=problem, countdown=_backoff(self.request.retries)) from problem
 
 
-@shared_task(name="recovery.alerts_immediate", autoretry_for=(Exception,), **MAIL_RETRY)
-def alerts_immediate_task(deadline_ids: list[int], today: str | None = None) -> int:
-    return alerts_send_immediate(deadline_ids=deadline_ids, today=_day(today))
+@shared_task(name="recovery.alerts_immediate", bind=True, max_retries=MAX_MAIL_RETRIES)
+def alerts_immediate_task(self: Task, deadline_ids: list[int], today: str | None = None) -> int:
+    try:
+        return alerts_send_immediate(deadline_ids=deadline_ids, today=_day(today))
+    except Exception as problem:  # noqa: BLE001 - the claim was released; try again later
+        raise self.retry(exc=problem, countdown=_backoff(self.request.retries)) from problem
 
 
 @shared_task(name="recovery.recompute_all_deadlines")
