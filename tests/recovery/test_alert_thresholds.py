@@ -95,7 +95,8 @@ def test_escalation_to_the_manager(left, acted, expected):
 
 
 @pytest.mark.parametrize(
-    ("left", "expected"), [(-3, "overdue"), (0, "today"), (1, "week"), (7, "week"), (8, "month"), (31, "later")]
+    ("left", "expected"),
+    [(-3, "overdue"), (0, "today"), (1, "week"), (7, "week"), (8, "month"), (31, "later")],
 )
 def test_digest_groups_by_urgency(left, expected):
     assert urgency(left) == expected

@@ -96,7 +96,11 @@ def test_after_downtime_only_the_nearest_threshold_is_sent(alerted_case, smtp_si
 def test_the_provisional_calendar_is_said_in_the_mail(make_case, staff, smtp_sink):
     case = make_case(assignee=staff["lawyer"])
     loan = case.loans.get()
-    loan.disbursed_on, loan.due_on, loan.handed_over_on = date(2026, 1, 1), date(2027, 10, 1), date(2027, 10, 2)
+    loan.disbursed_on, loan.due_on, loan.handed_over_on = (
+        date(2026, 1, 1),
+        date(2027, 10, 1),
+        date(2027, 10, 2),
+    )
     record_update(instance=loan, user=staff["manager"])
     deadline = Deadline.objects.get(case=case, kind=DeadlineKind.LIMITATION)
     assert deadline.calendar_provisional
@@ -180,7 +184,9 @@ def test_a_mail_server_that_is_down_gets_the_mail_when_it_is_back(alerted_case, 
     assert len(smtp_sink.messages) == 1
 
 
-def test_a_claim_left_by_a_crashed_worker_is_sent_by_the_next_run_once(alerted_case, staff, smtp_sink, settings):
+def test_a_claim_left_by_a_crashed_worker_is_sent_by_the_next_run_once(
+    alerted_case, staff, smtp_sink, settings
+):
     # A worker plans and claims, then dies before sending.
     from recovery.alerting.services import alerts_record, plan_alerts
 
@@ -327,7 +333,9 @@ def test_two_workers_racing_send_the_digest_once(celery_worker_on_redis, make_ca
     assert len(smtp_sink.messages) == 1
 
 
-def test_the_hourly_job_on_a_worker_delivers_at_the_digest_hour(celery_worker_on_redis, make_case, staff, smtp_sink):
+def test_the_hourly_job_on_a_worker_delivers_at_the_digest_hour(
+    celery_worker_on_redis, make_case, staff, smtp_sink
+):
     from recovery.alerting.tasks import alerts_hourly
 
     make_case(assignee=staff["lawyer"])
