@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from wagtail.admin import urls as wagtailadmin_urls
 
+from recovery.calendar_feed import calendar_feed
 from recovery.deadline_views import deadline_compute_api
 from recovery.views import serve_public_media, site_history
 
@@ -17,6 +18,7 @@ urlpatterns = [
         name="site_history_results",
     ),
     path("api/deadlines/compute", deadline_compute_api, name="deadline_compute_api"),
+    path("calendar/<slug:token>.ics", calendar_feed, name="recovery_calendar_feed"),
     path("admin/", include(wagtailadmin_urls)),
     path("", RedirectView.as_view(pattern_name="wagtailadmin_home", permanent=False)),
 ]

@@ -270,3 +270,38 @@ def seed_demo_lawsuits(*, today: date, user: Any) -> None:
                 user=user,
                 source="demo",
             )
+
+
+@hooks.register("recovery_calendar_events")
+def hearing_calendar_events(user: Any) -> list:
+    """The hearings of the user's calendar-feed cases, from 90 days back on (one query)."""
+    from django.utils import timezone
+
+    from recovery.alerting.services import case_url
+    from recovery.calendar_feed import CalendarEvent, event_uid, feed_cases
+
+    since = timezone.localdate() - timedelta(days=90)
+    hearings = (
+        Hearing.objects.filter(lawsuit__case__in=feed_cases(user).order_by().values("pk"), date__gte=since)
+        .select_related("lawsuit__case__debtor")
+        .order_by("date", "time", "pk")
+    )
+    events = []
+    for hearing in hearings:
+        suit = hearing.lawsuit
+        case = suit.case
+        url = case_url(case.pk)
+        place = " ".join(part for part in (suit.court, hearing.courtroom) if part)
+        lines = [_("Hearing of %(suit)s") % {"suit": suit}, place, hearing.notes, url]
+        events.append(
+            CalendarEvent(
+                uid=event_uid("hearing", hearing.pk),
+                on=hearing.date,
+                at=hearing.time,
+                summary=f"[{_('Hearing')}] {case.number} {case.debtor.name} {suit}",
+                description="\n".join(line for line in lines if line),
+                location=place,
+                url=url,
+            )
+        )
+    return events

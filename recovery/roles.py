@@ -10,7 +10,7 @@ from recovery.services import ROLE_GROUP_NAMES
 
 # Apps whose records make up the docket; each role's rights apply to all their models.
 DOCKET_APPS = ("recovery", "litigation", "assets", "documents")
-REFERENCE_MODELS = {"branch", "defaultcause", "staffprofile", "holidayyear"}
+REFERENCE_MODELS = {"branch", "defaultcause", "staffprofile", "holidayyear", "alertpolicy"}
 # Records the deadline engine computes from the facts: everyone reads them, nobody edits them.
 COMPUTED_MODELS = {"deadline"}
 # Import records are the docket's provenance ("import #12 created this loan"): managers and the
@@ -22,6 +22,12 @@ IMPORT_RUN_ACTIONS: dict[str, set[str]] = {
     Role.HEAD: {"view", "add"},
     Role.AUDITOR: {"view"},
 }
+
+# Written only through their services (the alert engine; each user's own preferences, in the
+# account settings): no role adds, changes or deletes them through the generic admin.
+SERVICE_WRITTEN_MODELS = {"alert", "alertpreference", "deadline"}
+# One row per deadline kind, created by a migration: the head changes them, nobody adds or deletes.
+FIXED_ROW_MODELS = {"alertpolicy"}
 
 ROLE_ACTIONS: dict[str, set[str]] = {
     Role.LAWYER: {"view", "add", "change"},
@@ -66,6 +72,16 @@ def roles_sync_permissions(**_kwargs: Any) -> None:
             content_type__app_label="recovery",
             content_type__model="importrun",
             codename__in=[f"{action}_importrun" for action in IMPORT_RUN_ACTIONS[role]],
+        )
+        perms = perms.exclude(
+            Q(content_type__app_label="recovery")
+            & (
+                (Q(content_type__model__in=SERVICE_WRITTEN_MODELS) & ~Q(codename__startswith="view_"))
+                | (
+                    Q(content_type__model__in=FIXED_ROW_MODELS)
+                    & (Q(codename__startswith="add_") | Q(codename__startswith="delete_"))
+                )
+            )
         )
         if role == Role.AUDITOR:
             perms = perms.exclude(codename="view_personal_data")

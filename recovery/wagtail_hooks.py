@@ -607,3 +607,6 @@ def register_audit_actions(actions: Any) -> None:
 def hide_site_history_from_scoped_users(request: Any, menu_items: list) -> None:
     if not can_see_all_cases(request.user):
         menu_items[:] = [item for item in menu_items if item.name != "site-history"]
+
+
+from recovery import alert_admin  # noqa: E402,F401
