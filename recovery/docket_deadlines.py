@@ -18,6 +18,7 @@ A demand recorded without proof of delivery still counts, but the deadline is fl
 and shows the date that holds if that demand cannot be proven.
 """
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +28,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 
+from recovery.bulk import bulk_insert_values
 from recovery.deadlines import Event, EventKind, RestDayCalendar, Status, compute_deadline
 from recovery.deadlines.model import cn_date
 from recovery.models import (
@@ -488,6 +490,13 @@ def evaluate(spec: DeadlineSpec, *, today: date, calendar: RestDayCalendar) -> d
     }
 
 
+def fingerprint(values: dict[str, Any]) -> str:
+    """A digest of a deadline's stored values (their repr is stable: dicts keep their order)."""
+    return hashlib.md5(
+        repr([values[name] for name in STORED_FIELDS]).encode(), usedforsecurity=False
+    ).hexdigest()
+
+
 def _chunks(items: list[int], size: int = CHUNK) -> Iterator[list[int]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -523,26 +532,34 @@ def deadlines_recompute(
         wanted: dict[tuple[int, str], dict[str, Any]] = {}
         for spec in all_specs(facts, calendar):
             wanted[(spec.case_id, spec.key)] = evaluate(spec, today=today, calendar=calendar)
-        existing = {(row.case_id, row.key): row for row in Deadline.objects.filter(case_id__in=chunk)}
-        to_create, to_update = [], []
+        # Stored rows are compared by fingerprint: reading 100,000s of explanations back to
+        # compare them would cost more than computing them.
+        existing = {
+            (case_id, key): (pk, digest, safe_end)
+            for case_id, key, pk, digest, safe_end in Deadline.objects.filter(case_id__in=chunk).values_list(
+                "case_id", "key", "pk", "fingerprint", "safe_end"
+            )
+        }
+        to_create: list[dict[str, Any]] = []
+        to_update: list[Deadline] = []
         for (case_id, key), values in wanted.items():
-            row = existing.pop((case_id, key), None)
-            if row is None:
-                to_create.append(Deadline(case_id=case_id, key=key, computed_at=now, **values))
-            elif any(getattr(row, name) != value for name, value in values.items()):
-                if row.safe_end != values["safe_end"]:
-                    moved.append((row.pk, row.safe_end, values["safe_end"]))
-                for name, value in values.items():
-                    setattr(row, name, value)
-                row.computed_at = now
-                to_update.append(row)
+            stored = existing.pop((case_id, key), None)
+            values["fingerprint"] = fingerprint(values)
+            if stored is None:
+                to_create.append({"case_id": case_id, "key": key, "computed_at": now, **values})
+            elif stored[1] != values["fingerprint"]:
+                if stored[2] != values["safe_end"]:
+                    moved.append((stored[0], stored[2], values["safe_end"]))
+                to_update.append(Deadline(pk=stored[0], case_id=case_id, key=key, computed_at=now, **values))
             else:
                 summary.unchanged += 1
-        Deadline.objects.bulk_create(to_create, batch_size=CHUNK)
-        moved.extend((row.pk, None, row.safe_end) for row in to_create if row.pk is not None)
-        Deadline.objects.bulk_update(to_update, [*STORED_FIELDS, "computed_at"], batch_size=CHUNK)
+        new_ids = bulk_insert_values(Deadline, to_create)
+        moved.extend((pk, None, row["safe_end"]) for pk, row in zip(new_ids, to_create, strict=True))
+        Deadline.objects.bulk_update(
+            to_update, [*STORED_FIELDS, "fingerprint", "computed_at"], batch_size=CHUNK
+        )
         if existing:
-            Deadline.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+            Deadline.objects.filter(pk__in=[stored[0] for stored in existing.values()]).delete()
         summary.created += len(to_create)
         summary.updated += len(to_update)
         summary.deleted += len(existing)

@@ -673,6 +673,8 @@ class Deadline(models.Model):
     at_risk_note = models.CharField(_("risk"), max_length=300, blank=True)
     conservative_safe_end = models.DateField(_("act by, if unproven facts fail"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
+    # A digest of the stored values: the recompute compares it instead of reading every row back.
+    fingerprint = models.CharField(max_length=32, editable=False, default="")
 
     objects = DeadlineQuerySet.as_manager()
     wagtail_reference_index_ignore = True

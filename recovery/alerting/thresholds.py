@@ -74,9 +74,13 @@ def newly_urgent(old_safe_end: date | None, new_safe_end: date | None, today: da
     or a corrected fact that brought it forward) is mailed at once, not at the next digest."""
     if new_safe_end is None or days_left(new_safe_end, today) > IMMEDIATE_WITHIN_DAYS:
         return False
-    if days_left(new_safe_end, today) < 0 and old_safe_end is not None and days_left(old_safe_end, today) < 0:
-        return False
-    return old_safe_end is None or days_left(old_safe_end, today) > IMMEDIATE_WITHIN_DAYS
+    if old_safe_end is None:
+        # A deadline that arrives already overdue (an old loan imported, a first computation)
+        # goes to the next digest's overdue alerts, with escalation: not one mail per record.
+        return days_left(new_safe_end, today) >= 0
+    if days_left(old_safe_end, today) < 0:
+        return False  # it was overdue before; the change tells nobody anything new
+    return days_left(old_safe_end, today) > IMMEDIATE_WITHIN_DAYS or days_left(new_safe_end, today) < 0
 
 
 def should_escalate(left: int, action_since_last_alert: bool) -> bool:

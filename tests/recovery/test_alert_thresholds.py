@@ -80,6 +80,8 @@ def test_bad_thresholds_are_refused_with_the_item(text):
         (date(2026, 4, 2), date(2026, 4, 3), False),  # it was already urgent: the digest has it
         (date(2026, 4, 2), None, False),  # a suit was filed: no date any more
         (date(2026, 3, 1), date(2026, 3, 2), False),  # overdue before and after
+        (None, date(2026, 3, 1), False),  # arrives overdue: the next digest, with escalation
+        (date(2026, 4, 2), date(2026, 3, 20), True),  # urgent, and a correction shows it expired
     ],
 )
 def test_newly_urgent_deadlines_are_mailed_at_once(old, new, expected):
