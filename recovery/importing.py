@@ -30,6 +30,7 @@ from wagtail.models import ModelLogEntry
 
 from recovery.access import role_of
 from recovery.audit import CHANGE, CREATE, case_id_of, snapshot
+from recovery.bulk import bulk_insert
 from recovery.handover import HandoverFileError, HandoverRow, RowError, RowValidator, open_handover
 from recovery.models import (
     OPEN_STATUSES,
@@ -362,16 +363,25 @@ class _Plan:
         self.branches = {branch.name: branch for branch in Branch.objects.all()}
 
     def _existing_loans(self) -> dict[str, Loan]:
+        """The file's loans already on record, each with its case (one object per case, so
+        that a change planned through any loan is seen by all) and branch attached."""
         numbers = [row.contract_no for row in self.rows]
         loans: dict[str, Loan] = {}
         for chunk in _chunks(numbers):
-            for loan in Loan.objects.filter(contract_no__in=chunk).select_related(
-                "branch", "case__debtor", "case__branch", "case__assignee"
-            ):
-                # One object per case, so that a change planned through any loan is seen by all.
-                loan.case = self.case_by_pk.setdefault(loan.case_id, loan.case)
+            for loan in Loan.objects.filter(contract_no__in=chunk):
                 loans[loan.contract_no] = loan
+        self._load_cases_by_id({loan.case_id for loan in loans.values()})
+        branches = {branch.pk: branch for branch in self.branches.values()}
+        for loan in loans.values():
+            loan.case = self.case_by_pk[loan.case_id]
+            loan.branch = branches[loan.branch_id]
         return loans
+
+    def _load_cases_by_id(self, case_ids: Iterable[int]) -> None:
+        missing = [pk for pk in case_ids if pk not in self.case_by_pk]
+        for chunk in _chunks(missing):
+            for case in Case.objects.filter(pk__in=chunk).select_related("debtor", "branch", "assignee"):
+                self.case_by_pk[case.pk] = case
 
     def _load_parties(self, rows: Iterable[HandoverRow]) -> None:
         rows = list(rows)
@@ -421,24 +431,28 @@ class _Plan:
 
     def _load_cases(self, debtor_numbers: set[str]) -> None:
         """The open case of each (debtor, branch), oldest first, for new loans to join."""
+        found: list[tuple[int, str, str]] = []
         for chunk in _chunks(debtor_numbers):
-            cases = (
+            found.extend(
                 Case.objects.filter(debtor__id_number__in=chunk, status__in=OPEN_STATUSES)
-                .select_related("debtor", "branch", "assignee")
                 .order_by("id")
+                .values_list("pk", "debtor__id_number", "branch__name")
             )
-            for case in cases:
-                case = self.case_by_pk.setdefault(case.pk, case)
-                self.cases.setdefault((case.debtor.id_number, case.branch.name), case)
+        self._load_cases_by_id(pk for pk, _number, _branch in found)
+        for pk, number, branch_name in sorted(found):
+            self.cases.setdefault((number, branch_name), self.case_by_pk[pk])
 
     def _load_case_parties_and_collateral(self, existing_loans: dict[str, Loan]) -> None:
         case_ids = set(self.case_by_pk)
-        self.case_parties: dict[tuple[int, int, str], CaseParty] = {}
+        # (case, party, role) -> (id, guarantee type): objects are built only for changes.
+        self.case_parties: dict[tuple[int, int, str], tuple[int, str]] = {}
         for chunk in _chunks(case_ids):
-            for link in CaseParty.objects.filter(
-                case_id__in=chunk, role__in=[PartyRole.BORROWER, PartyRole.GUARANTOR]
+            roles = [PartyRole.BORROWER, PartyRole.GUARANTOR]
+            links = CaseParty.objects.filter(case_id__in=chunk, role__in=roles)
+            for pk, case_id, party_id, role, guarantee_type in links.values_list(
+                "pk", "case_id", "party_id", "role", "guarantee_type"
             ):
-                self.case_parties[(link.case_id, link.party_id, link.role)] = link
+                self.case_parties[(case_id, party_id, role)] = (pk, guarantee_type)
         self.collateral: set[tuple[str, str]] = set()
         loan_ids = [loan.pk for loan in existing_loans.values()]
         for chunk in _chunks(loan_ids):
@@ -523,11 +537,15 @@ class _Plan:
     def _plan_link(self, case: Case, party: Party, role: str, guarantee_type: str) -> bool:
         """Plan the party's role in the case; True when that is a change."""
         if case.pk is not None and party.pk is not None:
-            link = self.case_parties.get((case.pk, party.pk, role))
-            if link is not None:
-                if role == PartyRole.GUARANTOR and link.guarantee_type != guarantee_type:
-                    self.changed_case_parties.setdefault(link.pk, (link, snapshot(link)))
-                    link.guarantee_type = guarantee_type
+            stored = self.case_parties.get((case.pk, party.pk, role))
+            if stored is not None:
+                pk, stored_type = stored
+                if role == PartyRole.GUARANTOR and stored_type != guarantee_type:
+                    if pk not in self.changed_case_parties:
+                        link = CaseParty(pk=pk, case=case, party=party, role=role, guarantee_type=stored_type)
+                        self.changed_case_parties[pk] = (link, snapshot(link))
+                    self.changed_case_parties[pk][0].guarantee_type = guarantee_type
+                    self.case_parties[(case.pk, party.pk, role)] = (pk, guarantee_type)
                     return True
                 return False
         key = (id(case), party.id_number, role)
@@ -543,11 +561,11 @@ class _Plan:
         """Insert and update in batches; every object gets its audit entry (bulk too)."""
         audit = _AuditBatch(user=self.user, source=source)
         new_branches = [branch for branch in self.branches.values() if branch.pk is None]
-        Branch.objects.bulk_create(new_branches)
+        bulk_insert(new_branches)
         audit.created(new_branches)
 
         new_parties = [party for party in self.parties.values() if party.pk is None]
-        Party.objects.bulk_create(new_parties, batch_size=BATCH)
+        bulk_insert(new_parties)
         audit.created(new_parties)
         changed_parties = [self.parties[number] for number in self.party_changes]
         Party.objects.bulk_update(changed_parties, ["phones", "address"], batch_size=BATCH)
@@ -562,7 +580,7 @@ class _Plan:
             # setting `debtor_id` instead would drop the cache and cost a query per row later.
             case.debtor = case.debtor
             case.branch = case.branch
-        Case.objects.bulk_create(new_cases, batch_size=BATCH)
+        bulk_insert(new_cases)
         audit.created(new_cases)
         reassigned = [self.case_by_pk[pk] for pk in self.case_changes]
         Case.objects.bulk_update(reassigned, ["assignee"], batch_size=BATCH)
@@ -574,9 +592,8 @@ class _Plan:
         for loan in new_loans:
             loan.case = loan.case
             loan.branch = loan.branch
-        for chunk in _chunks(new_loans):
-            Loan.objects.bulk_create(chunk)
-            progress("writing", len(chunk), None)
+        bulk_insert(new_loans)
+        progress("writing", len(new_loans), None)
         audit.created(new_loans)
         Loan.objects.bulk_update(changed_loans, list(LOAN_FIELDS), batch_size=BATCH)
         for loan in changed_loans:
@@ -586,7 +603,7 @@ class _Plan:
         for link in links:
             link.case = link.case
             link.party = link.party
-        CaseParty.objects.bulk_create(links, batch_size=BATCH)
+        bulk_insert(links)
         audit.created(links)
         changed_links = list(self.changed_case_parties.values())
         CaseParty.objects.bulk_update(
@@ -598,7 +615,7 @@ class _Plan:
         for item in self.new_collateral:
             item.case = item.case
             item.loan = item.loan
-        Collateral.objects.bulk_create(self.new_collateral, batch_size=BATCH)
+        bulk_insert(self.new_collateral)
         audit.created(self.new_collateral)
 
         audit.flush()
@@ -642,10 +659,17 @@ class _AuditBatch:
         self.uuid = uuid.uuid4()
         self.timestamp = timezone.now()
         self.pending: list[ModelLogEntry] = []
+        self.content_types: dict[type, ContentType] = {}
 
     def _entry(self, instance: models.Model, action: str, data: dict[str, Any]) -> ModelLogEntry:
+        model = type(instance)
+        content_type = self.content_types.get(model)
+        if content_type is None:
+            content_type = self.content_types[model] = ContentType.objects.get_for_model(
+                instance, for_concrete_model=False
+            )
         return ModelLogEntry(
-            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
+            content_type=content_type,
             label=str(instance),
             action=action,
             timestamp=self.timestamp,
@@ -669,5 +693,5 @@ class _AuditBatch:
                 self.flush()
 
     def flush(self) -> None:
-        ModelLogEntry.objects.bulk_create(self.pending)
+        bulk_insert(self.pending)
         self.pending = []

@@ -342,7 +342,7 @@ class CaseParty(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.party} — {self.get_role_display()}"
+        return f"{self.party} — {PartyRole(self.role).label}"
 
     def clean(self) -> None:
         if self.role == PartyRole.GUARANTOR:
@@ -619,6 +619,7 @@ class DeadlineKind(models.TextChoices):
     PRE_SUIT_PRESERVATION = "pre_suit_preservation", _("Suit after pre-suit preservation")
     PRESERVATION_RENEWAL = "preservation_renewal", _("Preservation renewal")
     PRESERVATION_EXPIRY = "preservation_expiry", _("Preservation expiry")
+    COMPETITOR_SEIZURE_EXPIRY = "competitor_seizure_expiry", _("Competitor's first seizure expires")
 
 
 class DeadlineStatus(models.TextChoices):

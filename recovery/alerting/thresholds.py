@@ -21,6 +21,7 @@ DEFAULT_THRESHOLDS: dict[str, tuple[int, ...]] = {
     "enforcement": (90, 60, 30, 14, 7, 3, 1, 0),
     "preservation_renewal": (30, 14, 7, 3, 1),
     "preservation_expiry": (30, 14, 7, 3, 1),
+    "competitor_seizure_expiry": (30, 14, 7, 3, 1),
     "appeal_judgment": (5, 3, 1, 0),
     "appeal_ruling": (5, 3, 1, 0),
     "pre_suit_preservation": (5, 3, 1, 0),

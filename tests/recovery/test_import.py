@@ -343,19 +343,22 @@ def test_a_failure_deep_inside_the_write_leaves_the_database_as_it_was(
     handover_import(source=write_csv(tmp_path / "a.csv", [row("HT-1")]), user=staff["head"])
     before = docket_state()
     # Collateral is written after parties, cases, loans and links: fail there.
-    original = Collateral.objects.bulk_create
+    from recovery import importing
 
-    def fail_late(objs, *args, **kwargs):
-        raise failure
+    def fail_late(objects):
+        if objects and isinstance(objects[0], Collateral):
+            raise failure
+        return original(objects)
 
-    monkeypatch.setattr(Collateral.objects, "bulk_create", fail_late)
+    original = importing.bulk_insert
+    monkeypatch.setattr(importing, "bulk_insert", fail_late)
     resent = write_csv(
         tmp_path / "b.csv",
         [row("HT-1", 本金余额="1"), row("HT-2", 证件号码=PERSON_ID_2, 机构="新机构"), row("HT-3")],
     )
     with pytest.raises(type(failure)):
         handover_import(source=resent, user=staff["head"])
-    monkeypatch.setattr(Collateral.objects, "bulk_create", original)
+    monkeypatch.setattr(importing, "bulk_insert", original)
 
     assert docket_state() == before
 

@@ -1,0 +1,300 @@
+"""Assets of debtors and guarantors, the security interests over them and every preservation
+measure (ours and competing creditors') — the facts behind ranking, renewal deadlines and the
+distribution waterfall (law.md §3.7, §4)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from recovery.models import MONEY, Case, Collateral, Loan, Party
+from recovery.validators import validate_upload_size
+
+ASSET_FILE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "heic", "tif", "tiff", "docx", "xlsx"]
+
+
+class AssetKind(models.TextChoices):
+    REAL_ESTATE = "real_estate", _("Real estate")
+    VEHICLE = "vehicle", _("Vehicle")
+    DEPOSIT = "deposit", _("Bank deposit")
+    EQUITY = "equity", _("Equity")
+    RECEIVABLE = "receivable", _("Receivable")
+    OTHER = "other", _("Other")
+
+
+class ValueSource(models.TextChoices):
+    APPRAISAL = "appraisal", _("Appraisal")
+    MARKET_ESTIMATE = "market_estimate", _("Market estimate")
+    COURT_REFERENCE = "court_reference", _("Court reference price")
+    OTHER = "other", _("Other")
+
+
+class Asset(models.Model):
+    """Something of a debtor's or guarantor's that can be seized and sold."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="assets")
+    owner = models.ForeignKey(Party, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="assets")
+    kind = models.CharField(_("kind"), max_length=20, choices=AssetKind.choices)
+    description = models.CharField(_("description"), max_length=300)
+    # Real estate
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    certificate_number = models.CharField(_("property certificate number"), max_length=100, blank=True)
+    area = models.DecimalField(_("area (m²)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    # Vehicle
+    plate = models.CharField(_("licence plate"), max_length=20, blank=True)
+    vin = models.CharField(_("VIN"), max_length=17, blank=True)
+    # Bank deposit
+    bank = models.CharField(_("bank"), max_length=120, blank=True)
+    account_number = models.CharField(_("account number"), max_length=40, blank=True)
+    frozen_amount = models.DecimalField(_("frozen amount"), null=True, blank=True, **MONEY)
+    # Equity
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    share_percent = models.DecimalField(
+        _("share (%)"),
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    # Receivable
+    counterparty = models.CharField(_("owed by"), max_length=200, blank=True)
+    # Value
+    estimated_value = models.DecimalField(
+        _("estimated value"), null=True, blank=True, validators=[MinValueValidator(Decimal("0"))], **MONEY
+    )
+    valued_on = models.DateField(_("valued on"), null=True, blank=True)
+    value_source = models.CharField(_("value source"), max_length=20, choices=ValueSource.choices, blank=True)
+    collateral = models.ForeignKey(
+        Collateral,
+        verbose_name=_("from hand-over collateral"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assets",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("asset")
+        verbose_name_plural = _("assets")
+        ordering = ["case", "kind", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.estimated_value is not None and not self.valued_on:
+            errors["valued_on"] = _("Give the date of the estimate.")
+        if self.vin and len(self.vin) != 17:
+            errors["vin"] = _("A VIN has 17 characters.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class AssetFileKind(models.TextChoices):
+    PHOTO = "photo", _("Photo")
+    DOCUMENT = "document", _("Document")
+
+
+class AssetFile(models.Model):
+    asset = models.ForeignKey(Asset, verbose_name=_("asset"), on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=AssetFileKind.choices, default=AssetFileKind.PHOTO
+    )
+    file = models.FileField(
+        _("file"),
+        upload_to="assets/%Y/%m/",
+        validators=[FileExtensionValidator(ASSET_FILE_EXTENSIONS), validate_upload_size],
+    )
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("asset file")
+        verbose_name_plural = _("asset files")
+        ordering = ["asset", "-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.caption or self.file.name
+
+
+class SecurityKind(models.TextChoices):
+    MORTGAGE = "mortgage", _("Mortgage")
+    PLEDGE = "pledge", _("Pledge")
+
+
+class SecurityInterest(models.Model):
+    """A mortgage or pledge over the asset, ours or another creditor's. Registered ones rank by
+    registration date (CC 414); unregistered ones after every registered one."""
+
+    asset = models.ForeignKey(
+        Asset, verbose_name=_("asset"), on_delete=models.CASCADE, related_name="security_interests"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=SecurityKind.choices)
+    ours = models.BooleanField(_("ours"), default=False)
+    creditor = models.CharField(_("creditor"), max_length=200)
+    loan = models.ForeignKey(
+        Loan,
+        verbose_name=_("secured loan (ours)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="security_interests",
+    )
+    secured_amount = models.DecimalField(
+        _("secured amount"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY
+    )
+    maximum_amount = models.BooleanField(
+        _("maximum-amount mortgage (最高额)"),
+        default=False,
+        help_text=_(
+            "The secured amount is the registered maximum; a seizure fixes the debt (查扣冻规定 25)."
+        ),
+    )
+    registered_on = models.DateField(
+        _("registered on"), null=True, blank=True, help_text=_("Empty: unregistered.")
+    )
+    registration_number = models.CharField(_("registration number"), max_length=100, blank=True)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("security interest")
+        verbose_name_plural = _("security interests")
+        ordering = ["asset", models.F("registered_on").asc(nulls_last=True), "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.creditor}"
+
+    def clean(self) -> None:
+        if self.registration_number and not self.registered_on:
+            raise ValidationError({"registered_on": _("A registered interest needs its registration date.")})
+        if self.loan_id and not self.ours:
+            raise ValidationError({"loan": _("Only our own security interests secure one of our loans.")})
+
+
+class MeasureKind(models.TextChoices):
+    SEIZURE = "seizure", _("Seizure (查封)")
+    DISTRAINT = "distraint", _("Distraint (扣押)")
+    FREEZE = "freeze", _("Freeze (冻结)")
+
+
+class MeasureStage(models.TextChoices):
+    PRE_SUIT = "pre_suit", _("Pre-suit preservation")
+    IN_SUIT = "in_suit", _("Preservation in suit")
+    ENFORCEMENT = "enforcement", _("Enforcement")
+
+
+class MeasureStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    LIFTED = "lifted", _("Lifted")
+    LAPSED = "lapsed", _("Lapsed")
+
+
+class PreservationMeasure(models.Model):
+    """A seizure, distraint or freeze on an asset — ours or a competing creditor's.
+
+    `position` is kept by the assets services, never edited: 1 is the first seizure (首封),
+    2, 3, … the waiting list (轮候) by registration time; empty once lifted or lapsed. A
+    partial unique constraint keeps two active measures of one asset off the same position.
+    """
+
+    asset = models.ForeignKey(
+        Asset, verbose_name=_("asset"), on_delete=models.CASCADE, related_name="measures"
+    )
+    ours = models.BooleanField(_("ours"), default=True)
+    applicant = models.CharField(
+        _("applicant"), max_length=200, help_text=_("Us, or the name of the competing creditor.")
+    )
+    claim_amount = models.DecimalField(
+        _("claim amount"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("What the applicant claims; used for the distribution waterfall."),
+        **MONEY,
+    )
+    court = models.CharField(_("court"), max_length=120)
+    ruling_number = models.CharField(_("ruling number"), max_length=80, blank=True)
+    kind = models.CharField(_("measure"), max_length=10, choices=MeasureKind.choices)
+    stage = models.CharField(_("stage"), max_length=12, choices=MeasureStage.choices)
+    measured_on = models.DateField(_("measure taken on"))
+    registered_at = models.DateTimeField(
+        _("registered at"), help_text=_("Time of registration at the registry; decides the rank.")
+    )
+    expires_on = models.DateField(_("expiry date (as printed by the court)"))
+    position = models.PositiveSmallIntegerField(_("position"), null=True, blank=True, editable=False)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=MeasureStatus.choices,
+        default=MeasureStatus.ACTIVE,
+        editable=False,
+    )
+    ended_on = models.DateField(_("lifted / lapsed on"), null=True, blank=True, editable=False)
+    end_reason = models.CharField(_("reason"), max_length=300, blank=True, editable=False)
+    converted_on = models.DateField(_("became the first seizure on"), null=True, blank=True, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("preservation measure")
+        verbose_name_plural = _("preservation measures")
+        ordering = ["asset", models.F("position").asc(nulls_last=True), "registered_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "position"],
+                condition=models.Q(status="active"),
+                name="unique_active_position_per_asset",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "expires_on"], name="measure_status_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.applicant} {self.ruling_number}".strip()
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.measured_on and self.expires_on and self.expires_on <= self.measured_on:
+            errors["expires_on"] = _("The expiry must be after the day the measure was taken.")
+        if self.registered_at and self.measured_on and self.registered_at.date() < self.measured_on:
+            errors["registered_at"] = _("Registration cannot precede the measure.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class MeasureRenewal(models.Model):
+    """A renewal (续封 / 续冻) with the new expiry printed by the court."""
+
+    measure = models.ForeignKey(
+        PreservationMeasure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="renewals"
+    )
+    renewed_on = models.DateField(_("renewed on"))
+    ruling_number = models.CharField(_("ruling number"), max_length=80, blank=True)
+    new_expires_on = models.DateField(_("new expiry date"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("renewal")
+        verbose_name_plural = _("renewals")
+        ordering = ["measure", "renewed_on"]
+
+    def __str__(self) -> str:
+        return f"{self.renewed_on} → {self.new_expires_on}"
