@@ -28,17 +28,27 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+_SNAPSHOT_FIELDS: dict[type, list[tuple[str, str]]] = {}
+
+
+def _snapshot_fields(model: type) -> list[tuple[str, str]]:
+    """(key, attribute) per audited field: relations by their object (shown by name)."""
+    fields = _SNAPSHOT_FIELDS.get(model)
+    if fields is None:
+        fields = _SNAPSHOT_FIELDS[model] = [
+            (field.name, field.name if field.is_relation else field.attname)
+            for field in model._meta.concrete_fields
+            if field.name not in {"id", "created_at", "updated_at"}
+        ]
+    return fields
+
+
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The instance's concrete field values, as they would be written to the audit trail."""
-    values: dict[str, Any] = {}
-    for field in instance._meta.concrete_fields:
-        if field.name in {"id", "created_at", "updated_at"}:
-            continue
-        if field.is_relation:
-            values[field.name] = _plain(getattr(instance, field.name, None))
-        else:
-            values[field.name] = _plain(field.value_from_object(instance))
-    return values
+    return {
+        name: _plain(getattr(instance, attribute, None))
+        for name, attribute in _snapshot_fields(type(instance))
+    }
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

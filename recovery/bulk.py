@@ -107,6 +107,8 @@ def _converter(field: models.Field) -> Any:
         return lambda value: NULL if value is None else str(value)
     if isinstance(field, models.DateField):  # DateTimeField too: ISO 8601, with its offset
         return lambda value: NULL if value is None else value.isoformat()
+    if isinstance(field, models.UUIDField):
+        return lambda value: NULL if value is None else str(value)
     if isinstance(field, models.DecimalField):
         return lambda value: NULL if value is None else format(value, "f")
 
