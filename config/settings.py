@@ -162,6 +162,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Recovery Desk <recovery-desk
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "memory://"  # never used while eager; keeps kombu from guessing a host
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
@@ -191,7 +193,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Wagtail's reference-index task logs every run at INFO; that is noise on the console.
-    "loggers": {"django_tasks": {"level": "WARNING"}},
+    # Celery logs every task at INFO; in eager mode (no broker) that lands in command output.
+    "loggers": {"django_tasks": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}},
 }
 
 if os.environ.get("RECOVERY_TESTING"):

@@ -108,6 +108,7 @@ class Command(BaseCommand):
             head = accounts["head"][0]
             for index, spec in enumerate(DEMO_CASES):
                 self._case(index, spec, branches, accounts, head, today)
+            self._urgent_cases(branches, accounts, head, today)
             for seed in hooks.get_hooks("recovery_seed_demo"):
                 seed(today=today, user=head)
         self.stdout.write(
@@ -115,6 +116,91 @@ class Command(BaseCommand):
         )
         for username, (_user, password, role) in accounts.items():
             self.stdout.write(f"  {username:<9} {password}   ({Role(role).label})")
+
+    def _urgent_cases(self, branches: dict, accounts: dict, head: Any, today: date) -> None:
+        """Two cases whose deadlines fall due in the coming days, so that the alerts, the
+        dashboard and `send_deadline_alerts` have something to say on the day of the demo:
+        - 王小明: loans whose limitation ends in about 6 and 37 days; a letter never delivered
+          (it does not interrupt, and the case page says why);
+        - 苏州远航物流有限公司: a demand delivered but with no proof of delivery, so its
+          limitation is at risk, and the date that holds without it is in about 20 days.
+        """
+        three_years_ago = _years_before(today, 3)
+        specs = [
+            ("王小明", PartyKind.PERSON, "31011519880808451", "上海分行", "lawyer", [6, 37], None),
+            ("苏州远航物流有限公司", PartyKind.COMPANY, "91320505MA1N2P3Q4", "杭州分行", "lawyer2", [20], 30),
+        ]
+        for name, kind, id17, branch_name, assignee, days_left, unproven_after in specs:
+            check = resident_id_with_check if kind == PartyKind.PERSON else credit_code_with_check
+            id_number = check(id17)
+            if Party.objects.filter(id_number=id_number).exists():
+                continue
+            debtor = record_create(
+                instance=Party(kind=kind, name=name, id_number=id_number, phones="13912345678"),
+                user=head,
+                source="demo",
+            )
+            case = case_open(
+                case=Case(
+                    debtor=debtor,
+                    branch=branches[branch_name],
+                    assignee=accounts[assignee][0],
+                    default_cause=DefaultCause.objects.filter(code="able_unwilling").first(),
+                    opened_on=today - timedelta(days=90),
+                ),
+                user=head,
+                source="demo",
+            )
+            record_create(
+                instance=CaseParty(case=case, party=debtor, role=PartyRole.BORROWER), user=head, source="demo"
+            )
+            for n, left in enumerate(days_left):
+                due = three_years_ago + timedelta(days=left)
+                record_create(
+                    instance=Loan(
+                        case=case,
+                        contract_no=f"DEMO-{today:%Y}-U{case.pk}-{n + 1}",
+                        amount=Decimal("200000.00"),
+                        principal_outstanding=Decimal("150000.00"),
+                        disbursed_on=due - timedelta(days=365),
+                        due_on=due,
+                        security_types="credit",
+                        handed_over_on=due + timedelta(days=60),
+                        branch=branches[branch_name],
+                    ),
+                    user=head,
+                    source="demo",
+                )
+            first_due = three_years_ago + timedelta(days=days_left[0])
+            lawyer = accounts[assignee][0]
+            if unproven_after is None:
+                collection_action_record(
+                    action=CollectionAction(
+                        case=case,
+                        kind=ActionKind.LETTER,
+                        acted_on=first_due + timedelta(days=200),
+                        addressed_to=debtor,
+                        reached=False,
+                        outcome="地址无人，邮件退回",
+                    ),
+                    user=lawyer,
+                    source="demo",
+                )
+            else:
+                delivered = first_due + timedelta(days=unproven_after)
+                collection_action_record(
+                    action=CollectionAction(
+                        case=case,
+                        kind=ActionKind.VISIT,
+                        acted_on=delivered,
+                        addressed_to=debtor,
+                        reached=True,
+                        delivered_on=delivered,
+                        outcome="上门催收，财务经理口头确认收到（未签收）",
+                    ),
+                    user=lawyer,
+                    source="demo",
+                )
 
     def _users(self, branches: dict[str, Branch]) -> dict[str, tuple[Any, str, str]]:
         User = get_user_model()
@@ -237,3 +323,10 @@ class Command(BaseCommand):
             user=lawyer,
             source="demo",
         )
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
