@@ -197,3 +197,24 @@ class ScopedSnippetViewSet(SnippetViewSet):
             return view(request, *args, **kwargs)
 
         return guarded
+
+
+class ReadOnlyListingMixin:
+    """For a viewset of records that only services write (computed deadlines, sent alerts,
+    import runs): no generic add, edit, delete, history or usage views. `add_view_name`, when
+    set, names the viewset's own view that the listing's "add" button opens instead."""
+
+    add_view_name: str | None = None
+
+    def get_common_view_kwargs(self, **kwargs: Any) -> dict:
+        add_url_name = self.get_url_name(self.add_view_name) if self.add_view_name else None
+        return super().get_common_view_kwargs(
+            **{
+                "add_url_name": add_url_name,
+                "edit_url_name": None,
+                "delete_url_name": None,
+                "history_url_name": None,
+                "usage_url_name": None,
+                **kwargs,
+            }
+        )

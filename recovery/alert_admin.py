@@ -36,7 +36,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import LogFormatter
 
 from recovery.access import cases_visible_to, role_of
-from recovery.admin_base import ServiceFormMixin
+from recovery.admin_base import ReadOnlyListingMixin, ServiceFormMixin
 from recovery.alert_preferences import (
     CALENDAR_TOKEN_REVOKED,
     alert_preference_for,
@@ -228,7 +228,7 @@ class AlertListingMenuItem(MenuItem):
         return may_list_alerts(request.user)
 
 
-class AlertViewSet(ModelViewSet):
+class AlertViewSet(ReadOnlyListingMixin, ModelViewSet):
     """Every alert planned or sent, newest first; read-only (alerts are written by the engine)."""
 
     model = Alert
@@ -289,19 +289,6 @@ class AlertViewSet(ModelViewSet):
     @property
     def menu_item_class(self) -> type:
         return AlertListingMenuItem
-
-    def get_common_view_kwargs(self, **kwargs: Any) -> dict:
-        # Written by the alert engine only: no add, edit, delete, history or usage views.
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": None,
-                "edit_url_name": None,
-                "delete_url_name": None,
-                "history_url_name": None,
-                "usage_url_name": None,
-                **kwargs,
-            }
-        )
 
     def get_urlpatterns(self) -> list:
         return [

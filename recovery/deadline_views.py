@@ -35,7 +35,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
 
 from recovery.access import role_of
-from recovery.admin_base import ServiceCreateView, ServiceEditView
+from recovery.admin_base import ReadOnlyListingMixin, ServiceCreateView, ServiceEditView
 from recovery.deadline_forms import EVENT_LABELS, RULE_LABELS, STATUS_LABELS, CalculatorForm, WhatIfForm
 from recovery.deadline_selectors import (
     DUE_WINDOWS,
@@ -180,7 +180,7 @@ class DeadlineIndexView(IndexView):
         return []
 
 
-class DeadlineViewSet(ModelViewSet):
+class DeadlineViewSet(ReadOnlyListingMixin, ModelViewSet):
     """The deadlines of every case the user sees, soonest first; read-only."""
 
     model = Deadline
@@ -251,19 +251,6 @@ class DeadlineViewSet(ModelViewSet):
         "done_note": gettext_lazy("Done because"),
     }
     export_filename = "deadlines"
-
-    def get_common_view_kwargs(self, **kwargs: Any) -> dict:
-        # Computed records: no add, edit, delete or history views.
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": None,
-                "edit_url_name": None,
-                "delete_url_name": None,
-                "history_url_name": None,
-                "usage_url_name": None,
-                **kwargs,
-            }
-        )
 
     @property
     def url_finder_class(self) -> type:

@@ -24,6 +24,7 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from recovery.admin_base import ReadOnlyListingMixin
 from recovery.import_runs import (
     ALLOWED_EXTENSIONS,
     PREVIEW_ERROR_ROWS,
@@ -257,7 +258,9 @@ class ImportRunIndexView(IndexView):
         return []
 
 
-class ImportRunViewSet(ModelViewSet):
+class ImportRunViewSet(ReadOnlyListingMixin, ModelViewSet):
+    add_view_name = "upload"  # the listing's "add" button opens the upload form
+
     """Read-only listing of the imports plus the upload flow; a run is only ever created by
     an upload (or the command), never through a generic model form."""
 
@@ -288,19 +291,6 @@ class ImportRunViewSet(ModelViewSet):
         Column("checksum", label=gettext_lazy("SHA-256"), accessor=lambda run: run.checksum[:16] + "…"),
         ErrorReportColumn("errors", label=gettext_lazy("Error report")),
     ]
-
-    def get_common_view_kwargs(self, **kwargs: Any) -> dict:
-        # No generic add/edit/delete/history views: the "add" button opens the upload form.
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": self.get_url_name("upload"),
-                "edit_url_name": None,
-                "delete_url_name": None,
-                "history_url_name": None,
-                "usage_url_name": None,
-                **kwargs,
-            }
-        )
 
     @property
     def url_finder_class(self) -> type:

@@ -47,7 +47,7 @@ from recovery.models import (
     PartyRole,
     Role,
 )
-from recovery.services import RecoveryError, case_facts_changed
+from recovery.services import RecoveryError, case_facts_changed, case_numbers_next
 
 __all__ = ["HandoverFileError", "ImportOutcome", "handover_import", "file_checksum"]
 
@@ -626,17 +626,8 @@ class _Plan:
         for case in cases:
             by_year[case.opened_on.year].append(case)
         for year, year_cases in sorted(by_year.items()):
-            prefix = f"RD{year}"
-            last = (
-                Case.objects.select_for_update()
-                .filter(number__startswith=prefix)
-                .order_by("-number")
-                .values_list("number", flat=True)
-                .first()
-            )
-            start = int(last[len(prefix) :]) + 1 if last else 1
-            for offset, case in enumerate(year_cases):
-                case.number = f"{prefix}{start + offset:06d}"
+            for case, number in zip(year_cases, case_numbers_next(year, len(year_cases)), strict=True):
+                case.number = number
 
 
 def _link_ids(instance: models.Model, *relations: str) -> None:

@@ -107,8 +107,10 @@ def record_delete(*, instance: models.Model, user: Any, source: str = "") -> Non
         case_facts_changed(case_ids={case_id}, user=user)
 
 
-def _next_case_number(opened_on: date) -> str:
-    prefix = f"RD{opened_on:%Y}"
+def case_numbers_next(year: int, count: int = 1) -> list[str]:
+    """The next `count` case numbers of `year` (RD{year}{6 digits}); the latest number of the
+    year is locked, so concurrent openings queue rather than collide."""
+    prefix = f"RD{year}"
     last = (
         Case.objects.select_for_update()
         .filter(number__startswith=prefix)
@@ -116,8 +118,12 @@ def _next_case_number(opened_on: date) -> str:
         .values_list("number", flat=True)
         .first()
     )
-    sequence = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{sequence:06d}"
+    start = int(last[len(prefix) :]) + 1 if last else 1
+    return [f"{prefix}{sequence:06d}" for sequence in range(start, start + count)]
+
+
+def _next_case_number(opened_on: date) -> str:
+    return case_numbers_next(opened_on.year)[0]
 
 
 @transaction.atomic
