@@ -262,7 +262,22 @@ class PreservationMeasure(models.Model):
                 name="unique_active_position_per_asset",
             )
         ]
-        indexes = [models.Index(fields=["status", "expires_on"], name="measure_status_expiry")]
+        indexes = [
+            models.Index(fields=["status", "expires_on"], name="measure_status_expiry"),
+            # Who holds each asset's first seizure (the listing's column and its "we hold the
+            # first seizure" filter): one small entry per seized asset.
+            models.Index(
+                fields=["asset", "ours"],
+                condition=models.Q(status="active", position=1),
+                name="measure_active_first_seizure",
+            ),
+            # "Expiring within N days" across all assets: read from the index alone.
+            models.Index(
+                fields=["expires_on", "asset"],
+                condition=models.Q(status="active"),
+                name="measure_active_expiry_asset",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.applicant} {self.ruling_number}".strip()

@@ -22,8 +22,9 @@ def site_history(request: Any, *, results_only: bool = False) -> HttpResponse:
     return (_site_history_results if results_only else _site_history)(request)
 
 
-# Upload folders that must never be served as plain media files, even in development.
-PRIVATE_MEDIA_PREFIXES = ("imports/",)
+# Upload folders that must never be served as plain media files, even in development: hand-over
+# files, and assets' photos and documents (served by assets_file_download to those who see the case).
+PRIVATE_MEDIA_PREFIXES = ("imports/", "assets/")
 
 
 def serve_public_media(request: Any, path: str, document_root: str | None = None) -> HttpResponse:

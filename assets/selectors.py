@@ -1,0 +1,198 @@
+"""Reads of assets for the admin: the scoped listing (a fixed number of queries whatever its
+length), the asset page with its encumbrances in legal order, and the case page's section."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from assets.models import Asset, AssetFile, MeasureStatus, PreservationMeasure, SecurityInterest
+from recovery.access import can_see_all_cases, cases_editable_by, cases_visible_to
+from recovery.models import Case, Deadline, DeadlineKind
+
+EXPIRY_WINDOW_DAYS = 30
+MEASURE_KEY_MARKER = ":measure:"
+
+
+# --- scope ---------------------------------------------------------------------------------
+
+
+def assets_visible_to(user: Any) -> QuerySet[Asset]:
+    if can_see_all_cases(user):
+        # No "case in (every case)" to check: counting 50,000 assets then reads one index.
+        return Asset.objects.all()
+    return Asset.objects.filter(case__in=cases_visible_to(user).order_by().values("pk"))
+
+
+def assets_editable_by(user: Any) -> QuerySet[Asset]:
+    return Asset.objects.filter(case__in=cases_editable_by(user).order_by().values("pk"))
+
+
+def asset_files_visible_to(user: Any) -> QuerySet[AssetFile]:
+    return AssetFile.objects.filter(asset__in=assets_visible_to(user).values("pk"))
+
+
+def position_label(position: int | None) -> str:
+    """1 is the first seizure (首封); 2, 3, … are the waiting list, 轮候 1, 2, …"""
+    from django.utils.translation import gettext as _
+
+    if not position:
+        return "—"
+    if position == 1:
+        return _("First seizure (首封)")
+    return _("Waiting list %(n)s (轮候)") % {"n": position - 1}
+
+
+# --- the listing ---------------------------------------------------------------------------
+
+
+def _active_measures() -> QuerySet[PreservationMeasure]:
+    return PreservationMeasure.objects.filter(asset=OuterRef("pk"), status=MeasureStatus.ACTIVE).order_by()
+
+
+def _aggregate(queryset: QuerySet, aggregate: Any) -> Subquery:
+    return Subquery(queryset.values("asset").annotate(value=aggregate).values("value")[:1])
+
+
+def asset_listing(queryset: QuerySet[Asset]) -> QuerySet[Asset]:
+    """Assets with what the listing shows: each value is a correlated subquery on the active
+    measures (served by the partial index on asset and position), so the page costs the same
+    queries for 5 assets or 50,000."""
+    active = _active_measures()
+    first = active.filter(position=1)
+    return queryset.select_related("case__debtor", "owner").annotate(
+        active_measures=Coalesce(_aggregate(active, Count("pk")), Value(0), output_field=IntegerField()),
+        our_best_position=_aggregate(active.filter(ours=True), Min("position")),
+        first_seizure_holder=Subquery(first.values("applicant")[:1]),
+        first_seizure_ours=Subquery(first.values("ours")[:1]),
+        next_expiry=_aggregate(active, Min("expires_on")),
+    )
+
+
+def filter_first_seizure_ours(queryset: QuerySet[Asset], ours: bool) -> QuerySet[Asset]:
+    """Assets on which we hold (or do not hold) the first seizure (首封)."""
+    held = Exists(_active_measures().filter(position=1, ours=True))
+    return queryset.filter(held if ours else ~held)
+
+
+def filter_expiring(queryset: QuerySet[Asset], *, today: date, days: int = EXPIRY_WINDOW_DAYS) -> QuerySet:
+    """Assets with an active measure whose printed expiry falls within `days` (or has already
+    passed without a renewal or an end being recorded)."""
+    return queryset.filter(Exists(_active_measures().filter(expires_on__lte=today + timedelta(days=days))))
+
+
+# --- the asset page ------------------------------------------------------------------------
+
+
+@dataclass
+class MeasureRow:
+    measure: PreservationMeasure
+    position: str = ""
+    renewals: list = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)  # stored for this measure, soonest first
+
+    @property
+    def renewal_deadline(self) -> Deadline | None:
+        """Our renewal deadline (apply at least 7 days before expiry, 保全规定 18)."""
+        return next((d for d in self.deadlines if d.kind == DeadlineKind.PRESERVATION_RENEWAL), None)
+
+    @property
+    def other_deadlines(self) -> list[Deadline]:
+        return [d for d in self.deadlines if d.kind != DeadlineKind.PRESERVATION_RENEWAL]
+
+
+@dataclass
+class AssetPage:
+    asset: Asset
+    files: list[AssetFile]
+    registered_interests: list[SecurityInterest]
+    unregistered_interests: list[SecurityInterest]
+    active_measures: list[MeasureRow]
+    ended_measures: list[MeasureRow]
+
+    @property
+    def has_encumbrances(self) -> bool:
+        return bool(
+            self.registered_interests
+            or self.unregistered_interests
+            or self.active_measures
+            or self.ended_measures
+        )
+
+
+def measure_deadlines(case_id: int, measure_ids: list[int]) -> dict[int, list[Deadline]]:
+    """The stored deadlines of each measure (key `kind:party:measure:<id>`), soonest first."""
+    found: dict[int, list[Deadline]] = defaultdict(list)
+    if not measure_ids:
+        return found
+    rows = Deadline.objects.filter(case_id=case_id, key__contains=MEASURE_KEY_MARKER).order_by(
+        F("safe_end").asc(nulls_last=True), "pk"
+    )
+    wanted = set(measure_ids)
+    for deadline in rows:
+        tail = deadline.key.rsplit(MEASURE_KEY_MARKER, 1)[-1]
+        if tail.isdigit() and int(tail) in wanted:
+            found[int(tail)].append(deadline)
+    return found
+
+
+def asset_page_data(asset: Asset) -> AssetPage:
+    """The asset, its files and its encumbrances in legal order: registered security interests
+    by registration date (CC 414), unregistered ones after them; active measures by position
+    (首封, then 轮候 1, 2 …); lifted and lapsed ones last, most recent end first."""
+    asset = (
+        Asset.objects.select_related("case__debtor", "case__branch", "case__assignee", "owner", "collateral")
+        .prefetch_related(Prefetch("files", queryset=AssetFile.objects.select_related("uploaded_by")))
+        .get(pk=asset.pk)
+    )
+    interests = list(
+        SecurityInterest.objects.filter(asset=asset)
+        .select_related("loan")
+        .order_by(F("registered_on").asc(nulls_last=True), "pk")
+    )
+    measures = list(
+        PreservationMeasure.objects.filter(asset=asset)
+        .prefetch_related("renewals")
+        .order_by(F("position").asc(nulls_last=True), "registered_at", "pk")
+    )
+    deadlines = measure_deadlines(asset.case_id, [m.pk for m in measures])
+    rows = [
+        MeasureRow(m, position_label(m.position), list(m.renewals.all()), deadlines.get(m.pk, []))
+        for m in measures
+    ]
+    active = [row for row in rows if row.measure.status == MeasureStatus.ACTIVE]
+    ended = sorted(
+        (row for row in rows if row.measure.status != MeasureStatus.ACTIVE),
+        key=lambda row: (row.measure.ended_on or date.min, row.measure.pk),
+        reverse=True,
+    )
+    return AssetPage(
+        asset=asset,
+        files=list(asset.files.all()),
+        registered_interests=[i for i in interests if i.registered_on],
+        unregistered_interests=[i for i in interests if not i.registered_on],
+        active_measures=active,
+        ended_measures=ended,
+    )
+
+
+# --- the case page -------------------------------------------------------------------------
+
+
+def case_assets(case: Case) -> list[Asset]:
+    """The case's assets with the listing's figures, owner and kind first."""
+    return list(asset_listing(Asset.objects.filter(case=case)).order_by("owner__name", "kind", "pk"))
