@@ -6,7 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 
 from recovery.calendar_feed import calendar_feed
 from recovery.deadline_views import deadline_compute_api
-from recovery.views import serve_public_media, site_history
+from recovery.views import docket_bulk_action_refused, serve_public_media, site_history
 
 urlpatterns = [
     # Ahead of Wagtail's own route, which is not scoped by case.
@@ -17,6 +17,14 @@ urlpatterns = [
         {"results_only": True},
         name="site_history_results",
     ),
+    *[
+        path(
+            f"admin/bulk/{app_label}/<str:model_name>/<str:action>/",
+            docket_bulk_action_refused,
+            {"app_label": app_label},
+        )
+        for app_label in ("recovery", "litigation", "assets", "documents")
+    ],
     path("api/deadlines/compute", deadline_compute_api, name="deadline_compute_api"),
     path("calendar/<slug:token>.ics", calendar_feed, name="recovery_calendar_feed"),
     path("admin/", include(wagtailadmin_urls)),

@@ -2,7 +2,7 @@
 and create/edit/delete routed through the audited services."""
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any
 
 from django.contrib.admin.utils import unquote
@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import ObjectList
+from wagtail.admin.ui.tables import BulkActionsCheckboxColumn
 from wagtail.snippets.views.snippets import CreateView, DeleteView, EditView, IndexView, SnippetViewSet
 
 from recovery.access import cases_editable_by, cases_visible_to
@@ -136,7 +137,12 @@ def _back_to_case(instance: Any) -> str | None:
 
 
 class ScopedIndexView(IndexView):
-    pass
+    """No bulk-action checkboxes: Wagtail's bulk actions are neither scoped by case nor routed
+    through the services, so their URLs are refused for docket apps (config/urls.py)."""
+
+    @cached_property
+    def columns(self) -> list:
+        return [column for column in super().columns if not isinstance(column, BulkActionsCheckboxColumn)]
 
 
 class ScopedSnippetViewSet(SnippetViewSet):

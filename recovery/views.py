@@ -32,3 +32,9 @@ def serve_public_media(request: Any, path: str, document_root: str | None = None
     if path.lstrip("/").startswith(PRIVATE_MEDIA_PREFIXES):
         raise Http404
     return serve(request, path, document_root=document_root)
+
+
+def docket_bulk_action_refused(request: Any, app_label: str, model_name: str, action: str) -> HttpResponse:
+    """Wagtail's bulk actions (delete, …) on docket records would bypass the case scoping, on
+    the confirmation page already, and the audited services; they do not exist for them."""
+    raise Http404("Bulk actions are not available for docket records.")

@@ -169,3 +169,30 @@ def test_only_those_who_see_every_case_read_the_site_history(client, staff, worl
     assert response.status_code == status
     if status == 200:
         assert world["other"]["case"].number in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/bulk/recovery/case/delete/?id=all",
+        "/admin/bulk/recovery/loan/delete/?id=1",
+        "/admin/bulk/litigation/lawsuit/delete/?id=all",
+        "/admin/bulk/assets/asset/delete/?id=all",
+    ],
+)
+def test_bulk_actions_do_not_exist_for_docket_records(client, staff, make_case, url):
+    """They would skip the case scoping (even the confirmation page lists titles) and the
+    audited services: refused for everyone, the head included."""
+    case = make_case(assignee=staff["other_lawyer"])
+    client.force_login(staff["head"])
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    assert case.loans.exists() and type(case).objects.filter(pk=case.pk).exists()
+
+
+def test_docket_listings_have_no_bulk_checkboxes(client, staff, make_case):
+    make_case(assignee=staff["lawyer"])
+    client.force_login(staff["lawyer"])
+    response = client.get("/admin/snippets/recovery/case/")
+    assert response.status_code == 200
+    assert b'data-bulk-action-checkbox' not in response.content
