@@ -17,6 +17,7 @@ urlpatterns = [
         {"results_only": True},
         name="site_history_results",
     ),
+    # Wagtail's bulk actions would bypass the case scoping and the audited services.
     *[
         path(
             f"admin/bulk/{app_label}/<str:model_name>/<str:action>/",

@@ -195,4 +195,4 @@ def test_docket_listings_have_no_bulk_checkboxes(client, staff, make_case):
     client.force_login(staff["lawyer"])
     response = client.get("/admin/snippets/recovery/case/")
     assert response.status_code == 200
-    assert b'data-bulk-action-checkbox' not in response.content
+    assert b"data-bulk-action-checkbox" not in response.content
