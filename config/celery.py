@@ -14,6 +14,11 @@ app.autodiscover_tasks(["recovery.alerting"])
 app.conf.beat_schedule = {
     # Each user's digest goes out at their chosen hour (08:00 unless they chose otherwise).
     "deadline-alerts-hourly": {"task": "recovery.alerts_hourly", "schedule": crontab(minute=0)},
+    # Seizures past their expiry without renewal lapse (查扣冻规定 27); waiting lists move up.
+    "lapse-expired-measures-nightly": {
+        "task": "assets.lapse_expired_measures",
+        "schedule": crontab(hour=0, minute=20),
+    },
     # Statuses and "days left" follow the calendar even when no fact changed.
     "recompute-deadlines-nightly": {
         "task": "recovery.recompute_all_deadlines",

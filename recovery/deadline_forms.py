@@ -20,6 +20,7 @@ RULE_LABELS = {
     "appeal_judgment": _("Appeal against a judgment (15 days)"),
     "appeal_ruling": _("Appeal against a ruling (10 days)"),
     "preservation_renewal": _("Preservation renewal (7 days before expiry)"),
+    "preservation_expiry": _("Preservation expiry (the printed date itself)"),
     "answer_period": _("Defence period (15 days)"),
     "appeal_answer": _("Answer to an appeal (15 days)"),
     "retrial_application": _("Retrial application (6 months)"),

@@ -8,9 +8,9 @@ from datetime import date
 
 from .calendar import RestDayCalendar, default_calendar
 from .interruption import ENFORCEMENT, LIMITATION, run_interruptible
-from .model import DeadlineResult, Event, TraceEntry
+from .model import DeadlineResult, Event, Status, TraceEntry
 from .periods import add_days, add_months, add_years
-from .results import conclude
+from .results import SOURCE_CALENDAR, SOURCE_SAFE_END, conclude
 
 SOURCE_CC_ROLLOVER = "民法典第203条"
 SOURCE_CPL_ROLLOVER = "民事诉讼法第85条"
@@ -100,6 +100,35 @@ def preservation_renewal(
         calendar=calendar or default_calendar(),
         rollover_source="法律参考§0.2(8)",
         backward=True,
+    )
+
+
+EXPIRY_START = (
+    "保全措施于{0}期限届满（以法院文书或登记记载为准）；届满前未办理续行手续的，其效力消灭，"
+    "该日本身不因休息日顺延。"
+)
+EXPIRY_SAFE_END = "{0}为休息日；为稳妥起见，台账和提醒以此前最后一个工作日{1}为准。"
+EXPIRY_PROVISIONAL = "{0}年国务院放假安排尚未载入，审慎办理日暂只按周六、周日计算；公布后须重新计算。"
+
+
+def preservation_expiry(
+    trigger: date, events: Sequence[Event] = (), *, as_of: date, calendar: RestDayCalendar | None = None
+) -> DeadlineResult:
+    # 查扣冻规定 27: unless renewed, the measure lapses at the end of its printed expiry date (never moved).
+    calendar = calendar or default_calendar()
+    safe_end = calendar.roll_back(trigger)
+    trace = [(trigger, "查扣冻规定第27条", EXPIRY_START, (trigger,))]
+    trace += _ignored_events(trigger, events, "保全期限", "查扣冻规定第27条")
+    if safe_end != trigger:
+        trace.append((safe_end, SOURCE_SAFE_END, EXPIRY_SAFE_END, (trigger, safe_end)))
+    provisional = False
+    for year in sorted({trigger.year, safe_end.year}):
+        if calendar.is_provisional(year):
+            provisional = True
+            trace.append((trigger, SOURCE_CALENDAR, EXPIRY_PROVISIONAL, (year,)))
+    status = Status.EXPIRED if as_of > trigger else Status.RUNNING
+    return DeadlineResult(
+        "preservation_expiry", trigger, trigger, safe_end, status, provisional, tuple(trace)
     )
 
 
@@ -268,6 +297,7 @@ RULES: dict[str, Rule] = {
     "appeal_judgment": appeal_judgment,
     "appeal_ruling": appeal_ruling,
     "preservation_renewal": preservation_renewal,
+    "preservation_expiry": preservation_expiry,
     "answer_period": answer_period,
     "appeal_answer": appeal_answer,
     "retrial_application": retrial_application,

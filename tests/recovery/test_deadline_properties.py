@@ -10,7 +10,8 @@ from recovery.deadlines.rules import RULES
 
 AS_OF = date(2025, 6, 15)
 BACKWARD_RULES = {"preservation_renewal", "auction_notice_real_estate", "auction_notice_movable"}
-FORWARD_RULES = sorted(set(RULES) - BACKWARD_RULES)
+SAME_DAY_RULES = {"preservation_expiry"}  # the printed date itself, never moved
+FORWARD_RULES = sorted(set(RULES) - BACKWARD_RULES - SAME_DAY_RULES)
 INTERRUPTIONS = [
     EventKind.DEMAND_DELIVERED,
     EventKind.ANNOUNCEMENT,
@@ -45,6 +46,13 @@ def test_forward_periods_order_the_three_dates(rule, claim, months):
 def test_backward_deadlines_roll_back(rule, trigger):
     result = compute_deadline(rule, trigger, [], as_of=AS_OF)
     assert result.legal_end == result.safe_end <= result.raw_end < trigger
+
+
+@settings(max_examples=200, deadline=None)
+@given(rule=st.sampled_from(sorted(SAME_DAY_RULES)), trigger=triggers)
+def test_same_day_deadlines_never_move(rule, trigger):
+    result = compute_deadline(rule, trigger, [], as_of=AS_OF)
+    assert result.safe_end <= result.raw_end == result.legal_end == trigger
 
 
 @settings(max_examples=400, deadline=None)

@@ -569,3 +569,30 @@ def test_event_kind_may_be_given_as_plain_string():
         "limitation", D("2021-03-15"), [Event("demand_delivered", D("2022-09-30"))], as_of=AS_OF
     )
     assert dates(result) == ("2025-09-30",) * 3
+
+
+# 查扣冻规定 27: the printed expiry itself. It never moves (raw_end = legal_end); safe_end is the
+# last working day on or before it. (trigger, (raw_end, legal_end, safe_end), provisional)
+PRESERVATION_EXPIRIES = [
+    pytest.param("2025-10-14", ("2025-10-14", "2025-10-14", "2025-10-14"), False, id="working Tuesday"),
+    pytest.param("2025-10-04", ("2025-10-04", "2025-10-04", "2025-09-30"), False, id="in National Day"),
+    pytest.param("2026-02-23", ("2026-02-23", "2026-02-23", "2026-02-14"), False, id="Spring Festival"),
+    pytest.param("2026-05-31", ("2026-05-31", "2026-05-31", "2026-05-29"), False, id="Sunday"),
+    pytest.param("2025-10-11", ("2025-10-11",) * 3, False, id="make-up Saturday is a working day"),
+    pytest.param("2027-05-30", ("2027-05-30", "2027-05-30", "2027-05-28"), True, id="2027 provisional"),
+]
+
+
+@pytest.mark.parametrize(("trigger", "expected", "provisional"), PRESERVATION_EXPIRIES)
+def test_preservation_expiry_is_the_printed_date(trigger, expected, provisional):
+    result = compute_deadline("preservation_expiry", D(trigger), as_of=AS_OF)
+    assert dates(result) == expected
+    assert result.calendar_provisional is provisional
+    assert result.steps[0].source == "查扣冻规定第27条"
+    assert "preservation_expiry" in RULES
+
+
+def test_preservation_expiry_status_turns_the_day_after():
+    on_the_day = compute_deadline("preservation_expiry", D("2025-10-14"), as_of=D("2025-10-14"))
+    day_after = compute_deadline("preservation_expiry", D("2025-10-14"), as_of=D("2025-10-15"))
+    assert (on_the_day.status, day_after.status) == (Status.RUNNING, Status.EXPIRED)
