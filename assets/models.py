@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recovery.models import MONEY, Case, Collateral, Loan, Party
@@ -286,7 +287,9 @@ class PreservationMeasure(models.Model):
         errors: dict[str, str] = {}
         if self.measured_on and self.expires_on and self.expires_on <= self.measured_on:
             errors["expires_on"] = _("The expiry must be after the day the measure was taken.")
-        if self.registered_at and self.measured_on and self.registered_at.date() < self.measured_on:
+        # Compared as Shanghai dates: a registration at 07:30 Beijing time is the previous day in UTC.
+        registered_on = timezone.localtime(self.registered_at).date() if self.registered_at else None
+        if registered_on and self.measured_on and registered_on < self.measured_on:
             errors["registered_at"] = _("Registration cannot precede the measure.")
         if errors:
             raise ValidationError(errors)

@@ -339,3 +339,20 @@ def test_without_an_assignee_the_conversion_is_recorded_and_nobody_mailed(
     ours.refresh_from_db()
     assert ours.converted_on == date(2025, 8, 1)
     assert smtp_sink.messages == []
+
+
+def test_an_early_morning_registration_is_checked_as_a_shanghai_date():
+    """07:30 in Shanghai is 23:30 the day before in UTC: still not before the measure."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from assets.models import PreservationMeasure
+
+    measure = PreservationMeasure(
+        measured_on=date(2025, 3, 10),
+        registered_at=datetime(2025, 3, 10, 7, 30, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(
+            ZoneInfo("UTC")
+        ),
+        expires_on=date(2028, 3, 9),
+    )
+    measure.clean()  # no error
