@@ -158,9 +158,9 @@ def fill_deadlines(total: int) -> int:
             """
             INSERT INTO recovery_deadline (case_id, key, kind, rule, party_role, subject, trigger, raw_end,
                 legal_end, safe_end, status, calendar_provisional, steps, facts, done, done_note, at_risk,
-                at_risk_note, computed_at)
+                at_risk_note, computed_at, fingerprint)
             SELECT %s + (i %% %s), 'bench:' || i, 'limitation', 'limitation', 'borrower', 'bench', d, d, d, d,
-                'running', false, '[]', '[]', (i %% 4 = 0), '', false, '', now()
+                'running', false, '[]', '[]', (i %% 4 = 0), '', false, '', now(), ''
             FROM (SELECT i, date '2021-01-01' + (i %% 3650) AS d FROM generate_series(1, %s) AS i) AS rows
             """,
             [first_case, span, missing],

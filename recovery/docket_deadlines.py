@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 
-from recovery.bulk import bulk_insert_values
+from recovery.bulk import bulk_insert_values, gc_paused
 from recovery.deadlines import Event, EventKind, RestDayCalendar, Status, compute_deadline
 from recovery.deadlines.model import cn_date
 from recovery.models import (
@@ -46,7 +46,7 @@ from recovery.models import (
     SecurityType,
 )
 
-CHUNK = 1000  # cases per round of reads and writes
+CHUNK = 2000  # cases per round of reads and writes
 
 MORTGAGE_NOTE = (
     "抵押权人应当在主债权诉讼时效期间行使抵押权；未行使的，人民法院不予保护。"
@@ -517,6 +517,11 @@ def deadlines_recompute(
 ) -> RecomputeSummary:
     """Recompute and store the deadlines of these cases (all cases when None). Rows keep their
     ids from one run to the next (alerts refer to them); only changed rows are written."""
+    with gc_paused():
+        return _recompute(case_ids, today)
+
+
+def _recompute(case_ids: Iterable[int] | None, today: date | None) -> RecomputeSummary:
     today = today or timezone.localdate()
     calendar = deadline_calendar()
     ids = (
