@@ -15,10 +15,8 @@ Exits 1 when a goal is missed.
 """
 
 import argparse
-import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
@@ -27,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from pg import fresh_database  # noqa: E402
 
 GOAL_RECOMPUTE_SECONDS = 60.0
 GOAL_QUERY_MS = 50.0
@@ -34,18 +35,7 @@ TODAY = date(2026, 11, 23)
 
 
 def prepare_database(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    for sql in (f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
-        subprocess.run(["psql", admin, "-q", "-c", sql], check=True)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    fresh_database(url)
 
 
 def build_portfolio(cases: int, seed: int) -> None:

@@ -512,16 +512,12 @@ class RecomputeSummary:
 
 
 @transaction.atomic
+@gc_paused()  # a bulk job: see recovery.bulk.gc_paused
 def deadlines_recompute(
     *, case_ids: Iterable[int] | None = None, today: date | None = None
 ) -> RecomputeSummary:
     """Recompute and store the deadlines of these cases (all cases when None). Rows keep their
     ids from one run to the next (alerts refer to them); only changed rows are written."""
-    with gc_paused():
-        return _recompute(case_ids, today)
-
-
-def _recompute(case_ids: Iterable[int] | None, today: date | None) -> RecomputeSummary:
     today = today or timezone.localdate()
     calendar = deadline_calendar()
     ids = (

@@ -139,31 +139,8 @@ def file_checksum(source: str | Path | bytes | IO[bytes]) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+@gc_paused()  # a bulk job: millions of live objects, none of them cyclic garbage
 def handover_import(
-    *,
-    source: str | Path | bytes | IO[bytes],
-    file_name: str | None = None,
-    user: Any,
-    dry_run: bool = False,
-    strict: bool = False,
-    run: ImportRun | None = None,
-    progress: Progress | None = None,
-) -> ImportOutcome:
-    """Import a hand-over file (see `_handover_import`), with the garbage collector paused:
-    a 100,000-row file keeps millions of objects alive, none of them cyclic garbage."""
-    with gc_paused():
-        return _handover_import(
-            source=source,
-            file_name=file_name,
-            user=user,
-            dry_run=dry_run,
-            strict=strict,
-            run=run,
-            progress=progress,
-        )
-
-
-def _handover_import(
     *,
     source: str | Path | bytes | IO[bytes],
     file_name: str | None = None,
