@@ -289,12 +289,18 @@ def celery_worker_on_redis(transactional_db, settings):
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")}
     # One private queue for this test process (Celery caches the queue set on first use).
     app.conf.update(task_always_eager=False, broker_url=url, task_default_queue=TEST_QUEUE)
+    # Connection pools made earlier in this process for the eager placeholder broker
+    # (memory://) would keep publishing there: start from fresh ones on Redis.
+    app._pool = None
+    app.amqp._producer_pool = None
     settings.ALERT_RETRY_BASE_SECONDS = 0.2
     try:
         with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
             yield app
     finally:
         app.conf.update(saved)
+        app._pool = None
+        app.amqp._producer_pool = None
 
 
 TEST_QUEUE = f"test-alerts-{uuid.uuid4().hex}"
