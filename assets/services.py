@@ -23,7 +23,6 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Max, Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -38,6 +37,7 @@ from assets.models import (
 )
 from assets.waterfall import Claim, ClaimKind, DebtorType, Distribution, distribute, distribution_to_json
 from recovery.audit import CHANGE, CREATE, diff, snapshot
+from recovery.links import case_url
 from recovery.models import AlertPreference, Case, CaseParty, PartyKind
 from recovery.services import RecoveryError, case_facts_changed, record_create, record_update
 
@@ -379,10 +379,6 @@ def measures_lapse_expired(*, today: date, user: Any = None) -> int:
 
 
 # --- the first-seizure mail ----------------------------------------------------------------
-
-
-def case_url(case_id: int) -> str:
-    return settings.BASE_URL + reverse("wagtailsnippets_recovery_case:inspect", args=[case_id])
 
 
 def first_seizure_mail(

@@ -28,6 +28,7 @@ from assets.selectors import (
     position_label,
 )
 from recovery.admin_base import _add_form_error
+from recovery.links import case_path
 from recovery.models import PartyKind
 from recovery.services import RecoveryError
 
@@ -88,7 +89,7 @@ class AssetInspectView(InspectView):
             details=self._details(asset),
             can_edit=can_edit,
             can_change_measures=can_edit and _user_may_change(user, PreservationMeasure),
-            case_url=reverse("wagtailsnippets_recovery_case:inspect", args=[asset.case_id]),
+            case_url=case_path(asset.case_id),
             waterfall=self._waterfall(asset),
             today=timezone.localdate(),
         )

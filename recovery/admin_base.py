@@ -16,6 +16,7 @@ from wagtail.snippets.views.snippets import CreateView, DeleteView, EditView, In
 
 from recovery.access import cases_editable_by, cases_visible_to
 from recovery.audit import case_id_of
+from recovery.links import case_path
 from recovery.services import RecoveryError, record_create, record_delete, record_update
 
 # URL names of the snippet views that only read the object; every other view with a pk writes.
@@ -128,12 +129,10 @@ class ServiceDeleteView(DeleteView):
 
 def _back_to_case(instance: Any) -> str | None:
     """After recording something on a case, the lawyer returns to the case page."""
-    from django.urls import reverse
-
     case_id = case_id_of(instance)
     if case_id is None or instance._meta.label == "recovery.Case":
         return None
-    return reverse("wagtailsnippets_recovery_case:inspect", args=[case_id])
+    return case_path(case_id)
 
 
 class ScopedIndexView(IndexView):

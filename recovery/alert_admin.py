@@ -45,13 +45,13 @@ from recovery.alert_preferences import (
     calendar_subscribe_url,
     calendar_token_revoke,
 )
+from recovery.links import case_path
 from recovery.models import Alert, AlertPolicy, AlertRecipientRole, AlertStatus, Role
 from recovery.services import record_update
 
 ALERTS_NAMESPACE = "recovery_alerts"
 POLICIES_NAMESPACE = "recovery_alert_policies"
 REVOKE_URL_NAME = "recovery_calendar_revoke"
-CASE_URL_NAME = "wagtailsnippets_recovery_case:inspect"
 # Who sees the alerts sent: those who oversee other people's deadlines.
 ALERT_LISTING_ROLES = (Role.MANAGER, Role.HEAD, Role.AUDITOR)
 NO_SWITCH_OFF_HELP = gettext_lazy(
@@ -180,7 +180,7 @@ def _local_time(value: Any) -> str:
 
 
 def _alert_case_url(alert: Alert) -> str:
-    return reverse(CASE_URL_NAME, args=[alert.deadline.case_id]) + f"#deadline-{alert.deadline_id}"
+    return case_path(alert.deadline.case_id) + f"#deadline-{alert.deadline_id}"
 
 
 def _recipient_name(alert: Alert) -> str:

@@ -32,7 +32,8 @@ from icalendar import Alarm, Calendar, Event
 from wagtail import hooks
 
 from recovery.access import cases_visible_to, role_of
-from recovery.alerting.services import case_url, policies
+from recovery.alerting.services import policies
+from recovery.links import case_url
 from recovery.models import OPEN_STATUSES, AlertPreference, Deadline, DeadlineKind
 
 CALENDAR_EVENTS_HOOK = "recovery_calendar_events"

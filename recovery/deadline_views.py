@@ -46,13 +46,13 @@ from recovery.deadline_selectors import (
     deadlines_visible_to,
     filter_due,
 )
-from recovery.deadline_services import holiday_year_delete
+from recovery.docket_deadlines import holiday_year_delete
 from recovery.import_views import DOCKET_MENU_HOOK
 from recovery.jsoncli import InputProblems, run_calculator
+from recovery.links import case_path
 from recovery.models import Branch, Deadline, DeadlineKind, DeadlineStatus, HolidayYear
 
 NAMESPACE = "recovery_deadlines"
-CASE_URL_NAME = "wagtailsnippets_recovery_case:inspect"
 
 
 def _url(name: str, *args: Any) -> str:
@@ -61,7 +61,7 @@ def _url(name: str, *args: Any) -> str:
 
 def case_deadline_url(deadline: Deadline) -> str:
     """The case page, scrolled to this deadline's row."""
-    return reverse(CASE_URL_NAME, args=[deadline.case_id]) + f"#deadline-{deadline.pk}"
+    return case_path(deadline.case_id) + f"#deadline-{deadline.pk}"
 
 
 def _require_role(user: Any) -> None:

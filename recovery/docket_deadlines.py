@@ -585,15 +585,33 @@ def holiday_year_save(*, instance: HolidayYear, user: Any) -> HolidayYear:
     else:
         record_update(instance=instance, user=user, source="holiday notice")
     _calendar_cache.clear()
-    year = instance.year
-    affected = (
-        Deadline.objects.filter(calendar_provisional=True)
-        | Deadline.objects.filter(raw_end__year=year)
+    affected = _cases_with_a_date_in(instance.year) | set(
+        Deadline.objects.filter(calendar_provisional=True).values_list("case_id", flat=True)
+    )
+    deadlines_recompute(case_ids=affected)
+    return instance
+
+
+@transaction.atomic
+def holiday_year_delete(*, instance: HolidayYear, user: Any) -> None:
+    """Remove a year's holiday notice (audited) and recompute every deadline with a date in
+    that year: they fall back to weekends only and are flagged provisional again."""
+    from recovery.services import record_delete
+
+    affected = _cases_with_a_date_in(instance.year)
+    record_delete(instance=instance, user=user, source="holiday notice")
+    _calendar_cache.clear()
+    deadlines_recompute(case_ids=affected)
+
+
+def _cases_with_a_date_in(year: int) -> set[int]:
+    """Cases with a deadline whose raw, legal or safe end falls in `year`."""
+    rows = (
+        Deadline.objects.filter(raw_end__year=year)
         | Deadline.objects.filter(legal_end__year=year)
         | Deadline.objects.filter(safe_end__year=year)
     )
-    deadlines_recompute(case_ids=set(affected.values_list("case_id", flat=True)))
-    return instance
+    return set(rows.values_list("case_id", flat=True))
 
 
 __all__ = [
@@ -602,6 +620,7 @@ __all__ = [
     "FactEvent",
     "deadline_calendar",
     "deadlines_recompute",
+    "holiday_year_delete",
     "holiday_year_save",
     "register_deadline_provider",
 ]

@@ -36,6 +36,7 @@ from recovery.alerting.thresholds import (
     should_escalate,
     urgency,
 )
+from recovery.links import case_url
 from recovery.models import (
     OPEN_STATUSES,
     Alert,
@@ -218,10 +219,11 @@ def _claim(recipient_id: int, *, only: Iterable[int] | None = None) -> uuid.UUID
     return token if claimed else None
 
 
-def _relevant(alerts: list[Alert], today: date) -> tuple[list[Alert], list[Alert]]:
+def _relevant(
+    alerts: list[Alert], today: date, kinds: dict[str, AlertPolicy]
+) -> tuple[list[Alert], list[Alert]]:
     """Split claimed alerts into those still worth sending and those overtaken by events (the
     deadline was done or moved, or a nearer threshold has since been reached)."""
-    kinds = policies()
     keep, drop = [], []
     for alert in alerts:
         deadline = alert.deadline
@@ -238,13 +240,11 @@ def _relevant(alerts: list[Alert], today: date) -> tuple[list[Alert], list[Alert
     return keep, drop
 
 
-def case_url(case_id: int) -> str:
-    return settings.BASE_URL + reverse("wagtailsnippets_recovery_case:inspect", args=[case_id])
-
-
-def alert_lines(alerts: list[Alert], today: date) -> list[dict[str, Any]]:
+def alert_lines(
+    alerts: list[Alert], today: date, kinds: dict[str, AlertPolicy] | None = None
+) -> list[dict[str, Any]]:
     """What each alert says: case, party, kind, the dates, why, what to do, and a link."""
-    kinds = policies()
+    kinds = kinds if kinds is not None else policies()
     lines = []
     for alert in alerts:
         deadline = alert.deadline
@@ -276,10 +276,17 @@ def alert_lines(alerts: list[Alert], today: date) -> list[dict[str, Any]]:
     return lines
 
 
-def build_digest(*, user: Any, alerts: list[Alert], today: date, immediate: bool) -> EmailMultiAlternatives:
+def build_digest(
+    *,
+    user: Any,
+    alerts: list[Alert],
+    today: date,
+    immediate: bool,
+    kinds: dict[str, AlertPolicy] | None = None,
+) -> EmailMultiAlternatives:
     preference = AlertPreference.objects.filter(user=user).first()
     language = preference.language if preference else settings.LANGUAGE_CODE
-    lines = alert_lines(alerts, today)
+    lines = alert_lines(alerts, today, kinds)
     groups = [(name, [line for line in lines if line["urgency"] == name]) for name in URGENCY_ORDER]
     context = {
         "user": user,
@@ -310,7 +317,8 @@ def alerts_deliver(*, recipient_id: int, today: date, only: Iterable[int] | None
             "deadline__case__debtor", "deadline__party", "recipient"
         )
     )
-    keep, drop = _relevant(claimed, today)
+    kinds = policies()  # read once per delivery
+    keep, drop = _relevant(claimed, today, kinds)
     if drop:
         Alert.objects.filter(pk__in=[alert.pk for alert in drop], claim_token=token).update(
             status=AlertStatus.OBSOLETE
@@ -323,7 +331,8 @@ def alerts_deliver(*, recipient_id: int, today: date, only: Iterable[int] | None
             status=AlertStatus.PENDING, last_error="no e-mail address" if not user.email else "inactive user"
         )
         return 0
-    message = build_digest(user=user, alerts=keep, today=today, immediate=any(a.immediate for a in keep))
+    immediate = any(alert.immediate for alert in keep)
+    message = build_digest(user=user, alerts=keep, today=today, immediate=immediate, kinds=kinds)
     ids = [alert.pk for alert in keep]
     try:
         message.send(fail_silently=False)
