@@ -6,17 +6,15 @@ from typing import Any
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import F
-from django.http import HttpResponseForbidden
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
-from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, DateColumn, TitleColumn
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
@@ -87,15 +85,6 @@ register_update_service(
 # --- shared ----------------------------------------------------------------------------------
 
 
-class NoBulkActionsIndexView(ScopedIndexView):
-    """No bulk-action checkboxes: Wagtail's bulk actions are neither scoped by case nor routed
-    through the services (and are refused for this app by `refuse_bulk_actions` below)."""
-
-    @cached_property
-    def columns(self) -> list:
-        return [column for column in super().columns if not isinstance(column, BulkActionsCheckboxColumn)]
-
-
 class AssetChildCreateView(ServiceCreateView):
     """Creating a record on an asset: ?asset=<id> preselects it; back to the asset page after."""
 
@@ -116,7 +105,6 @@ class AssetChildEditView(ServiceEditView):
 
 class AssetChildViewSet(ScopedSnippetViewSet):
     case_path = "asset__case"
-    index_view_class = NoBulkActionsIndexView
     add_view_class = AssetChildCreateView
     edit_view_class = AssetChildEditView
     base_form_class = AssetScopedForm
@@ -175,7 +163,7 @@ def _first_seizure(asset: Asset) -> str:
     return f"{holder} ({_('ours')})" if asset.first_seizure_ours else holder
 
 
-class AssetIndexView(NoBulkActionsIndexView):
+class AssetIndexView(ScopedIndexView):
     def _get_title_column(self, field_name: str, column_class: Any = TitleColumn, **kwargs: Any) -> Any:
         # The description opens the asset page; editing is one click further.
         column_class = self._get_title_column_class(column_class)
@@ -328,7 +316,7 @@ class SecurityInterestViewSet(AssetChildViewSet):
 # --- preservation measures -------------------------------------------------------------------
 
 
-class MeasureIndexView(NoBulkActionsIndexView):
+class MeasureIndexView(ScopedIndexView):
     def get_list_more_buttons(self, instance: Any) -> list:
         buttons = super().get_list_more_buttons(instance)
         if instance.status == MeasureStatus.ACTIVE and self.user_has_permission("change"):
@@ -436,14 +424,6 @@ class AssetsGroup(SnippetViewSetGroup):
 
 
 register_snippet(AssetsGroup)
-
-
-@hooks.register("before_bulk_action")
-def refuse_bulk_actions(request: Any, action_type: str, objects: list, action: Any) -> Any:
-    """Bulk deletes would skip both the case scoping and the services: refused for assets."""
-    if action.model._meta.app_label == "assets":
-        return HttpResponseForbidden()
-    return None
 
 
 @hooks.register("register_admin_urls")
