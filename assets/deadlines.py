@@ -8,14 +8,13 @@ first seizure on an asset where we wait behind it: its expiry, when we may move 
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date
 
 from assets.models import MeasureKind, MeasureStage, MeasureStatus, PreservationMeasure
 from assets.services import seized_on
-from recovery.deadlines import EventKind, compute_deadline
+from recovery.deadlines import compute_deadline
 from recovery.deadlines.model import cn_date
-from recovery.docket_deadlines import CaseFacts, DeadlineSpec, FactEvent, deadline_calendar
+from recovery.docket_deadlines import CaseFacts, DeadlineSpec, deadline_calendar, first_suit_filed
 from recovery.models import DeadlineKind, PartyRole
 
 MEASURE_NAMES = {MeasureKind.SEIZURE: "查封", MeasureKind.DISTRAINT: "扣押", MeasureKind.FREEZE: "冻结"}
@@ -39,11 +38,6 @@ def _party_role(case: CaseFacts, party_id: int) -> str:
         if role_party_id == party_id:
             return role
     return ""
-
-
-def _suit_after(events: Iterable[FactEvent], day: date) -> FactEvent | None:
-    suits = [event for event in events if event.kind == EventKind.SUIT_FILED and event.on >= day]
-    return min(suits, key=lambda event: event.on) if suits else None
 
 
 def _note(day: date, source: str, text: str) -> dict[str, str]:
@@ -114,7 +108,7 @@ def _our_specs(case: CaseFacts, measure: PreservationMeasure, rank: int) -> list
             measure.measured_on,
             **common,
         )
-        suit = _suit_after(case.events, measure.measured_on)
+        suit = first_suit_filed(case.events, since=measure.measured_on)
         if suit is not None:
             end = compute_deadline(
                 "pre_suit_preservation", measure.measured_on, as_of=suit.on, calendar=deadline_calendar()

@@ -20,6 +20,7 @@ def litigation_deadlines(facts: dict[int, CaseFacts]) -> Iterable[DeadlineSpec]:
     for lawsuit in Lawsuit.objects.filter(case_id__in=case_ids).order_by("filed_on", "pk"):
         case = facts[lawsuit.case_id]
         name = str(lawsuit)
+        # CC 195(3): filing suit interrupts limitation; it runs again once proceedings end.
         case.events.append(
             FactEvent(EventKind.SUIT_FILED, lawsuit.filed_on, f"起诉 {name}（{lawsuit.filed_on}）")
         )
@@ -38,6 +39,7 @@ def litigation_deadlines(facts: dict[int, CaseFacts]) -> Iterable[DeadlineSpec]:
         case = facts[judgment.lawsuit.case_id]
         label = f"{judgment.lawsuit} {judgment.get_kind_display()}"
         subject_key = f"judgment:{judgment.pk}"
+        # CPL 171: 15 days to appeal a judgment, 10 days a ruling, from service.
         appeal = _APPEALS.get(judgment.kind)
         if appeal is not None:
             kind, rule = appeal
@@ -55,9 +57,11 @@ def litigation_deadlines(facts: dict[int, CaseFacts]) -> Iterable[DeadlineSpec]:
                 )
             )
         if judgment.effective_on:
+            # Once a judgment is effective, enforcement (CPL 250) replaces the loan's limitation.
             decided = (judgment.effective_on, f"{label}已生效")
             if case.main_claim_decided is None or decided[0] < case.main_claim_decided[0]:
                 case.main_claim_decided = decided
+        # CPL 250: two years to apply for enforcement from the end of the performance period.
         if judgment.performance_deadline:
             enforcements = applied.get(judgment.lawsuit_id, [])
             in_time = [e for e in enforcements if e.applied_on > judgment.performance_deadline]

@@ -21,7 +21,7 @@ and shows the date that holds if that demand cannot be proven.
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -272,11 +272,16 @@ def _events_against(case: CaseFacts, party_ids: set[int]) -> list[FactEvent]:
     return [event for event in case.events if event.against is None or event.against in party_ids]
 
 
-def _suit_filed(events: Iterable[FactEvent], after: date, until: date | None) -> FactEvent | None:
-    for event in sorted(events, key=lambda event: event.on):
-        if event.kind == EventKind.SUIT_FILED and event.on > after and (until is None or event.on <= until):
-            return event
-    return None
+def first_suit_filed(
+    events: Iterable[FactEvent], *, since: date, until: date | None = None
+) -> FactEvent | None:
+    """The earliest suit filed on or after `since` (and on or before `until`, when given)."""
+    suits = [
+        event
+        for event in events
+        if event.kind == EventKind.SUIT_FILED and event.on >= since and (until is None or event.on <= until)
+    ]
+    return min(suits, key=lambda event: event.on) if suits else None
 
 
 def case_specs(case: CaseFacts, calendar: RestDayCalendar | None = None) -> list[DeadlineSpec]:
@@ -400,7 +405,8 @@ def _guarantee_specs(
                 )
             )
     else:
-        suit = _suit_filed(case.events, due_on, result.legal_end)
+        # CC 693(1): a general guarantee is kept by suing the debtor within the period.
+        suit = first_suit_filed(case.events, since=due_on + timedelta(days=1), until=result.legal_end)
         if suit is not None:
             period.done_note = f"已在保证期间内对债务人起诉：{suit.label}"
             period.events = [suit]
