@@ -5,14 +5,20 @@ The import and the deadline recompute write hundreds of thousands of rows in one
 INSERT; `COPY` streams the same rows as CSV at close to the database's own speed. Primary keys
 are taken from the table's sequence first, so callers get their objects back with ids set, just
 as from `bulk_create`.
+
+The CSV is produced lazily, block by block, while PostgreSQL is already storing the blocks sent
+before: the server works on the other core instead of waiting for the whole text. Row values
+may themselves be produced lazily (`rows` as an iterator), so that building them overlaps with
+the server's work too. Nothing produced during a COPY may query the database: the connection
+is busy with the COPY, and such a query raises `QueryDuringCopy` instead of hanging.
 """
 
-import csv
 import gc
-import io
 import json
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -20,7 +26,12 @@ from django.db import connection, models
 from django.utils import timezone
 
 NULL = "\\N"
-_BATCH = 20_000
+_BATCH = 20_000  # rows per COPY statement (ids are allocated per statement)
+_BLOCK = 1 << 16  # characters handed to the connection per read
+
+
+class QueryDuringCopy(RuntimeError):
+    """A row producer touched the database while its rows were being copied."""
 
 
 def bulk_insert(objects: Sequence[models.Model]) -> None:
@@ -36,57 +47,118 @@ def bulk_insert(objects: Sequence[models.Model]) -> None:
         return
     fields = list(model._meta.concrete_fields)
     readers = [(field.attname, _reader(field)) for field in fields]
-    rows = [{attname: read(obj) for attname, read in readers} for obj in objects]
-    ids = bulk_insert_values(model, rows)
+    rows = ({attname: read(obj) for attname, read in readers} for obj in objects)
+    ids = bulk_insert_values(model, rows, count=len(objects))
     for obj, new_id in zip(objects, ids, strict=True):
         setattr(obj, model._meta.pk.attname, new_id)
         obj._state.adding = False
         obj._state.db = connection.alias
 
 
-def bulk_insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> list[int]:
+def bulk_insert_values(
+    model: type[models.Model],
+    rows: Sequence[dict[str, Any]] | Iterable[dict[str, Any]],
+    *,
+    count: int | None = None,
+) -> list[int]:
     """Insert rows given as {attname: value} (every concrete field but the primary key, which
-    is allocated here) without building model instances; returns the new primary keys."""
-    if not rows:
+    is allocated here) without building model instances; returns the new primary keys.
+
+    `rows` may be an iterator, consumed while the rows are copied; `count` (required then) is
+    how many it yields.
+    """
+    if count is None:
+        count = len(rows)  # type: ignore[arg-type]
+    if not count:
         return []
     if connection.vendor != "postgresql":
-        objects = [model(**row) for row in rows]
+        objects = [model(**row) for row in islice(rows, count)]
+        if len(objects) != count:
+            raise ValueError(f"{count} rows announced, {len(objects)} given")
         model.objects.bulk_create(objects, batch_size=1000)
         return [obj.pk for obj in objects]
     ids: list[int] = []
-    for start in range(0, len(rows), _BATCH):
-        ids.extend(_copy(model, rows[start : start + _BATCH]))
+    remaining = iter(rows)
+    for start in range(0, count, _BATCH):
+        ids.extend(_copy(model, remaining, min(_BATCH, count - start)))
     return ids
 
 
-def _copy(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> list[int]:
+def _copy(model: type[models.Model], rows: Iterator[dict[str, Any]], count: int) -> list[int]:
     meta = model._meta
     pk = meta.pk
     fields = [field for field in meta.concrete_fields if field is not pk]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk.column, len(rows)],
+            [meta.db_table, pk.column, count],
         )
         ids = [row[0] for row in cursor.fetchall()]
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
         now = timezone.now()
         columns = [(field.attname, _converter(field), _is_timestamp(field)) for field in fields]
-        for new_id, row in zip(ids, rows, strict=True):
-            values = [str(new_id)]
-            for attname, convert, stamped in columns:
-                # Only auto_now(_add) timestamps may be left out (they get "now"); any other
-                # missing value is a programming error, raised as a KeyError.
-                value = row.get(attname, now) if stamped else row[attname]
-                values.append(convert(value))
-            writer.writerow(values)
-        buffer.seek(0)
+
+        def lines() -> Iterator[str]:
+            # strict: an iterator yielding fewer rows than announced is an error
+            for new_id, row in zip(ids, islice(rows, count), strict=True):
+                values = [str(new_id)]
+                for attname, convert, stamped in columns:
+                    # Only auto_now(_add) timestamps may be left out (they get "now"); any
+                    # other missing value is a programming error, raised as a KeyError.
+                    value = row.get(attname, now) if stamped else row[attname]
+                    values.append(convert(value))
+                yield ",".join(values) + "\n"
+
         table = connection.ops.quote_name(meta.db_table)
         names = ", ".join(connection.ops.quote_name(field.column) for field in [pk, *fields])
         sql = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')"
-        cursor.cursor.copy_expert(sql, buffer)
+        stream = _CsvStream(lines())
+        try:
+            with connection.execute_wrapper(_refuse_query):
+                cursor.cursor.copy_expert(sql, stream, size=_BLOCK)
+        except Exception:
+            # psycopg2 reports a failing read() as "COPY from stdin failed"; the cause (a
+            # programming error, Ctrl-C) is what the caller must see.
+            if stream.failure is not None:
+                raise stream.failure from None
+            raise
     return ids
+
+
+def _refuse_query(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    raise QueryDuringCopy(f"a query was issued while rows were being copied: {sql[:200]}")
+
+
+class _CsvStream:
+    """A read-only text file over CSV lines made on demand, for `copy_expert`."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.failure: BaseException | None = None
+
+    def read(self, size: int = -1) -> str:
+        parts: list[str] = []
+        length = 0
+        try:
+            for line in self._lines:
+                parts.append(line)
+                length += len(line)
+                if 0 <= size <= length:
+                    break
+        except BaseException as failure:
+            self.failure = failure
+            raise
+        return "".join(parts)
+
+
+# Text that must be quoted in CSV: separators, quotes, line breaks, and the NULL marker itself
+# (PostgreSQL reads an unquoted \N as NULL, a quoted one as the two characters).
+_NEEDS_QUOTES = re.compile(r'[",\r\n]|\A\\N\Z')
+
+
+def _csv_text(text: str) -> str:
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _is_timestamp(field: models.Field) -> bool:
@@ -94,18 +166,22 @@ def _is_timestamp(field: models.Field) -> bool:
 
 
 def _converter(field: models.Field) -> Any:
-    """How one field's Python value is written as CSV text for COPY (the common types directly,
-    anything else through the field's own database preparation)."""
+    """How one field's Python value is written as a CSV field for COPY (the common types
+    directly, anything else through the field's own database preparation)."""
     if isinstance(field, models.JSONField):
         encoder = field.encoder or DjangoJSONEncoder
 
         def json_text(value: Any) -> str:
-            return NULL if value is None else json.dumps(value, cls=encoder, ensure_ascii=False)
+            if value is None:
+                return NULL
+            return '"' + json.dumps(value, cls=encoder, ensure_ascii=False).replace('"', '""') + '"'
 
         return json_text
     if isinstance(field, models.BooleanField):
         return lambda value: NULL if value is None else ("t" if value else "f")
-    if isinstance(field, models.CharField | models.TextField | models.IntegerField | models.ForeignKey):
+    if isinstance(field, models.CharField | models.TextField):
+        return lambda value: NULL if value is None else _csv_text(str(value))
+    if isinstance(field, models.IntegerField | models.ForeignKey):
         return lambda value: NULL if value is None else str(value)
     if isinstance(field, models.DateField):  # DateTimeField too: ISO 8601, with its offset
         return lambda value: NULL if value is None else value.isoformat()
@@ -115,7 +191,7 @@ def _converter(field: models.Field) -> Any:
         return lambda value: NULL if value is None else format(value, "f")
 
     def prepared(value: Any) -> str:
-        return NULL if value is None else str(field.get_db_prep_save(value, connection))
+        return NULL if value is None else _csv_text(str(field.get_db_prep_save(value, connection)))
 
     return prepared
 

@@ -650,25 +650,24 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
 class _AuditBatch:
     """Audit entries for a bulk write, inserted in batches: the same records (Wagtail log
     entries, one shared uuid per run) that `recovery.audit` writes one at a time, built as
-    plain rows because a 100,000-row import writes some 300,000 of them."""
+    plain rows because a 100,000-row import writes some 300,000 of them. An entry is built
+    while the batch is being copied (see `recovery.bulk`), so the objects must not change
+    between being recorded and the next flush."""
 
     def __init__(self, *, user: Any, source: str) -> None:
         self.user_id = user.pk if user is not None else None
         self.source = source
         self.uuid = uuid.uuid4()
         self.timestamp = timezone.now()
-        self.pending: list[dict[str, Any]] = []
+        # (object, action, data); data None means "created": its values are taken at flush.
+        self.pending: list[tuple[models.Model, str, dict[str, Any] | None]] = []
         self.content_types: dict[type, int] = {}
 
-    def _entry(self, instance: models.Model, action: str, data: dict[str, Any]) -> dict[str, Any]:
-        model = type(instance)
-        content_type_id = self.content_types.get(model)
-        if content_type_id is None:
-            content_type_id = self.content_types[model] = ContentType.objects.get_for_model(
-                instance, for_concrete_model=False
-            ).pk
+    def _entry(self, instance: models.Model, action: str, data: dict[str, Any] | None) -> dict[str, Any]:
+        if data is None:
+            data = {"values": snapshot(instance)}
         return {
-            "content_type_id": content_type_id,
+            "content_type_id": self.content_types[type(instance)],
             "label": str(instance),
             "action": action,
             "data": {"case": case_id_of(instance), **data, "source": self.source},
@@ -681,18 +680,23 @@ class _AuditBatch:
             "object_id": str(instance.pk),
         }
 
+    def _add(self, instance: models.Model, action: str, data: dict[str, Any] | None) -> None:
+        self.pending.append((instance, action, data))
+        if len(self.pending) >= BATCH * 10:
+            self.flush()
+
     def created(self, instances: Iterable[models.Model]) -> None:
         for instance in instances:
-            self.pending.append(self._entry(instance, CREATE, {"values": snapshot(instance)}))
-            if len(self.pending) >= BATCH * 10:
-                self.flush()
+            self._add(instance, CREATE, None)
 
     def changed(self, instance: models.Model, changes: dict[str, list[Any]]) -> None:
         if changes:
-            self.pending.append(self._entry(instance, CHANGE, {"changes": changes}))
-            if len(self.pending) >= BATCH * 10:
-                self.flush()
+            self._add(instance, CHANGE, {"changes": changes})
 
     def flush(self) -> None:
-        bulk_insert_values(ModelLogEntry, self.pending)
-        self.pending = []
+        pending, self.pending = self.pending, []
+        # Content types are looked up now: no query may run while the entries are copied.
+        for model in {type(instance) for instance, _action, _data in pending} - set(self.content_types):
+            self.content_types[model] = ContentType.objects.get_for_model(model, for_concrete_model=False).pk
+        entries = (self._entry(instance, action, data) for instance, action, data in pending)
+        bulk_insert_values(ModelLogEntry, entries, count=len(pending))

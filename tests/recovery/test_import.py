@@ -363,6 +363,33 @@ def test_a_failure_deep_inside_the_write_leaves_the_database_as_it_was(
     assert docket_state() == before
 
 
+@pytest.mark.parametrize("failure", [RuntimeError("bad value"), KeyboardInterrupt()])
+def test_a_failure_while_rows_stream_into_the_database_leaves_it_as_it_was(
+    tmp_path, staff, make_case, monkeypatch, failure
+):
+    make_case()
+    handover_import(source=write_csv(tmp_path / "a.csv", [row("HT-1")]), user=staff["head"])
+    before = docket_state()
+    # Audit entries are built while they are copied: fail on the last collateral's entry,
+    # in the middle of a COPY, and expect the failure itself (not a database error) back.
+    from recovery import importing
+
+    original = importing.snapshot
+
+    def fail_on_collateral(instance):
+        if isinstance(instance, Collateral):
+            raise failure
+        return original(instance)
+
+    monkeypatch.setattr(importing, "snapshot", fail_on_collateral)
+    resent = write_csv(tmp_path / "b.csv", [row("HT-1", 本金余额="1"), row("HT-2", 证件号码=PERSON_ID_2)])
+    with pytest.raises(type(failure)):
+        handover_import(source=resent, user=staff["head"])
+    monkeypatch.setattr(importing, "snapshot", original)
+
+    assert docket_state() == before
+
+
 # --- the command --------------------------------------------------------------------------
 
 
