@@ -89,10 +89,10 @@ def _copy(model: type[models.Model], rows: Iterator[dict[str, Any]], count: int)
     pk = meta.pk
     fields = [field for field in meta.concrete_fields if field is not pk]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk.column, count],
-        )
+        # The sequence is named once: resolving it in every row costs ten times the nextval.
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, pk.column])
+        (sequence,) = cursor.fetchone()
+        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
         ids = [row[0] for row in cursor.fetchall()]
         now = timezone.now()
         columns = [(field.attname, _converter(field), _is_timestamp(field)) for field in fields]
