@@ -14,11 +14,12 @@ is busy with the COPY, and such a query raises `QueryDuringCopy` instead of hang
 """
 
 import gc
-import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -94,26 +95,30 @@ def _copy(model: type[models.Model], rows: Iterator[dict[str, Any]], count: int)
         (sequence,) = cursor.fetchone()
         cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
         ids = [row[0] for row in cursor.fetchall()]
+        # Only auto_now(_add) timestamps may be left out (they get "now"); any other missing
+        # value is a programming error, raised as a KeyError.
         now = timezone.now()
-        columns = [(field.attname, _converter(field), _is_timestamp(field)) for field in fields]
+        stamps = {field.attname: now for field in fields if _is_timestamp(field)}
+        attnames = [field.attname for field in fields]
+        # itemgetter of one name gives the value itself, of several a tuple
+        values_of = itemgetter(*attnames) if len(attnames) > 1 else lambda row: (row[attnames[0]],)
+        converters = [_converter(field) for field in fields]
 
         def lines() -> Iterator[str]:
             # strict: an iterator yielding fewer rows than announced is an error
             for new_id, row in zip(ids, islice(rows, count), strict=True):
-                values = [str(new_id)]
-                for attname, convert, stamped in columns:
-                    # Only auto_now(_add) timestamps may be left out (they get "now"); any
-                    # other missing value is a programming error, raised as a KeyError.
-                    value = row.get(attname, now) if stamped else row[attname]
-                    values.append(convert(value))
-                yield ",".join(values) + "\n"
+                if stamps and not stamps.keys() <= row.keys():
+                    row = stamps | row
+                texts = [convert(value) for convert, value in zip(converters, values_of(row), strict=True)]
+                yield f"{new_id},{','.join(texts)}\n"
 
         table = connection.ops.quote_name(meta.db_table)
         names = ", ".join(connection.ops.quote_name(field.column) for field in [pk, *fields])
         sql = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')"
         stream = _CsvStream(lines())
         try:
-            with connection.execute_wrapper(_refuse_query):
+            # The raw cursor is used for COPY: its errors become Django's as for any query.
+            with connection.execute_wrapper(_refuse_query), connection.wrap_database_errors:
                 cursor.cursor.copy_expert(sql, stream, size=_BLOCK)
         except Exception:
             # psycopg2 reports a failing read() as "COPY from stdin failed"; the cause (a
@@ -155,7 +160,10 @@ class _CsvStream:
 _NEEDS_QUOTES = re.compile(r'[",\r\n]|\A\\N\Z')
 
 
-def _csv_text(text: str) -> str:
+def _csv_text(value: Any) -> str:
+    if value is None:  # NULL even where the column refuses it: the database says so
+        return NULL
+    text = value if type(value) is str else str(value)
     if _NEEDS_QUOTES.search(text):
         return '"' + text.replace('"', '""') + '"'
     return text
@@ -165,35 +173,34 @@ def _is_timestamp(field: models.Field) -> bool:
     return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
-def _converter(field: models.Field) -> Any:
+def _converter(field: models.Field) -> Callable[[Any], str]:
     """How one field's Python value is written as a CSV field for COPY (the common types
     directly, anything else through the field's own database preparation)."""
+    convert = _value_converter(field)
+    if not field.null:
+        # A None here is refused by the database or by the conversion, never stored as text.
+        return convert
+    return lambda value: NULL if value is None else convert(value)
+
+
+def _value_converter(field: models.Field) -> Callable[[Any], str]:
+    """The conversion of a value that is not None."""
     if isinstance(field, models.JSONField):
-        encoder = field.encoder or DjangoJSONEncoder
-
-        def json_text(value: Any) -> str:
-            if value is None:
-                return NULL
-            return '"' + json.dumps(value, cls=encoder, ensure_ascii=False).replace('"', '""') + '"'
-
-        return json_text
+        encode = (field.encoder or DjangoJSONEncoder)(ensure_ascii=False).encode
+        return lambda value: NULL if value is None else '"' + encode(value).replace('"', '""') + '"'
     if isinstance(field, models.BooleanField):
-        return lambda value: NULL if value is None else ("t" if value else "f")
+        return {True: "t", False: "f"}.__getitem__
     if isinstance(field, models.CharField | models.TextField):
-        return lambda value: NULL if value is None else _csv_text(str(value))
-    if isinstance(field, models.IntegerField | models.ForeignKey):
-        return lambda value: NULL if value is None else str(value)
-    if isinstance(field, models.DateField):  # DateTimeField too: ISO 8601, with its offset
-        return lambda value: NULL if value is None else value.isoformat()
-    if isinstance(field, models.UUIDField):
-        return lambda value: NULL if value is None else str(value)
+        return _csv_text
+    if isinstance(field, models.IntegerField | models.ForeignKey | models.UUIDField):
+        return str
+    if isinstance(field, models.DateTimeField):  # ISO 8601, with its offset
+        return datetime.isoformat
+    if isinstance(field, models.DateField):
+        return date.isoformat
     if isinstance(field, models.DecimalField):
-        return lambda value: NULL if value is None else format(value, "f")
-
-    def prepared(value: Any) -> str:
-        return NULL if value is None else _csv_text(str(field.get_db_prep_save(value, connection)))
-
-    return prepared
+        return lambda value: format(value, "f")
+    return lambda value: _csv_text(field.get_db_prep_save(value, connection))
 
 
 def _reader(field: models.Field) -> Any:

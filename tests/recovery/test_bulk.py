@@ -150,3 +150,13 @@ def test_json_values_round_trip(small_blocks):
     ids = bulk_insert_values(ModelLogEntry, rows)
     stored = {entry.pk: entry.data for entry in ModelLogEntry.objects.filter(pk__in=ids)}
     assert [stored[pk] for pk in ids] == [{**data, "n": n} for n in range(12)]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("column", ["name", "kind", "marital_status"])
+def test_none_in_a_required_text_column_is_refused_not_stored_as_text(column):
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert_values(Party, [party_row("丙", "N1") | {column: None}])
+    assert not Party.objects.exists()
