@@ -13,12 +13,16 @@ CHANGE = "recovery.change"
 DELETE = "recovery.delete"
 
 
+_CENT = Decimal("0.01")
+_AS_IS = frozenset({type(None), bool, int, str})  # the common case, checked first: bulk imports
+
+
 def _plain(value: Any) -> Any:
     """A JSON-safe, human-readable form of a field value."""
-    if value is None or isinstance(value, bool | int | str):
+    if type(value) in _AS_IS or isinstance(value, bool | int | str):
         return value
     if isinstance(value, Decimal):
-        return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else str(value)
+        return f"{value:.2f}" if value == value.quantize(_CENT) else str(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, models.Model):
