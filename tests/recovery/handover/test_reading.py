@@ -38,9 +38,13 @@ def read_all(source, filename=None, xlsx_reader="fast"):
         return sheet, list(sheet.rows())
 
 
-@pytest.fixture(params=["fast", "openpyxl"])
-def xlsx_reader(request):
-    """Every xlsx test runs with both readers: they must agree."""
+@pytest.fixture(params=["fast", "fast-in-a-child", "openpyxl"])
+def xlsx_reader(request, monkeypatch):
+    """Every xlsx test runs with every reader: they must agree. The fast reader moves the
+    sheet to a child process for large files on disk; here, for any file on disk."""
+    if request.param == "fast-in-a-child":
+        monkeypatch.setattr(reading, "PARALLEL_SHEET_BYTES", 0)
+        return "fast"
     return request.param
 
 
@@ -467,3 +471,74 @@ def test_a_missing_file(tmp_path):
 def test_bytes_need_a_filename():
     with pytest.raises(HandoverFileError, match="文件名"):
         open_handover(b"...")
+
+
+# --- xlsx read by a child process --------------------------------------------------------
+
+
+@pytest.fixture
+def in_a_child(monkeypatch):
+    monkeypatch.setattr(reading, "PARALLEL_SHEET_BYTES", 0)
+    started = []
+    original = reading._ChildReader
+
+    class Recorded(original):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self._process)
+
+    monkeypatch.setattr(reading, "_ChildReader", Recorded)
+    return started
+
+
+def test_a_large_file_on_disk_is_read_by_a_child_that_ends_with_the_sheet(tmp_path, in_a_child):
+    rows = [CHINESE_REQUIRED] + [required_values(f"HT-{i}") for i in range(1200)]
+    in_process = read_all(write_xlsx(tmp_path / "a.xlsx", rows), xlsx_reader="openpyxl")[1]
+    sheet, read = read_all(tmp_path / "a.xlsx")
+
+    assert read == in_process and len(read) == 1200
+    (process,) = in_a_child
+    assert not process.is_alive() and process.exitcode == 0
+
+
+def test_closing_early_stops_the_child(tmp_path, in_a_child):
+    path = write_xlsx(
+        tmp_path / "a.xlsx", [CHINESE_REQUIRED] + [required_values(f"HT-{i}") for i in range(5000)]
+    )
+    with open_handover(path) as sheet:
+        rows = sheet.rows()
+        next(rows)
+    (process,) = in_a_child
+    assert not process.is_alive()
+
+
+def test_uploads_and_small_files_are_read_in_process(tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr(reading, "_ChildReader", lambda *args, **kwargs: started.append(args))
+    path = write_xlsx(
+        tmp_path / "a.xlsx", [CHINESE_REQUIRED] + [required_values(f"HT-{i}") for i in range(20)]
+    )
+    assert len(read_all(path)[1]) == 20  # below PARALLEL_SHEET_BYTES
+    monkeypatch.setattr(reading, "PARALLEL_SHEET_BYTES", 0)
+    assert len(read_all(path.read_bytes(), "a.xlsx")[1]) == 20  # bytes: no file to hand over
+    assert started == []
+
+
+@pytest.mark.parametrize("where", ["in-process", "in-a-child"])
+def test_a_sheet_damaged_after_the_header_is_a_file_error(tmp_path, monkeypatch, where):
+    if where == "in-a-child":
+        monkeypatch.setattr(reading, "PARALLEL_SHEET_BYTES", 0)
+    good = write_xlsx(
+        tmp_path / "good.xlsx", [CHINESE_REQUIRED] + [required_values(f"HT-{i}") for i in range(300)]
+    )
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.endswith("sheet1.xml"):
+                cut = data.index(b'<row r="200"')
+                data = data[:cut] + b'<row r="200"><c r="A200" t="inlineStr"><is><t>HT'
+            target.writestr(item, data)
+    with pytest.raises(HandoverFileError, match="损坏") as raised:
+        read_all(damaged)
+    assert "第 199 行" in raised.value.message
