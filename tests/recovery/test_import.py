@@ -335,57 +335,50 @@ def test_lawyers_and_auditors_cannot_import(tmp_path, staff, role):
 # --- all or nothing ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("failure", [RuntimeError("disk full"), KeyboardInterrupt()])
-def test_a_failure_deep_inside_the_write_leaves_the_database_as_it_was(
-    tmp_path, staff, make_case, monkeypatch, failure
-):
-    make_case()
-    handover_import(source=write_csv(tmp_path / "a.csv", [row("HT-1")]), user=staff["head"])
-    before = docket_state()
-    # Collateral is written after parties, cases, loans and links: fail there.
-    from recovery import importing
+def fail_inserting_collateral(importing, failure):
+    """Collateral is written after parties, cases, loans and links: fail there."""
+    original = importing.bulk_insert
 
-    def fail_late(objects):
+    def patched(objects):
         if objects and isinstance(objects[0], Collateral):
             raise failure
         return original(objects)
 
-    original = importing.bulk_insert
-    monkeypatch.setattr(importing, "bulk_insert", fail_late)
+    return "bulk_insert", patched
+
+
+def fail_while_copying_an_audit_entry(importing, failure):
+    """Audit entries are built while they are copied: fail on a collateral's entry, in the
+    middle of a COPY; the failure itself (not a database error) must come back."""
+    original = importing.snapshot
+
+    def patched(instance):
+        if isinstance(instance, Collateral):
+            raise failure
+        return original(instance)
+
+    return "snapshot", patched
+
+
+@pytest.mark.parametrize("where", [fail_inserting_collateral, fail_while_copying_an_audit_entry])
+@pytest.mark.parametrize("failure", [RuntimeError("disk full"), KeyboardInterrupt()])
+def test_a_failure_deep_inside_the_write_leaves_the_database_as_it_was(
+    tmp_path, staff, make_case, monkeypatch, failure, where
+):
+    make_case()
+    handover_import(source=write_csv(tmp_path / "a.csv", [row("HT-1")]), user=staff["head"])
+    before = docket_state()
+    from recovery import importing
+
+    name, patched = where(importing, failure)
+    monkeypatch.setattr(importing, name, patched)
     resent = write_csv(
         tmp_path / "b.csv",
         [row("HT-1", 本金余额="1"), row("HT-2", 证件号码=PERSON_ID_2, 机构="新机构"), row("HT-3")],
     )
     with pytest.raises(type(failure)):
         handover_import(source=resent, user=staff["head"])
-    monkeypatch.setattr(importing, "bulk_insert", original)
-
-    assert docket_state() == before
-
-
-@pytest.mark.parametrize("failure", [RuntimeError("bad value"), KeyboardInterrupt()])
-def test_a_failure_while_rows_stream_into_the_database_leaves_it_as_it_was(
-    tmp_path, staff, make_case, monkeypatch, failure
-):
-    make_case()
-    handover_import(source=write_csv(tmp_path / "a.csv", [row("HT-1")]), user=staff["head"])
-    before = docket_state()
-    # Audit entries are built while they are copied: fail on the last collateral's entry,
-    # in the middle of a COPY, and expect the failure itself (not a database error) back.
-    from recovery import importing
-
-    original = importing.snapshot
-
-    def fail_on_collateral(instance):
-        if isinstance(instance, Collateral):
-            raise failure
-        return original(instance)
-
-    monkeypatch.setattr(importing, "snapshot", fail_on_collateral)
-    resent = write_csv(tmp_path / "b.csv", [row("HT-1", 本金余额="1"), row("HT-2", 证件号码=PERSON_ID_2)])
-    with pytest.raises(type(failure)):
-        handover_import(source=resent, user=staff["head"])
-    monkeypatch.setattr(importing, "snapshot", original)
+    monkeypatch.undo()
 
     assert docket_state() == before
 
