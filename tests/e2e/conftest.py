@@ -52,6 +52,7 @@ def chromium_page(live_server, transactional_db, monkeypatch, settings, tmp_path
     DJANGO_ALLOW_ASYNC_UNSAFE is set for this test only, not for the rest of the session.
     Uploaded files go under tmp_path, not var/media.
     """
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -66,6 +67,9 @@ def chromium_page(live_server, transactional_db, monkeypatch, settings, tmp_path
             context.close()
         finally:
             browser.close()
+            # The test body's ORM calls ran while Playwright's loop was marked running, on
+            # connections of their own: close them, or they outlive the test database.
+            connections.close_all()
 
 
 @pytest.fixture
