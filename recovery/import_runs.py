@@ -341,7 +341,8 @@ def notice_recipient(run: ImportRun) -> str:
 
 def _notify(run_id: int) -> None:
     """Tell the uploader that their import finished: a long one runs while they do something
-    else. Failing to send is logged, never turned into a failed import."""
+    else. Failing to send is logged and recorded on the run, never turned into a failed
+    import."""
     run = ImportRun.objects.select_related("started_by").get(pk=run_id)
     recipient = notice_recipient(run)
     if not recipient:
@@ -376,8 +377,13 @@ def _notify(run_id: int) -> None:
             }
     try:
         send_mail(subject, body, None, [recipient])
-    except OSError:
+    except OSError as problem:  # smtplib's errors included
         logger.exception("Could not e-mail %s about hand-over import #%s", recipient, run_id)
+        # Recorded, so that the page does not claim a notice that never left.
+        failure = f"{type(problem).__name__}: {problem}"[:300]
+        ImportRun.objects.filter(pk=run_id).update(notice_failure=failure, notice_sent_at=None)
+    else:
+        ImportRun.objects.filter(pk=run_id).update(notice_sent_at=timezone.now(), notice_failure="")
 
 
 def _language_of(user: Any) -> str:

@@ -538,6 +538,8 @@ class ImportRun(models.Model):
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     errors = models.JSONField(_("rejected rows"), default=list, blank=True)
     failure = models.TextField(_("failure"), blank=True)
+    notice_sent_at = models.DateTimeField(_("notice e-mailed at"), null=True, blank=True)
+    notice_failure = models.CharField(_("notice not sent"), max_length=300, blank=True)
 
     wagtail_reference_index_ignore = True
 

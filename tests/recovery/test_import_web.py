@@ -4,6 +4,7 @@ endpoint, and a failing import that writes nothing."""
 
 import csv
 import io
+import socket
 from decimal import Decimal
 
 import pytest
@@ -226,9 +227,34 @@ def test_manager_uploads_previews_downloads_the_error_report_and_confirms(client
     notice = mail.outbox[0]
     assert notice.to == ["manager@example.com"]
     assert f"https://recovery.example.com{url('run', run.pk)}" in notice.body
+    run.refresh_from_db()
+    assert run.notice_sent_at is not None and run.notice_failure == ""
     result = client.get(url("run", run.pk)).content.decode()
     assert 'data-testid="import-summary"' in result and "manager@example.com" in result
+    assert "通知邮件已发送至 manager@example.com" in result
     assert url("confirm", run.pk) not in result
+
+
+def test_a_notice_that_cannot_be_sent_is_recorded_and_shown_not_claimed(client, staff, settings):
+    # A real SMTP connection to a port nobody listens on: refused.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        settings.EMAIL_PORT = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_TIMEOUT = 5
+    login(client, staff["manager"])
+    upload(client, csv_bytes([row(1), row(2)]))
+    run = ImportRun.objects.get()
+
+    client.post(url("confirm", run.pk))
+
+    run.refresh_from_db()
+    assert run.status == ImportStatus.DONE  # the import stands; only the e-mail failed
+    assert run.notice_sent_at is None and run.notice_failure.startswith("ConnectionRefusedError")
+    result = client.get(url("run", run.pk)).content.decode()
+    assert "通知邮件未能发送至 manager@example.com" in result and "ConnectionRefusedError" in result
+    assert "通知邮件已发送至" not in result
 
 
 def test_confirming_twice_imports_once(client, staff):
