@@ -39,34 +39,52 @@ class DeadlineRequest:
 
 def _parse_date(value: Any, field: str, problems: list[InputProblem]) -> date | None:
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        problems.append(InputProblem(field, f"expected an ISO date YYYY-MM-DD, got {value!r}"))
+        problems.append(
+            InputProblem(
+                field,
+                f"日期应写作 YYYY-MM-DD，收到 {value!r}（expected an ISO date YYYY-MM-DD, got {value!r}）",
+            )
+        )
         return None
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
-        problems.append(InputProblem(field, f"{value!r} is not a real calendar date"))
+        problems.append(
+            InputProblem(field, f"{value!r} 不是真实存在的日期（{value!r} is not a real calendar date）")
+        )
         return None
     if not _FIRST_YEAR <= parsed.year <= _LAST_YEAR:
-        problems.append(InputProblem(field, f"{value!r} is outside the years {_FIRST_YEAR}-{_LAST_YEAR}"))
+        years = f"{_FIRST_YEAR}-{_LAST_YEAR}"
+        problems.append(
+            InputProblem(field, f"{value!r} 不在 {years} 年之间（{value!r} is outside the years {years}）")
+        )
         return None
     return parsed
 
 
 def _parse_events(value: Any, problems: list[InputProblem]) -> tuple[Event, ...]:
     if not isinstance(value, list):
-        problems.append(InputProblem("events", f"expected a list of events, got {type(value).__name__}"))
+        problems.append(
+            InputProblem("events", f"事件应为列表（expected a list of events, got {type(value).__name__}）")
+        )
         return ()
     events = []
     for index, raw_event in enumerate(value):
         field = f"events[{index}]"
         if not isinstance(raw_event, dict):
-            problems.append(InputProblem(field, f"expected an object, got {type(raw_event).__name__}"))
+            problems.append(
+                InputProblem(field, f"每个事件应为对象（expected an object, got {type(raw_event).__name__}）")
+            )
             continue
         kind = _EVENT_KINDS.get(raw_event.get("type")) if isinstance(raw_event.get("type"), str) else None
         if kind is None:
             known = ", ".join(_EVENT_KINDS)
+            written = raw_event.get("type")
             problems.append(
-                InputProblem(f"{field}.type", f"unknown event type {raw_event.get('type')!r}; known: {known}")
+                InputProblem(
+                    f"{field}.type",
+                    f"未知的事件类型 {written!r}（unknown event type {written!r}; known: {known}）",
+                )
             )
         day = _parse_date(raw_event.get("date"), f"{field}.date", problems)
         if kind is not None and day is not None:
@@ -79,18 +97,28 @@ def parse_request(item: dict[str, Any], *, today: date | None = None) -> Deadlin
     problems: list[InputProblem] = []
     rule = item.get("rule")
     if "rule" not in item:
-        problems.append(InputProblem("rule", "missing; one of " + ", ".join(RULES)))
+        problems.append(InputProblem("rule", f"缺少期间规则（missing; one of {', '.join(RULES)}）"))
     elif not isinstance(rule, str) or rule not in RULES:
-        problems.append(InputProblem("rule", f"unknown rule {rule!r}; one of " + ", ".join(RULES)))
+        problems.append(
+            InputProblem(
+                "rule", f"未知的期间规则 {rule!r}（unknown rule {rule!r}; one of {', '.join(RULES)}）"
+            )
+        )
     if "trigger" not in item:
-        problems.append(InputProblem("trigger", "missing; expected an ISO date YYYY-MM-DD"))
+        problems.append(InputProblem("trigger", "缺少起算日（missing; expected an ISO date YYYY-MM-DD）"))
         trigger = None
     else:
         trigger = _parse_date(item["trigger"], "trigger", problems)
     events = _parse_events(item["events"], problems) if "events" in item else ()
     months = item.get("months")
     if "months" in item and (isinstance(months, bool) or not isinstance(months, int) or months < 1):
-        problems.append(InputProblem("months", f"expected a positive whole number of months, got {months!r}"))
+        problems.append(
+            InputProblem(
+                "months",
+                f"月数应为正整数，收到 {months!r}"
+                f"（expected a positive whole number of months, got {months!r}）",
+            )
+        )
     as_of = _parse_date(item["as_of"], "as_of", problems) if "as_of" in item else today or today_in_shanghai()
     if problems:
         raise InputProblems(problems)

@@ -70,7 +70,9 @@ def test_bad_input_on_stdin_exits_2_without_traceback():
     assert "Traceback" not in completed.stderr
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("input[0] (id 'x1'): field 'rule': unknown rule 'nope'")
+    assert lines[0].startswith(
+        "input[0] (id 'x1'): field 'rule': 未知的期间规则 'nope'（unknown rule 'nope';"
+    )
 
 
 def test_array_in_array_out_same_order(tmp_path):

@@ -285,7 +285,7 @@ def test_what_if_shows_a_bad_date_next_to_its_row(client, staff, case_with_deman
     )
     html = response.content.decode()
     assert 'data-testid="error-event_date_1"' in html
-    assert "not a real calendar date" in html
+    assert "不是真实存在的日期（" in html and "not a real calendar date" in html
     assert 'data-testid="what-if-hypothetical"' not in html
 
 
@@ -340,9 +340,9 @@ def test_the_calculator_shows_problems_next_to_the_fields(client, staff):
     )
     html = response.content.decode()
     assert 'data-testid="calculator-result"' not in html
-    assert "not a real calendar date" in html
+    assert "不是真实存在的日期（" in html and "not a real calendar date" in html
     assert 'data-testid="error-event_date_2"' in html
-    assert "expected an ISO date" in html.split('data-testid="error-event_date_2"')[1][:200]
+    assert "日期应写作 YYYY-MM-DD" in html.split('data-testid="error-event_date_2"')[1][:200]
 
 
 @pytest.mark.django_db
