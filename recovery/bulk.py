@@ -58,7 +58,7 @@ def bulk_insert(objects: Sequence[models.Model]) -> None:
 
 def bulk_insert_values(
     model: type[models.Model],
-    rows: Sequence[dict[str, Any]] | Iterable[dict[str, Any]],
+    rows: Iterable[dict[str, Any]],
     *,
     count: int | None = None,
 ) -> list[int]:
@@ -69,7 +69,7 @@ def bulk_insert_values(
     how many it yields.
     """
     if count is None:
-        count = len(rows)  # type: ignore[arg-type]
+        count = len(rows)  # type: ignore[arg-type]  # a Sequence, when no count is given
     if not count:
         return []
     if connection.vendor != "postgresql":

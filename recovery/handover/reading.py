@@ -379,6 +379,18 @@ class _UnexpectedLayout(Exception):
     """The package is not laid out as expected: let openpyxl try."""
 
 
+# What reading a package's parts by hand may raise (a damaged or unusual file).
+_FAST_READ_ERRORS = (
+    _UnexpectedLayout,
+    OSError,
+    zipfile.BadZipFile,
+    KeyError,
+    ValueError,
+    IndexError,
+    ParseError,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _XlsxLayout:
     sheet_path: str
@@ -579,7 +591,7 @@ def _open_xlsx_fast(source: Source, name: str) -> HandoverSheet | None:
     except HandoverFileError:
         fall_back()
         raise
-    except (_UnexpectedLayout, OSError, zipfile.BadZipFile, KeyError, ValueError, IndexError, ParseError):
+    except _FAST_READ_ERRORS:
         fall_back()
         return None
     closer = _Closer(rows, archive, stream)
@@ -596,7 +608,7 @@ def _open_xlsx_fast(source: Source, name: str) -> HandoverSheet | None:
     sheet_bytes = archive.getinfo(layout.sheet_path).file_size
     if isinstance(source, str | Path) and sheet_bytes >= PARALLEL_SHEET_BYTES and _may_fork():
         closer.close()
-        reader = _ChildReader(Path(source), after_row=first[0])
+        reader = _ChildReader(Path(source), layout, after_row=first[0])
         return HandoverSheet(name, header, reader.rows(), reader, estimated)
     return HandoverSheet(name, header, rows, closer, estimated)
 
@@ -617,13 +629,18 @@ def _may_fork() -> bool:
 
 
 class _ChildReader:
-    """The rows of a sheet after `after_row`, read by a forked process and sent in batches."""
+    """The rows of a sheet after `after_row`, read by a forked process and sent in batches.
+    The child inherits `layout` (shared strings included) with its memory: nothing is parsed
+    twice."""
 
-    def __init__(self, path: Path, *, after_row: int) -> None:
+    def __init__(self, path: Path, layout: _XlsxLayout, *, after_row: int) -> None:
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(
-            target=_read_in_child, args=(send, path, after_row), name="handover-xlsx-reader", daemon=True
+            target=_read_in_child,
+            args=(send, path, layout, after_row),
+            name="handover-xlsx-reader",
+            daemon=True,
         )
         self._process.start()
         send.close()  # the child holds the only writing end: its death ends our reads
@@ -647,13 +664,13 @@ class _ChildReader:
         self._process.join()
 
 
-def _read_in_child(send: Any, path: Path, after_row: int) -> None:
+def _read_in_child(send: Any, path: Path, layout: _XlsxLayout, after_row: int) -> None:
     # Ctrl-C is the parent's to handle: it closes the reader, which ends this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     batch: list[tuple[int, list[object]]] = []
     try:
         with zipfile.ZipFile(path) as archive:
-            for row_number, cells in _iter_sheet(archive, _read_layout(archive), []):
+            for row_number, cells in _iter_sheet(archive, layout, []):
                 if row_number <= after_row:
                     continue
                 batch.append((row_number, cells))
@@ -664,15 +681,7 @@ def _read_in_child(send: Any, path: Path, after_row: int) -> None:
         send.send(None)
     except BrokenPipeError:
         pass  # the parent stopped reading (an error, or strict mode) and closed its end
-    except (
-        OSError,
-        zipfile.BadZipFile,
-        KeyError,
-        ValueError,
-        IndexError,
-        ParseError,
-        _UnexpectedLayout,
-    ) as exc:
+    except _FAST_READ_ERRORS as exc:
         # The rows before the damage first, as when reading in-process.
         with suppress(BrokenPipeError):
             send.send(batch)
