@@ -95,3 +95,30 @@ def credit_code_with_check(first17: str) -> str:
         _USCC_ALPHABET.index(char) * weight for char, weight in zip(first17, _USCC_WEIGHTS, strict=True)
     )
     return first17 + _USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+# The one range of dates the product accepts anywhere (models, forms, import, API, engine):
+# from the founding of the PRC to the end of the century. Outside it the deadline engine's
+# arithmetic (years added to an expiry, holiday calendars) would overflow or mean nothing.
+EARLIEST_SUPPORTED_DATE = date(1949, 10, 1)
+LATEST_SUPPORTED_DATE = date(2099, 12, 31)
+
+
+def supported_date_error(value: date) -> str | None:
+    """Why `value` is outside the supported range, or None when it is inside."""
+    if EARLIEST_SUPPORTED_DATE <= value <= LATEST_SUPPORTED_DATE:
+        return None
+    return _("dates must lie between %(first)s and %(last)s; %(d)s is outside") % {
+        "first": EARLIEST_SUPPORTED_DATE.isoformat(),
+        "last": LATEST_SUPPORTED_DATE.isoformat(),
+        "d": value.isoformat(),
+    }
+
+
+def validate_supported_date(value: date | None) -> None:
+    """Django validator for every DateField: refuses dates outside the supported range."""
+    if value is None:
+        return
+    error = supported_date_error(value)
+    if error:
+        raise ValidationError(error, code="unsupported_date")
