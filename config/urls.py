@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 
 from recovery.calendar_feed import calendar_feed
 from recovery.deadline_views import deadline_compute_api
+from recovery.wagtail_guards import urlpatterns as wagtail_guard_urlpatterns
 from recovery.views import docket_bulk_action_refused, serve_public_media, site_history
 
 urlpatterns = [
@@ -28,6 +29,8 @@ urlpatterns = [
     ],
     path("api/deadlines/compute", deadline_compute_api, name="deadline_compute_api"),
     path("calendar/<slug:token>.ics", calendar_feed, name="recovery_calendar_feed"),
+    # Scoped guards on the same paths as Wagtail's own views, which are not scoped by case.
+    *wagtail_guard_urlpatterns,
     path("admin/", include(wagtailadmin_urls)),
     path("", RedirectView.as_view(pattern_name="wagtailadmin_home", permanent=False)),
 ]
