@@ -6,8 +6,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 
 from recovery.calendar_feed import calendar_feed
 from recovery.deadline_views import deadline_compute_api
-from recovery.wagtail_guards import urlpatterns as wagtail_guard_urlpatterns
 from recovery.views import docket_bulk_action_refused, serve_public_media, site_history
+from recovery.wagtail_guards import urlpatterns as wagtail_guard_urlpatterns
 
 urlpatterns = [
     # Ahead of Wagtail's own route, which is not scoped by case.

@@ -114,9 +114,9 @@ def test_it_answers_404_for_a_record_that_does_not_exist_or_a_bad_id(client, sta
 @pytest.mark.django_db
 def test_records_without_an_editor_have_no_editing_session(client, staff, cases):
     """Computed deadlines and import runs are written only by services: no editor, no ping."""
-    from recovery.models import Deadline
-
     from django.utils import timezone
+
+    from recovery.models import Deadline
 
     deadline = Deadline.objects.create(
         case=cases["own"],
