@@ -51,6 +51,34 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"  # noqa: S105
 ALLOWED_HOSTS = [h.strip() for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env_str("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
+
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """`X-Forwarded-Proto: https` → ("HTTP_X_FORWARDED_PROTO", "https"); unset → None.
+
+    Opt-in only: trusting the header is right behind a proxy that sets it and wrong anywhere
+    else (a client could claim https and get secure-only treatment over plain http)."""
+    raw = env_str(name).strip()
+    if not raw:
+        return None
+    header, sep, value = raw.partition(":")
+    header, value = header.strip(), value.strip()
+    if not sep or not header or not value:
+        raise ImproperlyConfigured(f"{name} must look like 'X-Forwarded-Proto: https', not {raw!r}")
+    return "HTTP_" + header.upper().replace("-", "_"), value
+
+
+# Transport security. Off in DEBUG so `make run` works over plain http; on by default otherwise,
+# so a production deployment is secure unless someone turns a knob off on purpose.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+# The header only: a domain joins browsers' preload lists only when someone submits it.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
 BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 WAGTAILADMIN_BASE_URL = BASE_URL
 WAGTAIL_SITE_NAME = "Recovery Desk"
@@ -120,8 +148,16 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Django's default similarity bound (0.7) lets the user name twice with a digit through
+    # (lawyer2lawyer2 for "lawyer" scores 0.6). Lower than 0.6 starts refusing random
+    # passwords that merely share a few letters with a short part of the e-mail address.
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"max_similarity": 0.6},
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "wagtailadmin_login"
 
@@ -143,6 +179,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 # Hand-over files with more (estimated) rows than this are checked and imported by a Celery
 # task behind a progress bar; smaller ones run within the request.
 HANDOVER_ASYNC_ROWS = env_int("HANDOVER_ASYNC_ROWS", 2000)
+# What one hand-over file may cost: records read (counted while reading, whatever the sheet
+# declares), bytes an .xlsx unpacks to, and its parts' compression ratio (zip bombs).
+HANDOVER_MAX_ROWS = env_int("HANDOVER_MAX_ROWS", 200_000)
+HANDOVER_MAX_UNPACKED_BYTES = env_int("HANDOVER_MAX_UNPACKED_BYTES", 512 * 1024 * 1024)
+HANDOVER_MAX_COMPRESSION_RATIO = env_int("HANDOVER_MAX_COMPRESSION_RATIO", 200)
+# Problems kept per import run (the first ones by row; the total is counted and shown).
+HANDOVER_MAX_ERRORS = env_int("HANDOVER_MAX_ERRORS", 1000)
+# A background import whose worker reported no progress for this long is marked failed.
+HANDOVER_STALE_SECONDS = env_int("HANDOVER_STALE_SECONDS", 900)
+# A checked file not confirmed within this time must be checked again before it is imported.
+HANDOVER_PREVIEW_SECONDS = env_int("HANDOVER_PREVIEW_SECONDS", 24 * 60 * 60)
 
 # Mail: with EMAIL_HOST set mail goes over SMTP, otherwise into files under var/mail.
 EMAIL_HOST = env_str("EMAIL_HOST")

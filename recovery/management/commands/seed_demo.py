@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -95,6 +97,18 @@ DEMO_CASES = [
         MaritalStatus.UNKNOWN,
     ),
 ]
+
+
+def _demo_password(user: Any) -> str:
+    """A random password the configured validators accept: a random string can, rarely, look
+    too much like the user's name or e-mail address, so draw again until it passes."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        try:
+            validate_password(password, user=user)
+        except ValidationError:
+            continue
+        return password
 
 
 class Command(BaseCommand):
@@ -210,7 +224,7 @@ class Command(BaseCommand):
                 username=username,
                 defaults={"email": f"{username}@recovery-desk.example", "first_name": full_name},
             )
-            password = secrets.token_urlsafe(9)
+            password = _demo_password(user)
             user.set_password(password)
             user.is_staff = False
             user.save()
