@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recovery.models import MONEY, Case, Collateral, Loan, Party
-from recovery.validators import validate_upload_size
+from recovery.validators import validate_supported_date, validate_upload_size
 
 ASSET_FILE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "heic", "tif", "tiff", "docx", "xlsx"]
 
@@ -67,7 +67,7 @@ class Asset(models.Model):
     estimated_value = models.DecimalField(
         _("estimated value"), null=True, blank=True, validators=[MinValueValidator(Decimal("0"))], **MONEY
     )
-    valued_on = models.DateField(_("valued on"), null=True, blank=True)
+    valued_on = models.DateField(_("valued on"), null=True, blank=True, validators=[validate_supported_date])
     value_source = models.CharField(_("value source"), max_length=20, choices=ValueSource.choices, blank=True)
     collateral = models.ForeignKey(
         Collateral,
@@ -163,7 +163,11 @@ class SecurityInterest(models.Model):
         ),
     )
     registered_on = models.DateField(
-        _("registered on"), null=True, blank=True, help_text=_("Empty: unregistered.")
+        _("registered on"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: unregistered."),
+        validators=[validate_supported_date],
     )
     registration_number = models.CharField(_("registration number"), max_length=100, blank=True)
     notes = models.CharField(_("notes"), max_length=300, blank=True)
@@ -230,12 +234,16 @@ class PreservationMeasure(models.Model):
     ruling_number = models.CharField(_("ruling number"), max_length=80, blank=True)
     kind = models.CharField(_("measure"), max_length=10, choices=MeasureKind.choices)
     stage = models.CharField(_("stage"), max_length=12, choices=MeasureStage.choices)
-    measured_on = models.DateField(_("measure taken on"))
+    measured_on = models.DateField(_("measure taken on"), validators=[validate_supported_date])
     registered_at = models.DateTimeField(
         _("registered at"), help_text=_("Time of registration at the registry; decides the rank.")
     )
-    expires_on = models.DateField(_("expiry date (as printed by the court)"))
-    position = models.PositiveSmallIntegerField(_("position"), null=True, blank=True, editable=False)
+    expires_on = models.DateField(
+        _("expiry date (as printed by the court)"), validators=[validate_supported_date]
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), null=True, blank=True, editable=False, validators=[MaxValueValidator(10000)]
+    )
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -243,9 +251,17 @@ class PreservationMeasure(models.Model):
         default=MeasureStatus.ACTIVE,
         editable=False,
     )
-    ended_on = models.DateField(_("lifted / lapsed on"), null=True, blank=True, editable=False)
+    ended_on = models.DateField(
+        _("lifted / lapsed on"), null=True, blank=True, editable=False, validators=[validate_supported_date]
+    )
     end_reason = models.CharField(_("reason"), max_length=300, blank=True, editable=False)
-    converted_on = models.DateField(_("became the first seizure on"), null=True, blank=True, editable=False)
+    converted_on = models.DateField(
+        _("became the first seizure on"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_supported_date],
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -301,9 +317,9 @@ class MeasureRenewal(models.Model):
     measure = models.ForeignKey(
         PreservationMeasure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="renewals"
     )
-    renewed_on = models.DateField(_("renewed on"))
+    renewed_on = models.DateField(_("renewed on"), validators=[validate_supported_date])
     ruling_number = models.CharField(_("ruling number"), max_length=80, blank=True)
-    new_expires_on = models.DateField(_("new expiry date"))
+    new_expires_on = models.DateField(_("new expiry date"), validators=[validate_supported_date])
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from recovery.models import MONEY, Case
+from recovery.validators import validate_supported_date
 
 
 class Stage(models.TextChoices):
@@ -33,11 +34,17 @@ class Lawsuit(models.Model):
     claim_amount = models.DecimalField(
         _("claim amount"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY
     )
-    filed_on = models.DateField(_("filed on"))
-    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    filed_on = models.DateField(_("filed on"), validators=[validate_supported_date])
+    accepted_on = models.DateField(
+        _("accepted on"), null=True, blank=True, validators=[validate_supported_date]
+    )
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.FILED)
     ended_on = models.DateField(
-        _("proceedings ended on"), null=True, blank=True, help_text=_("Withdrawal, dismissal or conclusion.")
+        _("proceedings ended on"),
+        null=True,
+        blank=True,
+        help_text=_("Withdrawal, dismissal or conclusion."),
+        validators=[validate_supported_date],
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -65,7 +72,7 @@ class Hearing(models.Model):
     lawsuit = models.ForeignKey(
         Lawsuit, verbose_name=_("lawsuit"), on_delete=models.CASCADE, related_name="hearings"
     )
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_supported_date])
     time = models.TimeField(_("time"), null=True, blank=True)
     courtroom = models.CharField(_("courtroom"), max_length=60, blank=True)
     notes = models.CharField(_("notes"), max_length=300, blank=True)
@@ -92,12 +99,16 @@ class Judgment(models.Model):
     kind = models.CharField(
         _("kind"), max_length=20, choices=JudgmentKind.choices, default=JudgmentKind.JUDGMENT
     )
-    served_on = models.DateField(_("served on"))
-    effective_on = models.DateField(_("effective on"), null=True, blank=True)
+    served_on = models.DateField(_("served on"), validators=[validate_supported_date])
+    effective_on = models.DateField(
+        _("effective on"), null=True, blank=True, validators=[validate_supported_date]
+    )
     amount_awarded = models.DecimalField(
         _("amount awarded"), validators=[MinValueValidator(Decimal("0"))], **MONEY
     )
-    performance_deadline = models.DateField(_("performance deadline"), null=True, blank=True)
+    performance_deadline = models.DateField(
+        _("performance deadline"), null=True, blank=True, validators=[validate_supported_date]
+    )
     notes = models.CharField(_("notes"), max_length=300, blank=True)
 
     class Meta:
@@ -117,10 +128,14 @@ class Enforcement(models.Model):
     lawsuit = models.ForeignKey(
         Lawsuit, verbose_name=_("lawsuit"), on_delete=models.CASCADE, related_name="enforcements"
     )
-    applied_on = models.DateField(_("applied on"))
+    applied_on = models.DateField(_("applied on"), validators=[validate_supported_date])
     enforcement_case_number = models.CharField(_("enforcement case number"), max_length=60, blank=True)
-    round_closed_on = models.DateField(_("round closed (终本) on"), null=True, blank=True)
-    concluded_on = models.DateField(_("concluded on"), null=True, blank=True)
+    round_closed_on = models.DateField(
+        _("round closed (终本) on"), null=True, blank=True, validators=[validate_supported_date]
+    )
+    concluded_on = models.DateField(
+        _("concluded on"), null=True, blank=True, validators=[validate_supported_date]
+    )
     notes = models.CharField(_("notes"), max_length=300, blank=True)
 
     class Meta:

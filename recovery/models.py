@@ -9,9 +9,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from recovery.validators import (
+    EARLIEST_SUPPORTED_DATE,
+    LATEST_SUPPORTED_DATE,
     credit_code_error,
     normalize_id_number,
     resident_id_error,
+    validate_supported_date,
     validate_upload_size,
 )
 
@@ -67,7 +70,7 @@ class DefaultCause(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     strategy = models.TextField(_("recommended strategy"))
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0, validators=[MaxValueValidator(9999)])
 
     class Meta:
         verbose_name = _("default cause")
@@ -183,8 +186,8 @@ class Case(models.Model):
     default_cause = models.ForeignKey(
         DefaultCause, verbose_name=_("default cause"), null=True, blank=True, on_delete=models.PROTECT
     )
-    opened_on = models.DateField(_("opened on"))
-    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    opened_on = models.DateField(_("opened on"), validators=[validate_supported_date])
+    closed_on = models.DateField(_("closed on"), null=True, blank=True, validators=[validate_supported_date])
     summary = models.TextField(_("summary"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -225,18 +228,22 @@ class Loan(models.Model):
     penalty_interest = models.DecimalField(
         _("penalty interest"), default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))], **MONEY
     )
-    disbursed_on = models.DateField(_("disbursed on"))
+    disbursed_on = models.DateField(_("disbursed on"), validators=[validate_supported_date])
     due_on = models.DateField(
-        _("due on"), help_text=_("For instalment loans, the last instalment's due date.")
+        _("due on"),
+        help_text=_("For instalment loans, the last instalment's due date."),
+        validators=[validate_supported_date],
     )
-    last_payment_on = models.DateField(_("last payment on"), null=True, blank=True)
+    last_payment_on = models.DateField(
+        _("last payment on"), null=True, blank=True, validators=[validate_supported_date]
+    )
     security_types = models.CharField(
         _("security"),
         max_length=60,
         blank=True,
         help_text=_("Comma-separated: credit, guarantee, mortgage, pledge"),
     )
-    handed_over_on = models.DateField(_("handed over on"))
+    handed_over_on = models.DateField(_("handed over on"), validators=[validate_supported_date])
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="loans"
     )
@@ -281,7 +288,7 @@ class Instalment(models.Model):
     loan = models.ForeignKey(
         Loan, verbose_name=_("loan"), on_delete=models.CASCADE, related_name="instalments"
     )
-    due_on = models.DateField(_("due on"))
+    due_on = models.DateField(_("due on"), validators=[validate_supported_date])
     amount = models.DecimalField(_("amount"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY)
 
     class Meta:
@@ -329,6 +336,8 @@ class CaseParty(models.Model):
         _("agreed guarantee period (months)"),
         null=True,
         blank=True,
+        # Fifty years: no guarantee agrees more, and the engine's month arithmetic stays in range.
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
         help_text=_("Leave empty when nothing was agreed: the period is then six months (CC 692)."),
     )
     notes = models.CharField(_("notes"), max_length=300, blank=True)
@@ -387,7 +396,7 @@ class CollectionAction(models.Model):
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="collection_actions"
     )
     kind = models.CharField(_("type"), max_length=20, choices=ActionKind.choices)
-    acted_on = models.DateField(_("date sent / done"))
+    acted_on = models.DateField(_("date sent / done"), validators=[validate_supported_date])
     performed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("done by"),
@@ -412,6 +421,7 @@ class CollectionAction(models.Model):
         null=True,
         blank=True,
         help_text=_("The day it reached the addressee, not the day sent."),
+        validators=[validate_supported_date],
     )
     outcome = models.TextField(_("outcome"), blank=True)
     amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
@@ -425,7 +435,9 @@ class CollectionAction(models.Model):
         ),
     )
     tracking_number = models.CharField(_("postal tracking number"), max_length=40, blank=True)
-    signed_on = models.DateField(_("receipt signed on"), null=True, blank=True)
+    signed_on = models.DateField(
+        _("receipt signed on"), null=True, blank=True, validators=[validate_supported_date]
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, editable=False, on_delete=models.SET_NULL, related_name="+"
     )
@@ -518,7 +530,9 @@ class ImportRun(models.Model):
 
     file_name = models.CharField(_("file name"), max_length=255)
     checksum = models.CharField(_("SHA-256"), max_length=64)
-    file_size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    file_size = models.PositiveBigIntegerField(
+        _("size (bytes)"), default=0, validators=[MaxValueValidator(10**12)]
+    )
     upload = models.FileField(_("uploaded file"), upload_to="imports/%Y/%m/", blank=True)
     source = models.CharField(_("source"), max_length=10, choices=ImportSource.choices)
     strict = models.BooleanField(_("strict (all or nothing)"), default=False)
@@ -561,7 +575,14 @@ class HolidayYear(models.Model):
     `chinese_calendar` package does not cover yet (or to correct it). Until a year is entered,
     its deadlines count weekends only and are flagged provisional."""
 
-    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    year = models.PositiveSmallIntegerField(
+        _("year"),
+        unique=True,
+        validators=[
+            MinValueValidator(EARLIEST_SUPPORTED_DATE.year),
+            MaxValueValidator(LATEST_SUPPORTED_DATE.year),
+        ],
+    )
     notice = models.CharField(
         _("notice"), max_length=200, help_text=_("Title or number of the State Council notice.")
     )
@@ -662,10 +683,10 @@ class Deadline(models.Model):
     )
     party_role = models.CharField(_("role"), max_length=30, choices=PartyRole.choices, blank=True)
     subject = models.CharField(_("concerning"), max_length=200)
-    trigger = models.DateField(_("runs from"))
-    raw_end = models.DateField(_("raw end"), null=True, blank=True)
-    legal_end = models.DateField(_("legal end"), null=True, blank=True)
-    safe_end = models.DateField(_("act by"), null=True, blank=True)
+    trigger = models.DateField(_("runs from"), validators=[validate_supported_date])
+    raw_end = models.DateField(_("raw end"), null=True, blank=True, validators=[validate_supported_date])
+    legal_end = models.DateField(_("legal end"), null=True, blank=True, validators=[validate_supported_date])
+    safe_end = models.DateField(_("act by"), null=True, blank=True, validators=[validate_supported_date])
     status = models.CharField(_("status"), max_length=20, choices=DeadlineStatus.choices)
     calendar_provisional = models.BooleanField(_("provisional calendar"), default=False)
     steps = models.JSONField(_("explanation"), default=list)
@@ -674,7 +695,9 @@ class Deadline(models.Model):
     done_note = models.CharField(_("done because"), max_length=200, blank=True)
     at_risk = models.BooleanField(_("at risk"), default=False)
     at_risk_note = models.CharField(_("risk"), max_length=300, blank=True)
-    conservative_safe_end = models.DateField(_("act by, if unproven facts fail"), null=True, blank=True)
+    conservative_safe_end = models.DateField(
+        _("act by, if unproven facts fail"), null=True, blank=True, validators=[validate_supported_date]
+    )
     computed_at = models.DateTimeField(_("computed at"))
     # A digest of the stored values: the recompute compares it instead of reading every row back.
     fingerprint = models.CharField(max_length=32, editable=False, default="")
@@ -786,8 +809,10 @@ class Alert(models.Model):
     deadline = models.ForeignKey(
         Deadline, verbose_name=_("deadline"), on_delete=models.CASCADE, related_name="alerts"
     )
-    safe_end = models.DateField(_("act by"))
-    threshold = models.SmallIntegerField(_("days before (−1 = overdue)"))
+    safe_end = models.DateField(_("act by"), validators=[validate_supported_date])
+    threshold = models.SmallIntegerField(
+        _("days before (−1 = overdue)"), validators=[MinValueValidator(-1), MaxValueValidator(3660)]
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="alerts"
     )
@@ -796,10 +821,12 @@ class Alert(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=AlertStatus.choices, default=AlertStatus.PENDING
     )
-    planned_on = models.DateField(_("planned on"))
+    planned_on = models.DateField(_("planned on"), validators=[validate_supported_date])
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    attempts = models.PositiveSmallIntegerField(
+        _("attempts"), default=0, validators=[MaxValueValidator(10000)]
+    )
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -6,7 +6,15 @@ month period ends on the corresponding day, or on the month's last day where the
 (CC 202). Rolling over rest days is the calendar's job, not this module's.
 """
 
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
+
+
+class UnsupportedDate(ValueError):
+    """A date the engine cannot work with: outside the supported range, or past the calendar.
+
+    Raised instead of Python's OverflowError or ValueError so that callers can tell bad facts
+    from bugs, and say which date is at fault."""
+
 
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -28,6 +36,8 @@ def add_months(start: date, months: int) -> date:
     """
     month_index = start.month - 1 + months
     year = start.year + month_index // 12
+    if not MINYEAR <= year <= MAXYEAR:
+        raise UnsupportedDate(f"{start.isoformat()} + {months} months is past the calendar (year {year})")
     month = month_index % 12 + 1
     last_day = days_in_month(year, month)
     return date(year, month, start.day if start.day <= last_day else last_day)
@@ -35,12 +45,18 @@ def add_months(start: date, months: int) -> date:
 
 def add_years(start: date, years: int) -> date:
     """The corresponding day `years` later; 29 February falls back to 28 February (CC 202)."""
+    year = start.year + years
+    if not MINYEAR <= year <= MAXYEAR:
+        raise UnsupportedDate(f"{start.isoformat()} + {years} years is past the calendar (year {year})")
     try:
-        return start.replace(year=start.year + years)
-    except ValueError:  # only 29 February into a common year raises
-        return date(start.year + years, 2, 28)
+        return start.replace(year=year)
+    except ValueError:  # within the calendar, only 29 February into a common year raises
+        return date(year, 2, 28)
 
 
 def add_days(start: date, days: int) -> date:
     """`days` calendar days later (negative: earlier); rest days inside the period count."""
-    return start + timedelta(days=days)
+    try:
+        return start + timedelta(days=days)
+    except OverflowError:
+        raise UnsupportedDate(f"{start.isoformat()} + {days} days is past the calendar") from None

@@ -6,15 +6,19 @@
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from recovery.validators import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
+
 from .calendar import RestDayCalendar, default_calendar
 from .interruption import ENFORCEMENT, LIMITATION, run_interruptible
 from .model import DeadlineResult, Event, Status, TraceEntry
-from .periods import add_days, add_months, add_years
+from .periods import UnsupportedDate, add_days, add_months, add_years
 from .results import SOURCE_CALENDAR, SOURCE_SAFE_END, conclude
 
 SOURCE_CC_ROLLOVER = "民法典第203条"
 SOURCE_CPL_ROLLOVER = "民事诉讼法第85条"
 DEFAULT_GUARANTEE_MONTHS = 6  # CC 692: no (clear) agreement -> six months
+# Fifty years: no guarantee agrees more; keeps every result far inside Python's calendar.
+MAX_GUARANTEE_MONTHS = 600
 
 Rule = Callable[..., DeadlineResult]
 
@@ -316,6 +320,24 @@ EVENT_RULES = frozenset(_INTERRUPTIBLE)
 """The rules on which events have an effect; all others ignore them and say so."""
 
 
+def check_supported(trigger: date, events: Sequence[Event], as_of: date, months: int | None = None) -> None:
+    """The engine's entry guard: every input date in the supported range, months bounded."""
+    if not EARLIEST_SUPPORTED_DATE <= trigger <= LATEST_SUPPORTED_DATE:
+        raise UnsupportedDate(_out_of_range("trigger", trigger))
+    if not EARLIEST_SUPPORTED_DATE <= as_of <= LATEST_SUPPORTED_DATE:
+        raise UnsupportedDate(_out_of_range("as_of", as_of))
+    for event in events:
+        if not EARLIEST_SUPPORTED_DATE <= event.on <= LATEST_SUPPORTED_DATE:
+            raise UnsupportedDate(_out_of_range(f"event {event.kind}", event.on))
+    if months is not None and not 1 <= months <= MAX_GUARANTEE_MONTHS:
+        raise UnsupportedDate(f"months: {months} is outside 1..{MAX_GUARANTEE_MONTHS}")
+
+
+def _out_of_range(name: str, day: date) -> str:
+    first, last = EARLIEST_SUPPORTED_DATE.isoformat(), LATEST_SUPPORTED_DATE.isoformat()
+    return f"{name}: {day.isoformat()} is outside the supported dates {first}..{last}"
+
+
 def compute_deadline(
     rule: str,
     trigger: date,
@@ -325,7 +347,13 @@ def compute_deadline(
     months: int | None = None,
     calendar: RestDayCalendar | None = None,
 ) -> DeadlineResult:
-    """Run rule `rule` (a key of RULES; KeyError otherwise). `months` only affects guarantee_period."""
+    """Run rule `rule` (a key of RULES; KeyError otherwise). `months` only affects guarantee_period.
+
+    Raises UnsupportedDate when a date lies outside the supported range or `months` outside
+    1..MAX_GUARANTEE_MONTHS: inside them no period can overflow the calendar, and a result
+    past the range (e.g. 2119 for a 20-year period from 2099) is computed and marked provisional.
+    """
+    check_supported(trigger, events, as_of, months)
     period = _INTERRUPTIBLE.get(rule)
     if period is not None:  # the hot path of the docket's nightly recomputation
         return run_interruptible(
