@@ -15,6 +15,7 @@ from typing import Literal
 
 import dateparser
 
+from recovery.spreadsheets import looks_like_formula
 from recovery.validators import credit_code_error, normalize_id_number, resident_id_error
 
 BorrowerKind = Literal["person", "company"]
@@ -22,16 +23,26 @@ GuaranteeType = Literal["general", "joint"]
 
 
 class CellError(ValueError):
-    """One cell cannot be read; `message` is shown to the user as it is."""
+    """One cell cannot be read; `message` is shown to the user as it is. `value`, when set,
+    is the part of the cell in error (reported instead of the whole cell: a guarantor cell's
+    other, valid entries are personal data that the report has no reason to repeat)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, value: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.value = value
 
 
 # Full-width ASCII (U+FF01–U+FF5E) typed with a Chinese input method, e.g. `２０２３－０５－２６`
 # or `，`. Folded to ASCII only where the content is digits and separators, never in names.
 _HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+# The rejection of text a spreadsheet would evaluate (names, contract numbers): stored, it
+# would come back out of every export and report as a live formula.
+FORMULA_START_MESSAGE = (
+    "不能以 = + - @ 或制表符、回车开头（must not start with =, +, -, @, a tab or a carriage return）"
+)
 
 
 def to_halfwidth(text: str) -> str:
@@ -462,44 +473,55 @@ def parse_guarantors(value: object) -> tuple[Guarantor, ...]:
     """`name,id_number,一般|连带` entries separated by `;` (full-width `，` `；` too).
 
     Without a type the guarantee is general (一般保证): Civil Code art. 686 presumes it when
-    the contract does not say. Every problem of the cell is reported at once.
+    the contract does not say. Every problem of the cell is reported at once, each naming the
+    entry by its position (第2位保证人); the error's `value` holds only the entries in error.
     """
     text = cell_text(value)
     if not text:
         return ()
     guarantors: list[Guarantor] = []
     problems: list[str] = []
+    bad_entries: list[str] = []
     seen: set[str] = set()
-    for entry in _ENTRY_SEPARATORS.split(text):
-        entry = entry.strip()
-        if not entry:
-            continue
+    entries = [entry.strip() for entry in _ENTRY_SEPARATORS.split(text) if entry.strip()]
+    for position, entry in enumerate(entries, start=1):
+        who = f"第{position}位保证人"
         fields = [field.strip() for field in _FIELD_SEPARATORS.split(entry)]
         if len(fields) not in (2, 3) or not fields[0] or not fields[1]:
             problems.append(
-                f"保证人“{entry}”应写成 姓名,证件号码,一般|连带（should be name,id_number,一般|连带）"
+                f"{who}“{entry}”应写成 姓名,证件号码,一般|连带（should be name,id_number,一般|连带）"
             )
+            bad_entries.append(entry)
             continue
         name, raw_id = fields[0], fields[1]
+        if looks_like_formula(name):
+            # A spreadsheet would run it as a formula wherever the name is exported again.
+            problems.append(f"{who}姓名“{name}”{FORMULA_START_MESSAGE}")
+            bad_entries.append(entry)
+            continue
         kind_text = fields[2] if len(fields) == 3 and fields[2] else "一般"
         guarantee_type = _GUARANTEE_TYPES.get(kind_text.lower())
         if guarantee_type is None:
             problems.append(
-                f"保证人“{name}”的保证方式“{kind_text}”应为 一般 或 连带（should be 一般 or 连带）"
+                f"{who}“{name}”的保证方式“{kind_text}”应为 一般 或 连带（should be 一般 or 连带）"
             )
+            bad_entries.append(entry)
         try:
             id_number, kind = parse_id_number(raw_id)
         except CellError as error:
-            problems.append(f"保证人“{name}”的{error.message}")
+            problems.append(f"{who}“{name}”的{error.message}")
+            if entry not in bad_entries:
+                bad_entries.append(entry)
             continue
         if id_number in seen:
-            problems.append(f"保证人“{name}”（{id_number}）重复（listed twice）")
+            problems.append(f"{who}“{name}”（{id_number}）重复（listed twice）")
+            bad_entries.append(entry)
             continue
         seen.add(id_number)
         if guarantee_type is not None:
             guarantors.append(Guarantor(name, id_number, kind, guarantee_type))
     if problems:
-        raise CellError("；".join(problems))
+        raise CellError("；".join(problems), value="；".join(bad_entries))
     return tuple(guarantors)
 
 

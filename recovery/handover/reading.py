@@ -39,6 +39,92 @@ class HandoverFileError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """What one file may cost to read. None means no limit (tests, tools).
+
+    `max_rows` counts every record read, blank ones included (they cost as much to read);
+    `max_unpacked_bytes` and `max_compression_ratio` bound an .xlsx's parts, as the package
+    declares them and as they really inflate while being read (a zip bomb lies in both)."""
+
+    max_rows: int | None = None
+    max_unpacked_bytes: int | None = None
+    max_compression_ratio: int | None = None
+
+
+NO_LIMITS = ReadLimits()
+# Parts smaller than this are not held to the ratio: tiny XML compresses absurdly well.
+RATIO_EXEMPT_BYTES = 1 << 20
+
+
+def rows_limit_error(limit: int) -> HandoverFileError:
+    return HandoverFileError(
+        f"文件超过 {limit:,} 行，请分成几个文件导入（the file has more than {limit:,} rows; split it）"
+    )
+
+
+def unpacked_limit_error(limit: int) -> HandoverFileError:
+    return HandoverFileError(
+        f"Excel 文件解压后超过 {limit // (1 << 20):,} MB，不予读取"
+        f"（the .xlsx unpacks to more than {limit // (1 << 20):,} MB; refused）"
+    )
+
+
+def check_archive(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
+    """Refuse a package whose declared sizes exceed the limits, before reading any part."""
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        ratio = limits.max_compression_ratio
+        if (
+            ratio
+            and info.file_size > RATIO_EXEMPT_BYTES
+            and info.file_size > ratio * max(info.compress_size, 1)
+        ):
+            raise HandoverFileError(
+                f"Excel 文件的压缩比超过 {ratio}:1，疑似压缩炸弹，不予读取"
+                f"（compression ratio above {ratio}:1, refused as a possible zip bomb）"
+            )
+    if limits.max_unpacked_bytes is not None and total > limits.max_unpacked_bytes:
+        raise unpacked_limit_error(limits.max_unpacked_bytes)
+
+
+class InflationBudget:
+    """The bytes all parts of one package may still inflate to. Shared by the part streams
+    of one file, so that reading stops the moment the real total passes the limit, whatever
+    the package declared."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def spend(self, count: int) -> None:
+        self.used += count
+        if self.limit is not None and self.used > self.limit:
+            raise unpacked_limit_error(self.limit)
+
+
+class BoundedPart(io.RawIOBase):
+    """A part of the package, read through `budget`."""
+
+    def __init__(self, part: IO[bytes], budget: InflationBudget) -> None:
+        self._part = part
+        self._budget = budget
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._part.read(len(buffer))
+        self._budget.spend(len(data))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._part.close()
+        super().close()
+
+
+@dataclass(frozen=True, slots=True)
 class ColumnSpec:
     field: str  # canonical key of the raw row dicts
     chinese: str  # the standard header, also the column named in errors
@@ -148,8 +234,10 @@ class HandoverSheet:
         data_rows: Iterator[tuple[int, Sequence[object]]],
         closer: Any,
         estimated_rows: int | None,
+        max_rows: int | None = None,
     ) -> None:
         self.name = name
+        self.max_rows = max_rows
         self.header = header
         self.headers = header.headers
         self.unknown_columns = list(header.unknown_columns)
@@ -161,8 +249,14 @@ class HandoverSheet:
         """Yield (excel_row_number, {field: raw value}) for every non-blank data row."""
         positions = self.header.positions
         row_number = 1
+        # Counted while reading: the sheet's recorded size may say 2 rows and hold 100,000.
+        limit = self.max_rows
+        read = 0
         try:
             for row_number, cells in self._data_rows:
+                read += 1
+                if limit is not None and read > limit:
+                    raise rows_limit_error(limit)
                 width = len(cells)
                 raw = {field: cells[index] if index < width else None for field, index in positions}
                 if all(_is_blank_cell(value) for value in raw.values()):
@@ -192,14 +286,19 @@ XlsxReader = Literal["fast", "openpyxl"]
 
 
 def open_handover(
-    source: Source, filename: str | None = None, *, xlsx_reader: XlsxReader = "fast"
+    source: Source,
+    filename: str | None = None,
+    *,
+    xlsx_reader: XlsxReader = "fast",
+    limits: ReadLimits = NO_LIMITS,
 ) -> HandoverSheet:
     """Open a hand-over file from a path, or from bytes / a binary file object plus its name
     (the web upload). The type comes from the extension. Raises HandoverFileError.
 
     `xlsx_reader`: "fast" streams the sheet XML itself (~10x faster than openpyxl on 100,000
     rows) and falls back to openpyxl when the package has an unexpected layout; "openpyxl"
-    forces openpyxl's read-only mode (tests compare the two).
+    forces openpyxl's read-only mode (tests compare the two). `limits` bounds what reading
+    may cost (rows, unpacked size, compression ratio); passing one raises HandoverFileError.
     """
     if isinstance(source, str | Path):
         path = Path(source)
@@ -212,16 +311,39 @@ def open_handover(
         name = filename
     suffix = Path(name).suffix.lower()
     if suffix == ".xlsx":
-        if xlsx_reader == "fast":
-            sheet = _open_xlsx_fast(source, name)
-            if sheet is not None:
-                return sheet
-        return _open_xlsx(source, name)
-    if suffix == ".csv":
-        return _open_csv(source, name)
+        _check_package(source, name, limits)
+        sheet = _open_xlsx_fast(source, name, limits) if xlsx_reader == "fast" else None
+        if sheet is None:
+            sheet = _open_xlsx(source, name)
+    elif suffix == ".csv":
+        sheet = _open_csv(source, name)
+    else:
+        sheet = None
+    if sheet is not None:
+        sheet.max_rows = limits.max_rows
+        return sheet
     if suffix in (".xls", ".et", ".ods", ".numbers"):
         raise HandoverFileError(f"不支持 {suffix} 文件，请另存为 .xlsx（unsupported format, save as .xlsx）")
     raise HandoverFileError(f"文件“{name}”应为 .xlsx 或 .csv（file must be .xlsx or .csv）")
+
+
+def _check_package(source: Source, name: str, limits: ReadLimits) -> None:
+    """The declared sizes, checked before any reader inflates a part. (openpyxl's fallback
+    reads through Python's zipfile, which never returns more than a part's declared size, so
+    this bounds it too; the fast reader also counts what really inflates.)"""
+    if limits.max_unpacked_bytes is None and limits.max_compression_ratio is None:
+        return
+    stream = _as_binary(source)
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            check_archive(archive, limits)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        pass  # not a readable package: the reader reports it in its own words
+    finally:
+        if isinstance(source, str | Path | bytes):
+            stream.close()
+        else:
+            stream.seek(0)
 
 
 def _as_binary(source: Source) -> IO[bytes]:
@@ -434,7 +556,7 @@ def _rich_text(element: ElementTree.Element, ns: str) -> str:
     return "".join(parts)
 
 
-def _read_layout(archive: zipfile.ZipFile) -> _XlsxLayout:
+def _read_layout(archive: zipfile.ZipFile, budget: InflationBudget | None = None) -> _XlsxLayout:
     workbook_path = next(
         (path for kind, path in _relationships(archive, "").values() if kind.endswith("/officeDocument")),
         None,
@@ -458,7 +580,7 @@ def _read_layout(archive: zipfile.ZipFile) -> _XlsxLayout:
     date_styles: frozenset[int] = frozenset()
     for kind, path in relations.values():
         if kind.endswith("/sharedStrings"):
-            shared_strings = _read_shared_strings(archive, path)
+            shared_strings = _read_shared_strings(archive, path, budget)
         elif kind.endswith("/styles"):
             date_styles = _read_date_styles(archive, path)
     return _XlsxLayout(
@@ -466,9 +588,18 @@ def _read_layout(archive: zipfile.ZipFile) -> _XlsxLayout:
     )
 
 
-def _read_shared_strings(archive: zipfile.ZipFile, path: str) -> list[str]:
+def _open_part(archive: zipfile.ZipFile, path: str, budget: "InflationBudget | None") -> IO[bytes]:
+    part = archive.open(path)
+    if budget is None:
+        return part
+    return io.BufferedReader(BoundedPart(part, budget), buffer_size=1 << 16)
+
+
+def _read_shared_strings(
+    archive: zipfile.ZipFile, path: str, budget: InflationBudget | None = None
+) -> list[str]:
     strings = []
-    with archive.open(path) as source:
+    with _open_part(archive, path, budget) as source:
         ns = None
         for _, element in ElementTree.iterparse(source):
             if ns is None:
@@ -506,12 +637,15 @@ def _column_index(reference: str) -> int:
 
 
 def _iter_sheet(
-    archive: zipfile.ZipFile, layout: _XlsxLayout, dimension: list[str]
+    archive: zipfile.ZipFile,
+    layout: _XlsxLayout,
+    dimension: list[str],
+    budget: InflationBudget | None = None,
 ) -> Iterator[tuple[int, list[object]]]:
     shared = layout.shared_strings
     date_styles = layout.date_styles
     epoch = layout.epoch
-    with archive.open(layout.sheet_path) as source:
+    with _open_part(archive, layout.sheet_path, budget) as source:
         row_tag = cell_tag = value_tag = inline_tag = None
         ns = ""
         row_number = 0
@@ -568,10 +702,11 @@ def _iter_sheet(
             yield row_number, cells
 
 
-def _open_xlsx_fast(source: Source, name: str) -> HandoverSheet | None:
+def _open_xlsx_fast(source: Source, name: str, limits: ReadLimits = NO_LIMITS) -> HandoverSheet | None:
     """The sheet read by `_iter_sheet`, or None to fall back to openpyxl."""
     stream = _as_binary(source)
     archive = rows = None
+    budget = InflationBudget(limits.max_unpacked_bytes) if limits.max_unpacked_bytes is not None else None
 
     def fall_back() -> None:
         for resource in (rows, archive):
@@ -584,9 +719,9 @@ def _open_xlsx_fast(source: Source, name: str) -> HandoverSheet | None:
 
     try:
         archive = zipfile.ZipFile(stream)
-        layout = _read_layout(archive)
+        layout = _read_layout(archive, budget)
         dimension: list[str] = []
-        rows = _iter_sheet(archive, layout, dimension)
+        rows = _iter_sheet(archive, layout, dimension, budget)
         first = next(rows, None)
     except HandoverFileError:
         fall_back()
@@ -608,7 +743,7 @@ def _open_xlsx_fast(source: Source, name: str) -> HandoverSheet | None:
     sheet_bytes = archive.getinfo(layout.sheet_path).file_size
     if isinstance(source, str | Path) and sheet_bytes >= PARALLEL_SHEET_BYTES and _may_fork():
         closer.close()
-        reader = _ChildReader(Path(source), layout, after_row=first[0])
+        reader = _ChildReader(Path(source), layout, after_row=first[0], budget=budget)
         return HandoverSheet(name, header, reader.rows(), reader, estimated)
     return HandoverSheet(name, header, rows, closer, estimated)
 
@@ -633,12 +768,15 @@ class _ChildReader:
     The child inherits `layout` (shared strings included) with its memory: nothing is parsed
     twice."""
 
-    def __init__(self, path: Path, layout: _XlsxLayout, *, after_row: int) -> None:
+    def __init__(
+        self, path: Path, layout: _XlsxLayout, *, after_row: int, budget: InflationBudget | None = None
+    ) -> None:
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
+        limit = None if budget is None else budget.limit
         self._process = context.Process(
             target=_read_in_child,
-            args=(send, path, layout, after_row),
+            args=(send, path, layout, after_row, limit),
             name="handover-xlsx-reader",
             daemon=True,
         )
@@ -655,6 +793,8 @@ class _ChildReader:
                 return
             if isinstance(message, str):
                 raise ValueError(message)  # the child's error, reported as a damaged file
+            if isinstance(message, tuple):
+                raise HandoverFileError(message[1])  # a limit the child reached
             yield from message
 
     def close(self) -> None:
@@ -664,13 +804,16 @@ class _ChildReader:
         self._process.join()
 
 
-def _read_in_child(send: Any, path: Path, layout: _XlsxLayout, after_row: int) -> None:
+def _read_in_child(
+    send: Any, path: Path, layout: _XlsxLayout, after_row: int, limit: int | None = None
+) -> None:
     # Ctrl-C is the parent's to handle: it closes the reader, which ends this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     batch: list[tuple[int, list[object]]] = []
     try:
+        budget = InflationBudget(limit) if limit is not None else None
         with zipfile.ZipFile(path) as archive:
-            for row_number, cells in _iter_sheet(archive, layout, []):
+            for row_number, cells in _iter_sheet(archive, layout, [], budget):
                 if row_number <= after_row:
                     continue
                 batch.append((row_number, cells))
@@ -681,6 +824,10 @@ def _read_in_child(send: Any, path: Path, layout: _XlsxLayout, after_row: int) -
         send.send(None)
     except BrokenPipeError:
         pass  # the parent stopped reading (an error, or strict mode) and closed its end
+    except HandoverFileError as exc:
+        with suppress(BrokenPipeError):
+            send.send(batch)
+            send.send(("limit", exc.message))
     except _FAST_READ_ERRORS as exc:
         # The rows before the damage first, as when reading in-process.
         with suppress(BrokenPipeError):

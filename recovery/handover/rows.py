@@ -6,11 +6,13 @@ is the import service's job; it can report those problems with `RowValidator.err
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
+from dataclasses import field as dc_field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from recovery.handover.parsing import (
+    FORMULA_START_MESSAGE,
     BorrowerKind,
     CellError,
     DateParser,
@@ -27,6 +29,8 @@ from recovery.handover.parsing import (
     parse_security_types,
 )
 from recovery.handover.reading import COLUMNS_BY_FIELD, RawRow
+from recovery.spreadsheets import looks_like_formula
+from recovery.validators import supported_date_error
 
 ZERO = Decimal("0.00")
 MIN_LOAN_AMOUNT = Decimal("0.01")
@@ -46,14 +50,21 @@ MAX_LENGTHS = {
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """One problem of one row: `row` as Excel shows it, `column` as the file names it."""
+    """One problem of one row: `row` as Excel shows it, `column` as the file names it, `field`
+    the standard field (what tells a page whether `value` is an ID number or a phone)."""
 
     row: int
     column: str
     value: str
     message: str
+    field: str = dc_field(default="", compare=False)  # derived from the column: not identity
 
     def as_dict(self) -> dict[str, Any]:
+        """The contract's four keys (the command's --json)."""
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
+
+    def as_record(self) -> dict[str, Any]:
+        """As kept on the import run: with the field, for masking when shown."""
         return asdict(self)
 
 
@@ -113,8 +124,9 @@ class _RowChecker:
         self.headers = headers
         self.errors: list[RowError] = []
 
-    def error(self, field: str, message: str) -> None:
-        self.errors.append(RowError(self.row, column_label(field, self.headers), self.text(field), message))
+    def error(self, field: str, message: str, value: str | None = None) -> None:
+        shown = self.text(field) if value is None else value
+        self.errors.append(RowError(self.row, column_label(field, self.headers), shown, message, field))
 
     def text(self, field: str) -> str:
         return cell_text(self.raw.get(field))
@@ -134,8 +146,29 @@ class _RowChecker:
         try:
             return parse(value)
         except CellError as problem:
-            self.error(field, problem.message)
+            self.error(field, problem.message, problem.value)
             return None
+
+    def text_field(self, field: str) -> str | None:
+        """A required name or number kept as text, refused when a spreadsheet would run it."""
+        text = self.required(field, _text)
+        if text and looks_like_formula(text):
+            self.error(field, f"{COLUMNS_BY_FIELD[field].chinese}{FORMULA_START_MESSAGE}")
+            return None
+        return text
+
+    def supported(self, field: str, value: date | None) -> date | None:
+        """`value` when the product can compute with it, else None and the row's error."""
+        if value is None:
+            return None
+        problem = supported_date_error(value)
+        if problem:
+            self.error(
+                field,
+                f"{COLUMNS_BY_FIELD[field].chinese}“{value.isoformat()}”超出支持的日期范围（{problem}）",
+            )
+            return None
+        return value
 
 
 def _text(value: object) -> str:
@@ -159,7 +192,7 @@ def validate_row(
     parse_date = parse_date or DateParser()
     check = _RowChecker(row, raw, headers)
 
-    contract_no = check.required("contract_no", _text)
+    contract_no = check.text_field("contract_no")
     if contract_no and duplicates is not None:
         first = duplicates.first_row(row, contract_no)
         if first is not None:
@@ -168,7 +201,7 @@ def validate_row(
                 f"合同编号“{contract_no}”与第 {first} 行重复"
                 f"（duplicate contract number, first used in row {first}）",
             )
-    borrower_name = check.required("borrower", _text)
+    borrower_name = check.text_field("borrower")
 
     borrower_type = check.optional("borrower_type", parse_borrower_type)
     id_number = kind = None
@@ -203,10 +236,12 @@ def validate_row(
             f"（principal outstanding exceeds the loan amount）",
         )
 
-    disbursed_on = check.required("disbursed_on", parse_date)
-    due_on = check.required("due_on", parse_date)
-    last_payment_on = check.optional("last_payment_on", parse_date)
-    handed_over_on = check.required("handed_over_on", parse_date)
+    # Every date must lie in the range the deadline engine computes with (1949-10-01 …
+    # 2099-12-31): a later expiry would make its deadlines silently vanish.
+    disbursed_on = check.supported("disbursed_on", check.required("disbursed_on", parse_date))
+    due_on = check.supported("due_on", check.required("due_on", parse_date))
+    last_payment_on = check.supported("last_payment_on", check.optional("last_payment_on", parse_date))
+    handed_over_on = check.supported("handed_over_on", check.required("handed_over_on", parse_date))
     if disbursed_on and due_on and due_on < disbursed_on:
         check.error(
             "due_on",
@@ -305,4 +340,4 @@ class RowValidator:
 
     def error(self, row: int, field: str, value: object, message: str) -> RowError:
         """A RowError for a problem found later, e.g. an assignee no user matches."""
-        return RowError(row, column_label(field, self.headers), cell_text(value), message)
+        return RowError(row, column_label(field, self.headers), cell_text(value), message, field)
