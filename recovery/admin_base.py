@@ -17,6 +17,7 @@ from wagtail.snippets.views.snippets import CreateView, DeleteView, EditView, In
 from recovery.access import cases_editable_by, cases_visible_to
 from recovery.audit import case_id_of
 from recovery.links import case_path
+from recovery.masking import MaskedInspectView, MaskedSearchMixin, MaskedSnippetHistoryView, SafeExportMixin
 from recovery.services import RecoveryError, record_create, record_delete, record_update
 
 # URL names of the snippet views that only read the object; every other view with a pk writes.
@@ -135,7 +136,9 @@ def _back_to_case(instance: Any) -> str | None:
     return case_path(case_id)
 
 
-class ScopedIndexView(IndexView):
+class ScopedIndexView(SafeExportMixin, MaskedSearchMixin, IndexView):
+    # Exports are masked and inert, search skips personal fields for those who may not see
+    # them (recovery.masking): every docket listing inherits both.
     """No bulk-action checkboxes: Wagtail's bulk actions are neither scoped by case nor routed
     through the services, so their URLs are refused for docket apps (config/urls.py)."""
 
@@ -157,6 +160,8 @@ class ScopedSnippetViewSet(SnippetViewSet):
     index_view_class = ScopedIndexView
     copy_view_enabled = False
     inspect_view_enabled = True
+    inspect_view_class = MaskedInspectView
+    history_view_class = MaskedSnippetHistoryView
     base_form_class = CaseScopedForm
     search_backend_name = None
 

@@ -46,6 +46,7 @@ from recovery.alert_preferences import (
     calendar_token_revoke,
 )
 from recovery.links import case_path
+from recovery.masking import SafeExportMixin
 from recovery.models import Alert, AlertPolicy, AlertRecipientRole, AlertStatus, Role
 from recovery.services import record_update
 
@@ -207,7 +208,7 @@ class AlertFilterSet(WagtailFilterSet):
         fields = ["status", "recipient", "recipient_role", "planned_on"]
 
 
-class AlertIndexView(IndexView):
+class AlertIndexView(SafeExportMixin, IndexView):
     page_title = gettext_lazy("Deadline alerts sent")
     default_ordering = "-created_at"
 
@@ -305,7 +306,7 @@ def register_alert_viewset() -> AlertViewSet:
 # --- alert policies ----------------------------------------------------------------------------------
 
 
-class AlertPolicyIndexView(IndexView):
+class AlertPolicyIndexView(SafeExportMixin, IndexView):
     def get_list_buttons(self, instance: Any) -> list:
         return []
 

@@ -50,6 +50,7 @@ from recovery.docket_deadlines import holiday_year_delete
 from recovery.import_views import DOCKET_MENU_HOOK
 from recovery.jsoncli import InputProblems, run_calculator
 from recovery.links import case_path
+from recovery.masking import SafeExportMixin
 from recovery.models import Branch, Deadline, DeadlineKind, DeadlineStatus, HolidayYear
 
 NAMESPACE = "recovery_deadlines"
@@ -161,7 +162,7 @@ def _iso(name: str) -> Any:
     return value
 
 
-class DeadlineIndexView(IndexView):
+class DeadlineIndexView(SafeExportMixin, IndexView):
     default_ordering = "safe_end"
 
     def get_base_queryset(self) -> Any:

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from wagtail import hooks
 from wagtail.models import ModelLogEntry
 
+from recovery.masking import reveal_log_messages
 from recovery.models import Case, CollectionAction, Loan
 
 ZERO = Value(0, output_field=DecimalField(max_digits=16, decimal_places=2))
@@ -104,13 +105,14 @@ def case_page_data(case: Case) -> Case:
     )
 
 
-def recent_activity(case_ids: QuerySet | list[int], *, limit: int = 15) -> QuerySet[ModelLogEntry]:
-    """The latest audited changes on these cases."""
-    return (
+def recent_activity(case_ids: QuerySet | list[int], *, viewer: Any, limit: int = 15) -> list[ModelLogEntry]:
+    """The latest audited changes on these cases, their messages as `viewer` may read them."""
+    entries = (
         ModelLogEntry.objects.filter(data__case__in=list(case_ids))
         .select_related("user", "content_type")
         .order_by("-timestamp")[:limit]
     )
+    return reveal_log_messages(entries, viewer)
 
 
 def upcoming_loan_due_dates(cases: QuerySet[Case], *, today: date, days: int = 90) -> QuerySet[Loan]:

@@ -5,12 +5,13 @@ from typing import Any
 from django.http import Http404, HttpResponse
 from django.views.static import serve
 from wagtail.admin.auth import require_admin_access
-from wagtail.admin.views.reports.audit_logging import LogEntriesView
 
 from recovery.access import can_see_all_cases
+from recovery.masking import MaskedLogEntriesView
 
-_site_history = LogEntriesView.as_view()
-_site_history_results = LogEntriesView.as_view(results_only=True)
+# Its messages mask personal data except for those allowed to see it.
+_site_history = MaskedLogEntriesView.as_view()
+_site_history_results = MaskedLogEntriesView.as_view(results_only=True)
 
 
 @require_admin_access

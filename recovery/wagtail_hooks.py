@@ -16,12 +16,11 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from recovery import audit
 from recovery.access import (
     can_see_all_cases,
-    can_view_personal_data,
     cases_editable_by,
     cases_visible_to,
     mask_id_number,
@@ -43,6 +42,7 @@ from recovery.deadline_views import (
 )
 from recovery.docket_deadlines import holiday_year_save
 from recovery.import_views import DOCKET_MENU_HOOK, ImportRunViewSet, upload_menu_item
+from recovery.masking import MaskedColumn, MaskedInspectView, masked_changes, shown_value
 from recovery.models import (
     Branch,
     Case,
@@ -87,23 +87,6 @@ def _shared(m2m: dict) -> dict:
     return {"shared_with": list(m2m.get("shared_with", []))}
 
 
-class MaskedColumn(Column):
-    """Shows personal data only to users allowed to see it."""
-
-    def __init__(self, name: str, *, masker: Any, **kwargs: Any) -> None:
-        super().__init__(name, **kwargs)
-        self.masker = masker
-
-    def get_value(self, instance: Any) -> Any:
-        value = super().get_value(instance) or ""
-        request = self.request_for_masking
-        return value if can_view_personal_data(request.user) else self.masker(value)
-
-    def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict:
-        self.request_for_masking = parent_context["request"]
-        return super().get_cell_context_data(instance, parent_context)
-
-
 # ---- Cases -------------------------------------------------------------------------------
 
 
@@ -142,29 +125,20 @@ class CaseIndexView(ScopedIndexView):
     def search_queryset(self, queryset: Any) -> Any:
         if not self.is_searching:
             return queryset
-        return case_search(queryset, self.search_query)
-
-    def to_row_dict(self, item: Any) -> dict:
-        row = super().to_row_dict(item)
-        if not can_view_personal_data(self.request.user):
-            row["debtor.id_number"] = mask_id_number(row["debtor.id_number"] or "")
-            row["debtor.phones"] = mask_phones(row["debtor.phones"] or "")
-        return row
+        return case_search(queryset, self.search_query, user=self.request.user)
 
 
-class CaseInspectView(InspectView):
+class CaseInspectView(MaskedInspectView):
     template_name = "recovery/case_inspect.html"
 
     def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         case = case_page_data(self.object)
         user = self.request.user
-        show_personal = can_view_personal_data(user)
-        debtor = case.debtor
         context.update(
             case=case,
-            debtor_id_number=debtor.id_number if show_personal else mask_id_number(debtor.id_number),
-            debtor_phones=debtor.phones if show_personal else mask_phones(debtor.phones),
+            debtor_id_number=shown_value(user, case.debtor, "id_number"),
+            debtor_phones=shown_value(user, case.debtor, "phones"),
             timeline=case_timeline(case),
             can_edit=cases_editable_by(user).filter(pk=case.pk).exists(),
             sections=[section(case, self.request) for section in hooks.get_hooks("recovery_case_sections")],
@@ -241,20 +215,10 @@ class CaseViewSet(ScopedSnippetViewSet):
 # ---- Parties -----------------------------------------------------------------------------
 
 
-class PartyIndexView(ScopedIndexView):
-    def to_row_dict(self, item: Any) -> dict:
-        row = super().to_row_dict(item)
-        if not can_view_personal_data(self.request.user):
-            row["id_number"] = mask_id_number(row["id_number"] or "")
-            row["phones"] = mask_phones(row["phones"] or "")
-        return row
-
-
 class PartyViewSet(ScopedSnippetViewSet):
     model = Party
     icon = "user"
     menu_label = _("Parties")
-    index_view_class = PartyIndexView
     inspect_view_enabled = True
     list_display = [
         "name",
@@ -522,7 +486,7 @@ class MyDocketPanel(Component):
         return {
             "my_cases": my_cases,
             "upcoming": upcoming[:20],
-            "activity": recent_activity(mine.values_list("pk", flat=True)),
+            "activity": recent_activity(mine.values_list("pk", flat=True), viewer=user),
             "recent_actions": recent_collection_actions(mine),
             "case_url_name": "wagtailsnippets_recovery_case:inspect",
             "today": today,
@@ -578,6 +542,14 @@ def _describe_changes(changes: dict) -> str:
     return "; ".join(f"{field}: {old or '—'} → {new or '—'}" for field, (old, new) in changes.items())
 
 
+def _describe_change_entry(log_entry: Any, *, masked: bool) -> str:
+    source = log_entry.data.get("source")
+    changes = log_entry.data.get("changes", {})
+    if masked:
+        changes = masked_changes(log_entry.content_type.model_class(), changes)
+    return f"{_('Changed')}: {_describe_changes(changes)}" + (f" ({source})" if source else "")
+
+
 @hooks.register("register_log_actions")
 def register_audit_actions(actions: Any) -> None:
     @actions.register_action(audit.CREATE)
@@ -593,9 +565,12 @@ def register_audit_actions(actions: Any) -> None:
         label = _("Changed")
 
         def format_message(self, log_entry: Any) -> str:
-            source = log_entry.data.get("source")
-            text = _describe_changes(log_entry.data.get("changes", {}))
-            return f"{_('Changed')}: {text}" + (f" ({source})" if source else "")
+            # A formatter has no request: personal data is masked for every reader here, and
+            # history views unmask it for those allowed (recovery.masking.reveal_log_messages).
+            return _describe_change_entry(log_entry, masked=True)
+
+        def format_unmasked_message(self, log_entry: Any) -> str:
+            return _describe_change_entry(log_entry, masked=False)
 
     @actions.register_action(audit.DELETE)
     class Deleted(LogFormatter):
