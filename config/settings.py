@@ -5,6 +5,7 @@ runs on its embedded defaults: SQLite under var/, tasks run in-process, mail wri
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -103,6 +104,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -118,6 +120,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a sign-in refused for a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -161,6 +165,33 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "wagtailadmin_login"
 
+# Brute-force protection (django-axes): the admin sign-in and HTTP Basic on the API both go
+# through authenticate(), so the first backend refuses a locked-out account or address before
+# the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+if AXES_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured(f"LOGIN_FAILURE_LIMIT must be at least 1, not {AXES_FAILURE_LIMIT}")
+_cooloff_minutes = env_int("LOGIN_COOLOFF_MINUTES", 30)
+if _cooloff_minutes < 0:
+    raise ImproperlyConfigured(f"LOGIN_COOLOFF_MINUTES must be 0 or more, not {_cooloff_minutes}")
+# 0: locked until the head of recovery unlocks (Settings → locked accounts).
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes) if _cooloff_minutes else None
+# Counted per user name (guesses spread over many addresses) and per address (one address
+# trying many user names); either one reaching the limit locks.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "recovery.accounts.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "recovery.accounts.client_ip"
+# Behind a reverse proxy every request comes from the proxy's address: name the header the
+# proxy sets to the client's address (e.g. X-Real-IP), or one address locks everyone out.
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER").strip()
+# The head's list of lockouts lives in the Wagtail admin; Django's admin is not mounted.
+AXES_ENABLE_ADMIN = False
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
@@ -176,6 +207,13 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploaded proofs and hand-over files above this size are refused (bytes).
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+# Bounded JSON input (the calculator API and commands): a body larger than API_MAX_BODY_BYTES
+# gets 413, more than API_MAX_ITEMS objects in one call 400; nesting and number length are
+# checked before the values are used (Python's json recursion and int() limits give 500s).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+API_MAX_ITEMS = env_int("API_MAX_ITEMS", 1000)
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 20)
+JSON_MAX_NUMBER_DIGITS = env_int("JSON_MAX_NUMBER_DIGITS", 30)
 # Hand-over files with more (estimated) rows than this are checked and imported by a Celery
 # task behind a progress bar; smaller ones run within the request.
 HANDOVER_ASYNC_ROWS = env_int("HANDOVER_ASYNC_ROWS", 2000)

@@ -584,4 +584,5 @@ def hide_site_history_from_scoped_users(request: Any, menu_items: list) -> None:
         menu_items[:] = [item for item in menu_items if item.name != "site-history"]
 
 
+import recovery.accounts  # noqa: E402,F401 - the sign-in lockout's admin pages and hooks
 from recovery import alert_admin  # noqa: E402,F401
