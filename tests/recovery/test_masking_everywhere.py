@@ -5,6 +5,7 @@ pages, deadlines, the site history, the dashboard, the alert e-mails and the API
 The pages are enumerated from the URL resolver, so a view added later is covered without
 touching this file."""
 
+import csv
 import io
 import threading
 from datetime import date
@@ -186,9 +187,12 @@ def test_the_api_and_the_alert_mails_show_no_full_id_or_phone(client, staff, per
     )
     assert response.status_code == 200
     assert _leaks(_body(response), personal["secrets"]) == []
+    # make_case's loan is due 2023-01-01: the limitation's safe end is 2025-12-31.
+    today = date(2025, 12, 28)
+    deadlines_recompute(case_ids=[personal["case"].pk], today=today)
     mail.outbox.clear()
-    alerts_run(today=date(2020, 1, 1))
-    alerts_run(today=date(2026, 1, 1))
+    alerts_run(today=today)
+    assert mail.outbox, "the digest was not sent: nothing was checked"
     for message in mail.outbox:
         bodies = [message.body, *(content for content, _type in getattr(message, "alternatives", []))]
         assert _leaks(message.subject + "\n".join(bodies), personal["secrets"]) == []
@@ -374,3 +378,74 @@ def test_the_party_listing_masks_per_user_in_parallel_threads(staff, make_case):
     for thread in threads:
         thread.join()
     assert wrong == []
+
+
+# ---- hand-over import pages: preview, error report, listing -----------------------------------
+
+
+def _import_csv(rows: list[dict[str, str]]) -> bytes:
+    header = [
+        "合同编号",
+        "借款人",
+        "证件号码",
+        "手机号",
+        "贷款金额",
+        "本金余额",
+        "放款日",
+        "到期日",
+        "移交日期",
+    ]
+    header += ["机构", "保证人"]
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=header)
+    writer.writeheader()
+    base = {
+        "贷款金额": "100000",
+        "本金余额": "80000",
+        "放款日": "2023-05-26",
+        "到期日": "2024-05-26",
+        "移交日期": "2025-01-10",
+        "机构": "上海分行",
+    }
+    writer.writerows([base | values for values in rows])
+    return text.getvalue().encode("utf-8")
+
+
+@pytest.mark.django_db
+def test_the_import_pages_show_the_auditor_no_full_id_or_phone(client, staff, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from recovery.models import ImportRun
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    borrower = resident_id_with_check("32010219800101777")
+    guarantor = resident_id_with_check("32010219700101555")
+    wrong = borrower[:-1] + ("1" if borrower[-1] != "1" else "2")
+    secrets = {borrower, guarantor, wrong, "13688889999"}
+    content = _import_csv(
+        [
+            {"合同编号": "HT-1", "借款人": "王五", "证件号码": borrower, "手机号": "13688889999"},
+            # One valid and one invalid guarantor in one cell: the valid one must not be quoted.
+            {
+                "合同编号": "HT-2",
+                "借款人": "王五",
+                "证件号码": borrower,
+                "保证人": f"赵六,{guarantor},连带;钱七,{wrong},一般",
+            },
+            {"合同编号": "HT-3", "借款人": "孙八", "证件号码": wrong, "手机号": "13688889999"},
+        ]
+    )
+    client.force_login(staff["head"])
+    client.post(reverse("recovery_imports:upload"), {"file": SimpleUploadedFile("清单.csv", content)})
+    run = ImportRun.objects.get()
+    client.force_login(staff["auditor"])
+    rendered = 0
+    for name, params in sorted(set(_walk(get_resolver()))):
+        if not name.startswith("recovery_imports:") or len(params) > 1:
+            continue
+        url = reverse(name, kwargs={next(iter(params)): run.pk}) if params else reverse(name)
+        response = client.get(url)
+        if response.status_code == 200:
+            rendered += 1
+            assert _leaks(_body(response), secrets) == [], url
+    assert rendered >= 3  # the listing, the run's page and its error report at least
