@@ -19,6 +19,11 @@ app.conf.beat_schedule = {
         "task": "assets.lapse_expired_measures",
         "schedule": crontab(hour=0, minute=20),
     },
+    # Web imports whose worker died are marked failed; unconfirmed previews expire.
+    "import-runs-mark-stalled": {
+        "task": "recovery.import_runs_mark_stalled",
+        "schedule": crontab(minute="*/5"),
+    },
     # Statuses and "days left" follow the calendar even when no fact changed.
     "recompute-deadlines-nightly": {
         "task": "recovery.recompute_all_deadlines",

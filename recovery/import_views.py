@@ -27,18 +27,29 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from recovery.admin_base import ReadOnlyListingMixin
 from recovery.import_runs import (
     ALLOWED_EXTENSIONS,
+    COUNT_KEYS,
     PREVIEW_ERROR_ROWS,
     WORKING_STATUSES,
+    errors_shown_to,
     import_run_check_start,
     import_run_confirm,
     import_run_create,
+    import_run_discard,
+    import_run_mark_stalled,
     import_run_progress,
+    import_run_retry,
+    import_runs_listed_for,
     import_runs_visible_to,
     may_confirm,
+    may_discard,
+    may_retry,
     notice_recipient,
+    preview_expires_at,
+    text_shown_to,
 )
 from recovery.models import ImportRun, ImportStatus
 from recovery.services import RecoveryError
+from recovery.spreadsheets import inert_row
 
 ADD_PERMISSION = "recovery.add_importrun"
 VIEW_PERMISSIONS = ("recovery.add_importrun", "recovery.view_importrun")
@@ -60,7 +71,23 @@ class RunMixin:
     def get_run(self) -> ImportRun:
         if not _may_view_imports(self.request.user):
             raise PermissionDenied
-        return get_object_or_404(import_runs_visible_to(self.request.user), pk=self.kwargs["pk"])
+        runs = import_runs_visible_to(self.request.user)
+        if not runs.filter(pk=self.kwargs["pk"]).exists():
+            raise Http404
+        # A run whose worker died, or a preview nobody confirmed in time, says so at once.
+        import_run_mark_stalled(run_ids=[self.kwargs["pk"]])
+        return get_object_or_404(runs, pk=self.kwargs["pk"])
+
+
+def _problems_note(run: ImportRun) -> str:
+    """ "共 699,999 个问题，仅保留前 1,000 个" when the run kept only the first problems."""
+    kept = len(run.errors or [])
+    if run.error_count <= kept:
+        return ""
+    return _("%(total)s problems in all; only the first %(kept)s are kept.") % {
+        "total": f"{run.error_count:,}",
+        "kept": f"{kept:,}",
+    }
 
 
 def _breadcrumbs(*items: dict[str, str]) -> list[dict[str, str]]:
@@ -154,7 +181,14 @@ class RunView(RunMixin, WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         run = self.run
+        user = self.request.user
         working = run.status in WORKING_STATUSES
+        kept = len(run.errors or [])
+        preview = dict(run.preview or {})
+        summary = dict(run.summary or {})
+        for counts in (preview, summary):
+            if counts.get("unknown_columns"):
+                counts["unknown_columns"] = [text_shown_to(user, name) for name in counts["unknown_columns"]]
         context.update(
             run=run,
             working=working,
@@ -162,12 +196,19 @@ class RunView(RunMixin, WagtailAdminTemplateMixin, TemplateView):
             status_url=_url("status", run.pk),
             errors_url=_url("errors", run.pk),
             confirm_url=_url("confirm", run.pk),
-            preview=run.preview or {},
-            summary=run.summary or {},
-            first_errors=(run.errors or [])[:PREVIEW_ERROR_ROWS],
-            more_errors=max(len(run.errors or []) - PREVIEW_ERROR_ROWS, 0),
-            error_count=len(run.errors or []),
-            can_confirm=may_confirm(run, self.request.user),
+            retry_url=_url("retry", run.pk),
+            discard_url=_url("discard", run.pk),
+            preview=preview,
+            summary=summary,
+            failure=text_shown_to(user, run.failure),
+            first_errors=errors_shown_to(user, (run.errors or [])[:PREVIEW_ERROR_ROWS]),
+            more_errors=max(kept - PREVIEW_ERROR_ROWS, 0),
+            error_count=max(run.error_count, kept),
+            problems_note=_problems_note(run),
+            can_confirm=may_confirm(run, user),
+            can_retry=may_retry(run, user),
+            can_discard=may_discard(run, user),
+            expires_at=preview_expires_at(run) if run.status == ImportStatus.PREVIEWED else None,
             notice_recipient=notice_recipient(run),
             loans_url=reverse("wagtailsnippets_recovery_loan:list"),
         )
@@ -199,19 +240,60 @@ class RunConfirmView(RunMixin, View):
         return redirect(_url("run", run.pk))
 
 
+@method_decorator(require_POST, name="dispatch")
+class RunRetryView(RunMixin, View):
+    """Check a failed or expired run's stored file again."""
+
+    def post(self, request: Any, pk: int) -> Any:
+        if not request.user.has_perm(ADD_PERMISSION):
+            raise PermissionDenied
+        run = self.get_run()
+        try:
+            import_run_retry(run=run, user=request.user)
+        except RecoveryError as problem:
+            messages.error(request, problem.message)
+        return redirect(_url("run", run.pk))
+
+
+@method_decorator(require_POST, name="dispatch")
+class RunDiscardView(RunMixin, View):
+    def post(self, request: Any, pk: int) -> Any:
+        if not request.user.has_perm(ADD_PERMISSION):
+            raise PermissionDenied
+        run = self.get_run()
+        try:
+            import_run_discard(run=run, user=request.user)
+        except RecoveryError as problem:
+            messages.error(request, problem.message)
+        else:
+            messages.success(request, _("The import was discarded; nothing was written."))
+        return redirect(_url("run", run.pk))
+
+
 class RunErrorReportView(RunMixin, View):
     """Every problem the run found, one line each, as an .xlsx the bank can correct from."""
 
     def get(self, request: Any, pk: int) -> HttpResponse:
         run = self.get_run()
-        if run.status not in (ImportStatus.PREVIEWED, ImportStatus.DONE, ImportStatus.FAILED):
+        if run.status not in (
+            ImportStatus.PREVIEWED,
+            ImportStatus.DONE,
+            ImportStatus.FAILED,
+            ImportStatus.DISCARDED,
+        ):
             raise Http404
         # write_only streams rows into the file instead of building every cell object first.
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Rejected rows"))
         sheet.append([_("Row"), _("Column"), _("Value"), _("Reason")])
-        for error in run.errors or []:
-            sheet.append([error.get("row"), error.get("column"), error.get("value"), error.get("message")])
+        # Every cell inert: the rejected values are whatever the file held, =HYPERLINK(…) too.
+        for error in errors_shown_to(request.user, run.errors or []):
+            sheet.append(
+                inert_row([error.get("row"), error.get("column"), error.get("value"), error.get("message")])
+            )
+        note = _problems_note(run)
+        if note:
+            sheet.append(inert_row([None, None, None, note]))
         buffer = io.BytesIO()
         workbook.save(buffer)
         response = HttpResponse(
@@ -226,16 +308,21 @@ class RunErrorReportView(RunMixin, View):
 
 
 def _counts(run: ImportRun) -> str:
-    counts = run.summary or run.preview or {}
-    if not counts:
+    """From the listing's annotations (see import_runs_listed_for), else the JSON itself."""
+    summary = {key: getattr(run, f"summary_{key}", None) for key in COUNT_KEYS}
+    preview = {key: getattr(run, f"preview_{key}", None) for key in COUNT_KEYS}
+    if not any(value is not None for value in (*summary.values(), *preview.values())):
+        if "summary" in run.get_deferred_fields():
+            return "—"
+        summary, preview = run.summary or {}, run.preview or {}
+    done = any(summary.get(key) is not None for key in COUNT_KEYS)
+    counts = summary if done else preview
+    if not any(counts.get(key) is not None for key in COUNT_KEYS):
         return "—"
     text = _("%(created)s new, %(updated)s changed, %(unchanged)s unchanged, %(rejected)s rejected") % {
-        "created": counts.get("created", 0),
-        "updated": counts.get("updated", 0),
-        "unchanged": counts.get("unchanged", 0),
-        "rejected": counts.get("rejected", 0),
+        key: counts.get(key) if counts.get(key) is not None else 0 for key in COUNT_KEYS
     }
-    return text if run.summary else _("checked: %(counts)s") % {"counts": text}
+    return text if done else _("checked: %(counts)s") % {"counts": text}
 
 
 class ErrorReportColumn(Column):
@@ -243,7 +330,7 @@ class ErrorReportColumn(Column):
 
     def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict:
         context = super().get_cell_context_data(instance, parent_context)
-        context["report_url"] = _url("errors", instance.pk) if instance.errors else None
+        context["report_url"] = _url("errors", instance.pk) if instance.error_count else None
         return context
 
 
@@ -252,7 +339,7 @@ class ImportRunIndexView(IndexView):
     add_item_label = gettext_lazy("Upload hand-over file")
 
     def get_base_queryset(self) -> Any:
-        return import_runs_visible_to(self.request.user)
+        return import_runs_listed_for(self.request.user)
 
     def get_list_buttons(self, instance: Any) -> list:
         return []
@@ -289,7 +376,8 @@ class ImportRunViewSet(ReadOnlyListingMixin, ModelViewSet):
         Column("status", label=gettext_lazy("Status"), accessor="get_status_display", sort_key="status"),
         Column("counts", label=gettext_lazy("Rows"), accessor=_counts),
         Column("checksum", label=gettext_lazy("SHA-256"), accessor=lambda run: run.checksum[:16] + "…"),
-        ErrorReportColumn("errors", label=gettext_lazy("Error report")),
+        # By its count: the column must not load the errors themselves, row after row.
+        ErrorReportColumn("errors", label=gettext_lazy("Error report"), accessor="error_count"),
     ]
 
     @property
@@ -306,6 +394,8 @@ class ImportRunViewSet(ReadOnlyListingMixin, ModelViewSet):
             path("<int:pk>/", RunView.as_view(), name="run"),
             path("<int:pk>/status/", RunStatusView.as_view(), name="status"),
             path("<int:pk>/confirm/", RunConfirmView.as_view(), name="confirm"),
+            path("<int:pk>/retry/", RunRetryView.as_view(), name="retry"),
+            path("<int:pk>/discard/", RunDiscardView.as_view(), name="discard"),
             path("<int:pk>/errors.xlsx", RunErrorReportView.as_view(), name="errors"),
         ]
 

@@ -15,6 +15,7 @@ import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -22,7 +23,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -32,6 +33,7 @@ from recovery.access import role_of
 from recovery.audit import CHANGE, CREATE, case_id_of, snapshot
 from recovery.bulk import bulk_insert, bulk_insert_values, gc_paused
 from recovery.handover import HandoverFileError, HandoverRow, RowError, RowValidator, open_handover
+from recovery.handover.reading import ReadLimits
 from recovery.models import (
     OPEN_STATUSES,
     Branch,
@@ -49,7 +51,35 @@ from recovery.models import (
 )
 from recovery.services import RecoveryError, case_facts_changed, case_numbers_next
 
-__all__ = ["HandoverFileError", "ImportOutcome", "handover_import", "file_checksum"]
+__all__ = [
+    "HandoverFileError",
+    "ImportBusyError",
+    "ImportOutcome",
+    "RunStoppedError",
+    "file_checksum",
+    "handover_import",
+    "read_limits",
+]
+
+
+class ImportBusyError(RecoveryError):
+    """Another import of the same file is running, or wrote over this one's plan: nothing
+    was written, and running it again (later) is the remedy."""
+
+
+class RunStoppedError(RecoveryError):
+    """The run was marked failed or discarded while its import worked (its worker looked
+    dead): the import gives way, writing nothing, rather than overwrite what happened since."""
+
+
+def read_limits() -> ReadLimits:
+    """What reading one hand-over file may cost, from the settings."""
+    return ReadLimits(
+        max_rows=settings.HANDOVER_MAX_ROWS,
+        max_unpacked_bytes=settings.HANDOVER_MAX_UNPACKED_BYTES,
+        max_compression_ratio=settings.HANDOVER_MAX_COMPRESSION_RATIO,
+    )
+
 
 BATCH = 2000  # rows per INSERT/UPDATE statement and per IN (...) lookup
 PROGRESS_EVERY = 1000
@@ -85,6 +115,25 @@ class ImportOutcome:
     rejected_rows: set[int] = field(default_factory=set)
     written: bool = False
     run_id: int | None = None
+    # Only the first `max_errors` problems (by row) are kept; `error_total` counts them all.
+    max_errors: int | None = None
+    error_total: int = 0
+
+    def add_error(self, error: RowError) -> None:
+        self.error_total += 1
+        self.errors.append(error)
+        # Trimmed in batches, so memory stays within twice the limit however bad the file.
+        if self.max_errors is not None and len(self.errors) > 2 * self.max_errors:
+            self.finish_errors()
+
+    def finish_errors(self) -> None:
+        """Sort by row (stable: a row's problems stay in column order) and keep the first."""
+        self.errors.sort(key=lambda error: error.row)
+        if self.max_errors is not None:
+            del self.errors[self.max_errors :]
+
+    def error_records(self) -> list[dict[str, Any]]:
+        return [error.as_record() for error in self.errors]
 
     @property
     def rejected(self) -> int:
@@ -116,6 +165,7 @@ class ImportOutcome:
         """The summary without the error list (kept apart on the import record)."""
         summary = self.as_json()
         del summary["errors"]
+        summary["errors_total"] = self.error_total
         return summary
 
 
@@ -160,34 +210,112 @@ def handover_import(
     if user is not None:
         _check_may_import(user)
     name = file_name or (Path(source).name if isinstance(source, str | Path) else "")
+    if dry_run:
+        return _read_and_plan(source, name, user, progress)[0]
+    if isinstance(source, str | Path) and not Path(source).is_file():
+        raise HandoverFileError(f"找不到文件 {source}（file not found）")
+    checksum, size = (run.checksum, run.file_size) if run is not None else file_checksum(source)
+    # Held from reading to commit: a second import of the file that read the docket before
+    # the first one committed would plan the same inserts and die on a unique constraint.
+    with import_lock(checksum):
+        outcome, plan, report = _read_and_plan(source, name, user, progress)
+        if strict and outcome.rejected:
+            return outcome
+        if run is None:
+            run = ImportRun(file_name=name, checksum=checksum, file_size=size, source=ImportSource.COMMAND)
+        try:
+            with transaction.atomic():
+                if run.pk is not None:
+                    _claim_run(run)
+                run.strict = strict
+                run.started_by = user if getattr(user, "is_authenticated", False) else None
+                run.status = ImportStatus.IMPORTING
+                run.save()
+                plan.write(source=run.audit_source, progress=report)
+                run.status = ImportStatus.DONE
+                run.finished_at = timezone.now()
+                run.summary = outcome.counts()
+                run.errors = outcome.error_records()
+                run.error_count = outcome.error_total
+                run.save()
+        except IntegrityError as clash:
+            # Another import (of another file naming the same loans) committed in between.
+            raise ImportBusyError(
+                "导入期间台账被另一个导入改动，本次没有写入任何内容，请重新导入"
+                "（the docket changed during the import, probably by another import; nothing was "
+                "written; run it again）"
+            ) from clash
+    outcome.written = True
+    outcome.run_id = run.pk
+    return outcome
+
+
+def _read_and_plan(
+    source: str | Path | bytes | IO[bytes], name: str, user: Any, progress: Progress | None
+) -> tuple[ImportOutcome, "_Plan", Progress]:
     report = progress or (lambda stage, done, total: None)
-    outcome = ImportOutcome(file=name)
-    with open_handover(source, name) as sheet:
+    outcome = ImportOutcome(file=name, max_errors=settings.HANDOVER_MAX_ERRORS)
+    with open_handover(source, name, limits=read_limits()) as sheet:
         outcome.unknown_columns = sheet.unknown_columns
         validator = RowValidator(sheet.headers)
         rows = list(_validated_rows(sheet, validator, outcome, report))
     plan = _Plan(rows=rows, user=user, validator=validator, outcome=outcome)
     plan.resolve()
-    outcome.errors.sort(key=lambda error: error.row)  # stable: a row's problems stay in column order
-    if dry_run or (strict and outcome.rejected):
-        return outcome
-    if run is None:
-        checksum, size = file_checksum(source)
-        run = ImportRun(file_name=name, checksum=checksum, file_size=size, source=ImportSource.COMMAND)
-    with transaction.atomic():
-        run.strict = strict
-        run.started_by = user if getattr(user, "is_authenticated", False) else None
-        run.status = ImportStatus.IMPORTING
-        run.save()
-        plan.write(source=run.audit_source, progress=report)
-        run.status = ImportStatus.DONE
-        run.finished_at = timezone.now()
-        run.summary = outcome.counts()
-        run.errors = [error.as_dict() for error in outcome.errors]
-        run.save()
-    outcome.written = True
-    outcome.run_id = run.pk
-    return outcome
+    outcome.finish_errors()
+    return outcome, plan, report
+
+
+def _claim_run(run: ImportRun) -> None:
+    """Lock the web run's row and check that it is still "importing": one marked failed as
+    stalled (or discarded) while this worker was slow must not be written over."""
+    status = ImportRun.objects.select_for_update().filter(pk=run.pk).values_list("status", flat=True).first()
+    if status != ImportStatus.IMPORTING:
+        raise RunStoppedError(
+            "该导入在运行期间已被标记为失败或已放弃，本次没有写入任何内容"
+            "（this import was marked failed or discarded while it ran; nothing was written）"
+        )
+
+
+# One namespace for the advisory locks of hand-over imports (PostgreSQL's two-key form).
+_LOCK_NAMESPACE = 0x52440011
+
+
+@contextmanager
+def import_lock(checksum: str) -> Iterator[None]:
+    """Hold the lock of one file (by its SHA-256) or raise ImportBusyError at once.
+
+    PostgreSQL: a session advisory lock, released when the block ends or the connection
+    dies with its process. Other databases (the embedded SQLite): an exclusive lock on a
+    file under RECOVERY_VAR_DIR, which the operating system releases likewise."""
+    busy = ImportBusyError(
+        f"另一个导入正在处理同一文件（SHA-256 {checksum[:12]}…），请等它结束后再试"
+        "（another import of this file is running; try again when it has finished）"
+    )
+    key = int(checksum[:8] or "0", 16) - (1 << 31)  # a signed 32-bit int from the digest
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, key])
+            if not cursor.fetchone()[0]:
+                raise busy
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, key])
+        return
+    import fcntl  # POSIX only, as is the embedded database's deployment
+
+    folder = Path(settings.VAR_DIR) / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"import-{checksum}.lock", "w") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise busy from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def _check_may_import(user: Any) -> None:
@@ -206,7 +334,8 @@ def _validated_rows(
         if isinstance(result, HandoverRow):
             yield result
         else:
-            outcome.errors.extend(result)
+            for error in result:
+                outcome.add_error(error)
             outcome.rejected_rows.add(row_number)
         if count % PROGRESS_EVERY == 0:
             report("reading", count, total)
@@ -256,7 +385,7 @@ class _Plan:
     # --- reading and matching ---------------------------------------------------------
 
     def reject(self, row: HandoverRow, field_name: str, value: object, message: str) -> None:
-        self.outcome.errors.append(self.validator.error(row.row, field_name, value, message))
+        self.outcome.add_error(self.validator.error(row.row, field_name, value, message))
         self.outcome.rejected_rows.add(row.row)
 
     def resolve(self) -> None:

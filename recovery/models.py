@@ -517,6 +517,7 @@ class ImportStatus(models.TextChoices):
     IMPORTING = "importing", _("Importing")
     DONE = "done", _("Imported")
     FAILED = "failed", _("Failed")
+    DISCARDED = "discarded", _("Discarded")
 
 
 class ImportSource(models.TextChoices):
@@ -554,6 +555,14 @@ class ImportRun(models.Model):
     failure = models.TextField(_("failure"), blank=True)
     notice_sent_at = models.DateTimeField(_("notice e-mailed at"), null=True, blank=True)
     notice_failure = models.CharField(_("notice not sent"), max_length=300, blank=True)
+    # Liveness of background work: when the worker last reported progress (or the check
+    # finished, for a preview's expiry) and which Celery task does it.
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    task_id = models.CharField(_("task"), max_length=255, blank=True)
+    # All problems found; `errors` keeps only the first HANDOVER_MAX_ERRORS of them.
+    error_count = models.PositiveIntegerField(
+        _("problems found"), default=0, validators=[MaxValueValidator(10**9)]
+    )
 
     wagtail_reference_index_ignore = True
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from recovery.import_runs import import_run_check, import_run_execute
+from recovery.import_runs import import_run_check, import_run_execute, import_run_mark_stalled
 
 
 @shared_task(name="recovery.import_run_check")
@@ -13,3 +13,8 @@ def import_run_check_task(run_id: int) -> None:
 @shared_task(name="recovery.import_run_execute")
 def import_run_execute_task(run_id: int) -> None:
     import_run_execute(run_id=run_id)
+
+
+@shared_task(name="recovery.import_runs_mark_stalled")
+def import_runs_mark_stalled_task() -> int:
+    return import_run_mark_stalled()

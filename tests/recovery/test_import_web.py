@@ -10,8 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import Http404
-from django.test import RequestFactory
+from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 from wagtail.models import ModelLogEntry
@@ -20,7 +19,6 @@ from config.celery import app as celery_app
 from recovery import import_runs, importing, tasks
 from recovery.importing import handover_import
 from recovery.models import ImportRun, ImportStatus, Loan, Party
-from recovery.views import serve_public_media
 from tests.recovery.handover import resident_id, wrong_check
 
 HEADER = [
@@ -188,7 +186,7 @@ def test_manager_uploads_previews_downloads_the_error_report_and_confirms(client
     expected = handover_import(source=content, file_name="x.csv", user=manager, dry_run=True)
     assert run.preview["created"] == 2 and run.preview["updated"] == 1 and run.preview["unchanged"] == 1
     assert run.preview["rejected"] == 23 and run.preview["unknown_columns"] == ["备注"]
-    assert run.errors == [error.as_dict() for error in expected.errors] and len(run.errors) > 23
+    assert run.errors == [error.as_record() for error in expected.errors] and len(run.errors) > 23
     assert Loan.objects.count() == 2  # the check wrote nothing
     assert Loan.objects.get(contract_no="HT-0002").principal_outstanding == Decimal("80000.00")
 
@@ -207,7 +205,9 @@ def test_manager_uploads_previews_downloads_the_error_report_and_confirms(client
     assert "attachment" in report["Content-Disposition"]
     lines = xlsx_rows(report.content)
     assert len(lines) == 1 + len(run.errors)
-    assert [{"row": r, "column": c, "value": v or "", "message": m} for r, c, v, m in lines[1:]] == run.errors
+    assert [{"row": r, "column": c, "value": v or "", "message": m} for r, c, v, m in lines[1:]] == [
+        {key: error[key] for key in ("row", "column", "value", "message")} for error in run.errors
+    ]
 
     response = client.post(url("confirm", run.pk))
 
@@ -345,9 +345,10 @@ def test_uploaded_hand_over_files_are_never_served_as_media(staff, tmp_path, set
     run = import_runs.import_run_create(upload=upload_file, user=staff["manager"], strict=False)
     assert run.upload.name.startswith("imports/")
 
-    request = RequestFactory().get("/media/" + run.upload.name)
-    with pytest.raises(Http404):
-        serve_public_media(request, run.upload.name, document_root=str(settings.MEDIA_ROOT))
+    client = Client()
+    assert client.get("/media/" + run.upload.name).status_code == 404
+    login(client, staff["manager"])
+    assert client.get("/media/" + run.upload.name).status_code == 404
 
 
 # --- large files: Celery task, progress endpoint -----------------------------------------------

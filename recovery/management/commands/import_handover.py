@@ -1,5 +1,6 @@
 """`manage.py import_handover FILE [--dry-run] [--strict] [--json] [--errors OUT.csv]`
-(contract: handover-import.md). Exit 0 all rows accepted, 3 some rejected, 2 unusable file."""
+(contract: handover-import.md). Exit 0 all rows accepted, 3 some rejected, 2 unusable file or
+another import of the same file running (one sentence on standard error, never a traceback)."""
 
 import csv
 import json
@@ -9,8 +10,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from recovery.importing import HandoverFileError, ImportOutcome, handover_import
+from recovery.importing import HandoverFileError, ImportBusyError, ImportOutcome, handover_import
 from recovery.services import RecoveryError
+from recovery.spreadsheets import inert_row
 
 EXIT_UNUSABLE_FILE = 2
 
@@ -38,6 +40,9 @@ class Command(BaseCommand):
             )
         except HandoverFileError as problem:
             self.stderr.write(f"{options['file']}: {problem}")
+            sys.exit(EXIT_UNUSABLE_FILE)
+        except ImportBusyError as problem:
+            self.stderr.write(f"{options['file']}: {problem.message}")
             sys.exit(EXIT_UNUSABLE_FILE)
         except RecoveryError as problem:
             raise CommandError(problem.message) from problem
@@ -70,6 +75,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  row {error.row}, {error.column} “{error.value}”: {error.message}")
         if len(outcome.errors) > 20:
             self.stdout.write(f"  … and {len(outcome.errors) - 20} more (use --errors OUT.csv)")
+        if outcome.error_total > len(outcome.errors):
+            self.stdout.write(
+                f"  {outcome.error_total:,} problems in all; only the first {len(outcome.errors):,} are kept "
+                "(HANDOVER_MAX_ERRORS)"
+            )
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
         elif strict and outcome.rejected:
@@ -83,5 +93,6 @@ def _write_errors(path: str, outcome: ImportOutcome) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["row", "column", "value", "message"])
+        # Inert: a rejected value is whatever the file held, =HYPERLINK(…) included.
         for error in sorted(outcome.errors, key=lambda error: error.row):
-            writer.writerow([error.row, error.column, error.value, error.message])
+            writer.writerow(inert_row([error.row, error.column, error.value, error.message]))
