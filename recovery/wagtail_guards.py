@@ -15,6 +15,8 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.auth import require_admin_access
 from wagtail.admin.models import EditingSession
 from wagtail.admin.views import editing_sessions as wagtail_editing_sessions
+from wagtail.admin.views.pages.ordering import SetPagePositionView
+from wagtail.models import Page
 
 from recovery.admin_base import ScopedSnippetViewSet
 
@@ -80,7 +82,25 @@ def editing_session_release(request: Any, session_id: int) -> HttpResponse:
     return wagtail_editing_sessions.release(request, session_id)
 
 
+_set_page_position = SetPagePositionView.as_view()
+
+
+@require_admin_access
+@require_POST
+def page_set_position(request: Any, page_to_move_id: int) -> HttpResponse:
+    """Wagtail's reordering asks the page's parent for permission and crashes (500) on the root
+    page, which has none: any staff user could trigger it. The root is never reordered."""
+    if not Page.objects.filter(pk=page_to_move_id, depth__gt=1).exists():
+        raise Http404
+    return _set_page_position(request, page_to_move_id=page_to_move_id)
+
+
 urlpatterns = [
+    path(
+        "admin/pages/<int:page_to_move_id>/set_position/",
+        page_set_position,
+        name="recovery_page_set_position",
+    ),
     path(
         "admin/editing-sessions/ping/<str:app_label>/<str:model_name>/<str:object_id>/<int:session_id>/",
         editing_session_ping,

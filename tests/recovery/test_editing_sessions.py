@@ -167,3 +167,34 @@ def test_anonymous_pings_go_to_the_login(client, cases):
     response = client.post(_ping_url(cases["own"]))
     assert response.status_code == 302
     assert reverse("wagtailadmin_login") in response.url
+
+
+# ---- Wagtail's page reordering (recovery/wagtail_guards.py) ---------------------------------------
+
+
+@pytest.mark.django_db
+def test_reordering_the_root_page_is_a_404_not_a_500(client, staff):
+    """Wagtail asks the page's parent for permission; the root has none and the view crashed."""
+    from wagtail.models import Page
+
+    root = Page.objects.get(depth=1)
+    client.force_login(staff["lawyer"])
+    client.raise_request_exception = False
+
+    response = client.post(reverse("wagtailadmin_pages:set_page_position", args=(root.pk,)))
+
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_reordering_a_page_still_needs_wagtails_permission(client, staff):
+    from wagtail.models import Page
+
+    page = Page.objects.filter(depth=2).first()
+    client.force_login(staff["lawyer"])
+
+    response = client.post(reverse("wagtailadmin_pages:set_page_position", args=(page.pk,)))
+
+    # Wagtail's answer to a missing permission: back to the dashboard, nothing moved.
+    assert response.status_code == 302 and response.url == reverse("wagtailadmin_home")
+    assert Page.objects.filter(depth=2).first().pk == page.pk
