@@ -14,6 +14,7 @@ from assets.models import MeasureKind, MeasureStage, MeasureStatus, Preservation
 from assets.services import seized_on
 from recovery.deadlines import compute_deadline
 from recovery.deadlines.model import cn_date
+from recovery.deadlines.periods import UnsupportedDate
 from recovery.docket_deadlines import CaseFacts, DeadlineSpec, deadline_calendar, first_suit_filed
 from recovery.models import DeadlineKind, PartyRole
 
@@ -110,9 +111,12 @@ def _our_specs(case: CaseFacts, measure: PreservationMeasure, rank: int) -> list
         )
         suit = first_suit_filed(case.events, since=measure.measured_on)
         if suit is not None:
-            end = compute_deadline(
-                "pre_suit_preservation", measure.measured_on, as_of=suit.on, calendar=deadline_calendar()
-            ).legal_end
+            try:
+                end = compute_deadline(
+                    "pre_suit_preservation", measure.measured_on, as_of=suit.on, calendar=deadline_calendar()
+                ).legal_end
+            except UnsupportedDate:  # a date stored before the range was enforced; spec skipped
+                end = None
             if end is not None and suit.on <= end:
                 spec.done_note = f"已于期限内起诉：{suit.label}，保全自动转为诉讼中的保全（保全规定第17条）"
                 spec.events = [suit]

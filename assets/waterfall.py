@@ -17,6 +17,8 @@ from decimal import Context, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from recovery.validators import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
+
 
 class DebtorType(StrEnum):
     LEGAL_PERSON = "legal_person"
@@ -568,10 +570,18 @@ def _shown(raw: Any) -> str:
 def _parse_date(raw: Any, field: str, problems: list[tuple[str, str]], suffix: str) -> date | None:
     if isinstance(raw, str) and _ISO_DATE.fullmatch(raw):
         try:
-            return date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
         except ValueError:
             problems.append((field, f"{_shown(raw)} is not a real date{suffix}"))
             return None
+        # The product's one date range: the same dates the asset and measure records accept.
+        if not EARLIEST_SUPPORTED_DATE <= day <= LATEST_SUPPORTED_DATE:
+            first, last = EARLIEST_SUPPORTED_DATE.isoformat(), LATEST_SUPPORTED_DATE.isoformat()
+            problems.append(
+                (field, f"{_shown(raw)} is outside the supported dates {first} to {last}{suffix}")
+            )
+            return None
+        return day
     problems.append((field, f"must be an ISO date YYYY-MM-DD, got {_shown(raw)}{suffix}"))
     return None
 

@@ -10,6 +10,7 @@ from wagtail.admin.widgets import AdminDateInput
 
 from recovery.deadlines import RULES
 from recovery.deadlines.model import EventKind
+from recovery.deadlines.rules import MAX_GUARANTEE_MONTHS
 from recovery.jsoncli import InputProblem
 
 RULE_LABELS = {
@@ -66,10 +67,12 @@ def event_choices() -> list[tuple[str, Any]]:
 
 
 def _date_field(label: Any, *, required: bool = False, help_text: Any = DATE_HELP) -> forms.CharField:
-    # Text, not DateField: the calculator checks the date and says what is wrong with it.
+    # Text, not DateField: the calculator checks the date and says what is wrong with it. At
+    # most a few characters more than YYYY-MM-DD, so that no huge value is echoed back.
     return forms.CharField(
         label=label,
         required=required,
+        max_length=20,
         help_text=help_text,
         widget=AdminDateInput(attrs={"placeholder": "YYYY-MM-DD", "autocomplete": "off"}),
     )
@@ -137,9 +140,12 @@ class CalculatorForm(EventRowsForm):
             "the measure was taken; for a preservation renewal, the expiry date. YYYY-MM-DD."
         ),
     )
-    months = forms.CharField(
+    # A bounded number (1 to 50 years): a billion months overflowed the calendar.
+    months = forms.IntegerField(
         label=_("Months"),
         required=False,
+        min_value=1,
+        max_value=MAX_GUARANTEE_MONTHS,
         help_text=_("Guarantee period only: the agreed period in months (default 6)."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 4}),
     )
@@ -154,9 +160,8 @@ class CalculatorForm(EventRowsForm):
         trigger = (data.get("trigger") or "").strip()
         if trigger:
             item["trigger"] = trigger
-        months = (data.get("months") or "").strip()
-        if months:
-            item["months"] = int(months) if months.lstrip("-").isdigit() else months
+        if data.get("months") is not None:
+            item["months"] = data["months"]
         as_of = (data.get("as_of") or "").strip()
         if as_of:
             item["as_of"] = as_of

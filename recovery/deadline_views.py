@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import django_filters
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
@@ -306,10 +307,17 @@ class WhatIfView(WagtailAdminTemplateMixin, TemplateView):
         form = WhatIfForm(
             self.request.GET if submitted else None, initial={"event_type_0": "demand_delivered"}
         )
-        current = _result_view(deadline_compute(stored.as_item()))
+        # Facts stored before the supported range was enforced (a collection action dated
+        # 0001-01-01) cannot be computed: say which, rather than fail the page for everyone.
+        stored_problems: list[str] = []
+        try:
+            current = _result_view(deadline_compute(stored.as_item()))
+        except InputProblems as problems:
+            current = None
+            stored_problems = [f"{p.field}: {p.message}" for p in problems.problems]
         hypothetical = None
         extra: list[dict[str, str]] = []
-        if submitted and form.is_valid():
+        if submitted and form.is_valid() and not stored_problems:
             extra, rows = form.events()
             as_of = form.as_of_value()
             if extra or as_of:
@@ -328,6 +336,7 @@ class WhatIfView(WagtailAdminTemplateMixin, TemplateView):
                 {**e, "type_label": EVENT_LABELS.get(e["type"], e["type"])} for e in stored.events
             ],
             form=form,
+            stored_problems=stored_problems,
             current=current,
             hypothetical=hypothetical,
             extra=[
@@ -408,13 +417,35 @@ def _unauthorized() -> JsonResponse:
     response["WWW-Authenticate"] = 'Basic realm="Recovery Desk", charset="UTF-8"'
     return response
 
+def _too_large() -> JsonResponse:
+    limit = settings.API_MAX_BODY_BYTES
+    message = (
+        f"input: 请求体超过 {limit} 字节（the request body is larger than the limit of {limit} bytes, "
+        f"about {limit / 1024 / 1024:g} MB; send fewer objects per call）"
+    )
+    return JsonResponse({"errors": [message]}, status=413, json_dumps_params={"ensure_ascii": False})
 
+
+def _declared_too_large(request: HttpRequest) -> bool:
+    """Refuse on the declared length alone, before reading (or authenticating) anything."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > settings.API_MAX_BODY_BYTES
+    except ValueError:
+        return False
+
+
+
+    limit = settings.API_MAX_BODY_BYTES
+    # Read at most one byte past the limit, whatever the header said (chunked bodies have none).
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        return _too_large()
 def _compute_response(request: HttpRequest) -> HttpResponse:
     try:
-        raw_text = request.body.decode("utf-8-sig")
+        raw_text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         return JsonResponse({"errors": ["input: not UTF-8 text"]}, status=400)
-    output, problems = run_calculator(raw_text, deadline_compute)
+    output, problems = run_calculator(raw_text, deadline_compute, max_items=settings.API_MAX_ITEMS)
     if problems:
         return JsonResponse({"errors": problems}, status=400, json_dumps_params={"ensure_ascii": False})
     return HttpResponse(
@@ -432,7 +463,10 @@ def deadline_compute_api(request: HttpRequest) -> HttpResponse:
     `deadline` command prints it; 400 with {"errors": [...]} on bad input.
 
     Authenticated by HTTP Basic (scripts; no CSRF token needed) or by an admin session (with
-    the CSRF token, like any form)."""
+    the CSRF token, like any form). Bodies over API_MAX_BODY_BYTES get 413, more than
+    API_MAX_ITEMS objects 400."""
+    if _declared_too_large(request):
+        return _too_large()
     if "HTTP_AUTHORIZATION" in request.META:
         user = _basic_auth_user(request)
         if user is None:

@@ -19,6 +19,7 @@ and shows the date that holds if that demand cannot be proven.
 """
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -31,6 +32,8 @@ from django.utils import timezone, translation
 from recovery.bulk import bulk_insert_values, gc_paused
 from recovery.deadlines import Event, EventKind, RestDayCalendar, Status, compute_deadline
 from recovery.deadlines.model import cn_date
+from recovery.deadlines.periods import UnsupportedDate
+from recovery.deadlines.rules import MAX_GUARANTEE_MONTHS
 from recovery.models import (
     DEMAND_KINDS,
     ActionKind,
@@ -45,6 +48,9 @@ from recovery.models import (
     PartyRole,
     SecurityType,
 )
+from recovery.validators import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 2000  # cases per round of reads and writes
 
@@ -368,7 +374,12 @@ def _guarantee_specs(
         months=months,
     )
     # Where the period ends decides whether an act came in time; compute it once, as stored.
-    result = compute_deadline("guarantee_period", due_on, (), as_of=due_on, months=months, calendar=calendar)
+    try:
+        result = compute_deadline(
+            "guarantee_period", due_on, (), as_of=due_on, months=months, calendar=calendar
+        )
+    except UnsupportedDate:  # facts stored before the range was enforced: see supported_spec
+        return [period]
     specs = [period]
     if joint:
         demands = [
@@ -432,6 +443,43 @@ def all_specs(facts: dict[int, CaseFacts], calendar: RestDayCalendar | None = No
 
 
 # --- computing and storing ---------------------------------------------------------------
+
+OUT_OF_RANGE_EVENT = "{label}：日期 {day} 不在支持的日期范围（{first} 至 {last}）内，未予计入；请更正该记录。"
+
+
+def _supported(day: date) -> bool:
+    return EARLIEST_SUPPORTED_DATE <= day <= LATEST_SUPPORTED_DATE
+
+
+def supported_spec(spec: DeadlineSpec) -> DeadlineSpec | None:
+    """The spec with the facts the engine can compute, or None when it cannot be computed.
+
+    The models refuse dates outside the supported range, but rows written before they did
+    (or by raw SQL) may hold one: an event so dated is left out and the explanation says
+    so; a trigger or agreed period out of range skips the deadline (logged), rather than
+    failing every write to the case."""
+    if not _supported(spec.trigger) or (
+        spec.months is not None and not 1 <= spec.months <= MAX_GUARANTEE_MONTHS
+    ):
+        logger.warning(
+            "deadline %s of case %s not computed: trigger %s / months %s outside the supported range",
+            spec.key,
+            spec.case_id,
+            spec.trigger,
+            spec.months,
+        )
+        return None
+    if all(_supported(event.on) for event in spec.events):
+        return spec
+    first, last = EARLIEST_SUPPORTED_DATE.isoformat(), LATEST_SUPPORTED_DATE.isoformat()
+    for event in spec.events:
+        if not _supported(event.on):
+            text = OUT_OF_RANGE_EVENT.format(
+                label=event.label, day=event.on.isoformat(), first=first, last=last
+            )
+            spec.notes.append({"date": spec.trigger.isoformat(), "source": "系统日期范围", "text": text})
+    spec.events = [event for event in spec.events if _supported(event.on)]
+    return spec
 
 
 def _engine_events(events: Iterable[FactEvent]) -> tuple[Event, ...]:
@@ -538,7 +586,8 @@ def deadlines_recompute(
         facts = collect_facts(chunk)
         wanted: dict[tuple[int, str], dict[str, Any]] = {}
         for spec in all_specs(facts, calendar):
-            wanted[(spec.case_id, spec.key)] = evaluate(spec, today=today, calendar=calendar)
+            if (supported := supported_spec(spec)) is not None:
+                wanted[(spec.case_id, spec.key)] = evaluate(supported, today=today, calendar=calendar)
         # Stored rows are compared by fingerprint: reading 100,000s of explanations back to
         # compare them would cost more than computing them.
         existing = {

@@ -2,10 +2,13 @@
 array from a file or standard input, compute each, print JSON, exit 2 on bad input."""
 
 import json
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import accumulate
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -26,30 +29,112 @@ class InputProblems(Exception):
         self.problems = problems
 
 
+class TooManyDigits:
+    """Stands in for a JSON number longer than the limit, so that the problem can be reported
+    on the field that holds it (Python refuses to read integers over 4,300 digits anyway)."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, text: str) -> None:
+        self.digits = sum(char.isdigit() for char in text)
+
+    def __repr__(self) -> str:
+        return f"<a number of {self.digits} digits>"
+
+
+# Strings are taken out before counting brackets: a "[" inside a string nests nothing. The
+# closing quote is optional so that an unterminated string never makes the search backtrack
+# (which would cost quadratic time on crafted input).
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\[\s\S])*"?')
+_BRACKETS = re.compile(r"[\[\]{}]")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def nesting_depth(raw_text: str) -> int:
+    """How deeply arrays and objects nest in `raw_text`, counted without parsing it: Python's
+    json module recurses once per level and fails with RecursionError around 1,000."""
+    brackets = _BRACKETS.findall(_JSON_STRING.sub("", raw_text))
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets), initial=0))
+
+
+def _oversized_numbers(value: Any, path: str) -> Iterator[tuple[str, TooManyDigits]]:
+    """Every TooManyDigits inside `value`, with its dotted path (events[0].date style)."""
+    if isinstance(value, TooManyDigits):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield from _oversized_numbers(child, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _oversized_numbers(child, f"{path}[{index}]")
+
+
 def run_calculator(
     raw_text: str,
     compute: Callable[[dict[str, Any]], dict[str, Any]],
     *,
     parse_float: Callable[[str], Any] | None = None,
+    max_items: int | None = None,
 ) -> tuple[Any, list[str]]:
     """Parse `raw_text`, compute each object; return (output, problem lines).
 
     The output mirrors the input: one object in, one object out; an array in, an array out.
     When any problem is found the output is None and nothing should be printed on stdout.
+
+    Bounded input: nesting deeper than JSON_MAX_DEPTH and numbers longer than
+    JSON_MAX_NUMBER_DIGITS are refused with a message, never a traceback; `max_items` (the
+    API's limit) caps the number of objects in one array.
     """
+    max_depth = settings.JSON_MAX_DEPTH
+    max_digits = settings.JSON_MAX_NUMBER_DIGITS
+    depth = nesting_depth(raw_text)
+    if depth > max_depth:
+        return None, [
+            f"input: 嵌套 {depth} 层，最多 {max_depth} 层"
+            f"（input nested {depth} levels deep; at most {max_depth} are accepted）"
+        ]
+    oversized = 0
+
+    def bounded(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+        def parse(text: str) -> Any:
+            nonlocal oversized
+            if len(text) > max_digits:
+                oversized += 1
+                return TooManyDigits(text)
+            return convert(text)
+
+        return parse
+
     try:
-        document = json.loads(raw_text, parse_float=parse_float)
+        document = json.loads(raw_text, parse_int=bounded(int), parse_float=bounded(parse_float or float))
     except json.JSONDecodeError as exc:
         return None, [f"input: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"]
+    except RecursionError:  # the depth scan makes this unreachable; never let it become a 500
+        return None, [f"input: nested too deeply (at most {max_depth} levels are accepted)"]
     single = not isinstance(document, list)
     items = [document] if single else document
+    if max_items is not None and len(items) > max_items:
+        return None, [
+            f"input: 一次提交 {len(items)} 个对象，最多 {max_items} 个"
+            f"（{len(items)} objects in one call; at most {max_items} are accepted）"
+        ]
     results: list[dict[str, Any]] = []
     problems: list[str] = []
     for index, item in enumerate(items):
         label = f"input[{index}]"
         if not isinstance(item, dict):
-            problems.append(f"{label}: expected a JSON object, got {type(item).__name__}")
+            kind = "a number" if isinstance(item, TooManyDigits) else type(item).__name__
+            problems.append(f"{label}: expected a JSON object, got {kind}")
             continue
+        if oversized:
+            too_long = list(_oversized_numbers(item, ""))
+            if too_long:
+                problems.extend(
+                    f"{label}: field '{field}': 数字有 {number.digits} 位，最多 {max_digits} 位"
+                    f"（a number of {number.digits} digits; at most {max_digits} are accepted）"
+                    for field, number in too_long
+                )
+                continue
         if "id" in item:
             label += f" (id {item['id']!r})"
         try:

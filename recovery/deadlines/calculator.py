@@ -11,14 +11,17 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from recovery.jsoncli import InputProblem, InputProblems
+from recovery.validators import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
 
 from .calendar import RestDayCalendar
 from .model import DeadlineResult, Event, EventKind
-from .rules import RULES, compute_deadline
+from .periods import UnsupportedDate
+from .rules import MAX_GUARANTEE_MONTHS, RULES, compute_deadline
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# Far enough either side for any loan; keeps date arithmetic clear of year 1 and 9999.
-_FIRST_YEAR, _LAST_YEAR = 1900, 2199
+# The product's one supported range (recovery.validators): the models refuse anything else,
+# so the calculator does too, and no period computed from it can overflow the calendar.
+_FIRST, _LAST = EARLIEST_SUPPORTED_DATE.isoformat(), LATEST_SUPPORTED_DATE.isoformat()
 # China has kept UTC+8 without daylight saving since 1991, so no tz database is needed.
 _SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 _EVENT_KINDS = {kind.value: kind for kind in EventKind}
@@ -53,10 +56,13 @@ def _parse_date(value: Any, field: str, problems: list[InputProblem]) -> date | 
             InputProblem(field, f"{value!r} 不是真实存在的日期（{value!r} is not a real calendar date）")
         )
         return None
-    if not _FIRST_YEAR <= parsed.year <= _LAST_YEAR:
-        years = f"{_FIRST_YEAR}-{_LAST_YEAR}"
+    if not EARLIEST_SUPPORTED_DATE <= parsed <= LATEST_SUPPORTED_DATE:
         problems.append(
-            InputProblem(field, f"{value!r} 不在 {years} 年之间（{value!r} is outside the years {years}）")
+            InputProblem(
+                field,
+                f"{value!r} 不在支持的日期范围 {_FIRST} 至 {_LAST} 之内"
+                f"（{value!r} is outside the supported dates {_FIRST} to {_LAST}）",
+            )
         )
         return None
     return parsed
@@ -111,12 +117,14 @@ def parse_request(item: dict[str, Any], *, today: date | None = None) -> Deadlin
         trigger = _parse_date(item["trigger"], "trigger", problems)
     events = _parse_events(item["events"], problems) if "events" in item else ()
     months = item.get("months")
-    if "months" in item and (isinstance(months, bool) or not isinstance(months, int) or months < 1):
+    if "months" in item and (
+        isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_GUARANTEE_MONTHS
+    ):
         problems.append(
             InputProblem(
                 "months",
-                f"月数应为正整数，收到 {months!r}"
-                f"（expected a positive whole number of months, got {months!r}）",
+                f"月数应为 1 至 {MAX_GUARANTEE_MONTHS} 的整数，收到 {months!r}"
+                f"（expected a whole number of months from 1 to {MAX_GUARANTEE_MONTHS}, got {months!r}）",
             )
         )
     as_of = _parse_date(item["as_of"], "as_of", problems) if "as_of" in item else today or today_in_shanghai()
@@ -143,14 +151,17 @@ def compute_from_json(
 ) -> dict[str, Any]:
     """One contract input object in, one output object out (`id` echoed when given)."""
     request = parse_request(item, today=today)
-    result = compute_deadline(
-        request.rule,
-        request.trigger,
-        request.events,
-        as_of=request.as_of,
-        months=request.months,
-        calendar=calendar,
-    )
+    try:
+        result = compute_deadline(
+            request.rule,
+            request.trigger,
+            request.events,
+            as_of=request.as_of,
+            months=request.months,
+            calendar=calendar,
+        )
+    except UnsupportedDate as exc:  # parse_request checks the same bounds; a last line of defence
+        raise InputProblems([InputProblem("input", str(exc))]) from None
     output = {"id": item["id"]} if "id" in item else {}
     output.update(result_as_json(result))
     return output

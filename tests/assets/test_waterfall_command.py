@@ -126,3 +126,51 @@ def test_stdin_bad_input_exits_2_without_traceback():
         "input[0] (id 'x1'): field 'proceeds': must be an amount in yuan, "
         "a string such as \"1200000.00\" or a number, got 'abc'"
     )
+
+
+EXTREME = [
+    ("[" * 2000 + "]" * 2000, ["input: "]),
+    (
+        '{"debtor_type": "legal_person", "proceeds": ' + "9" * 5000 + ', "claims": []}',
+        ["input[0]: field 'proceeds': ", "5000"],
+    ),
+    (
+        '[{"debtor_type": "legal_person", "proceeds": 1' + "0" * 5000 + '.5, "claims": []}]',
+        ["input[0]: field 'proceeds': "],
+    ),
+    (
+        json.dumps(
+            {
+                "debtor_type": "legal_person",
+                "proceeds": "100",
+                "claims": [{"kind": "seizure", "seized_on": "9999-12-31", "amount": "1"}],
+            }
+        ),
+        ["input[0]: field 'claims[0].seized_on': ", "2099-12-31"],
+    ),
+]
+
+
+def test_extreme_input_exits_2_with_one_line_and_no_traceback(tmp_path):
+    for document, fragments in EXTREME:
+        status, out, err = run_command(tmp_path, document)
+        assert (status, out) == (2, ""), err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in err
+        for fragment in fragments:
+            assert fragment in lines[0]
+
+
+def test_deep_nesting_on_stdin_exits_2_without_traceback():
+    completed = subprocess.run(
+        [sys.executable, "manage.py", "waterfall", "-"],
+        input="[" * 100_000,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stdout == "" and "Traceback" not in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1

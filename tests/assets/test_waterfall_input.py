@@ -69,6 +69,13 @@ BAD_INPUTS = {
         good_input(claims=[{"kind": "mortgage", "amount": "1", "seized_on": "2020-01-01"}]),
         ["claims[0].seized_on"],
     ),
+    "seized_on in year 9999": (with_claim(seized_on="9999-12-31"), ["claims[0].seized_on"]),
+    "seized_on in year 1": (with_claim(seized_on="0001-01-01"), ["claims[0].seized_on"]),
+    "registered_on before the supported range": (
+        good_input(claims=[{"kind": "mortgage", "amount": "1", "registered_on": "1949-09-30"}]),
+        ["claims[0].registered_on"],
+    ),
+    "proceeds with 5000 digits": (good_input(proceeds="9" * 5000), ["proceeds"]),
     "status unknown": (with_claim(status="expired"), ["claims[0].status"]),
     "status on a mortgage": (
         good_input(claims=[{"kind": "mortgage", "amount": "1", "status": "lapsed"}]),
@@ -148,3 +155,11 @@ def test_amount_is_echoed_with_two_places():
 def test_minus_zero_is_written_as_zero():
     output = waterfall_json(with_claim(amount="-0"))
     assert output["allocations"][0]["amount"] == "0.00"
+
+
+def test_dates_outside_the_range_name_the_range():
+    with pytest.raises(WaterfallInputError) as caught:
+        waterfall_json(with_claim(seized_on="2100-01-01"))
+    [(field, message)] = caught.value.problems
+    assert field == "claims[0].seized_on"
+    assert "1949-10-01" in message and "2099-12-31" in message

@@ -164,6 +164,32 @@ BAD_INPUTS = [
         {"rule": "limitation", "trigger": "2021-03-15", "as_of": "tomorrow"}, ["field 'as_of'"], id="as_of"
     ),
     pytest.param({"rule": "limitation", "trigger": "9999-12-31"}, ["field 'trigger'"], id="out of range"),
+    pytest.param({"rule": "limitation", "trigger": "1949-09-30"}, ["field 'trigger'"], id="before the range"),
+    pytest.param({"rule": "limitation", "trigger": "2100-01-01"}, ["field 'trigger'"], id="after the range"),
+    pytest.param(
+        {"rule": "limitation", "trigger": "2021-03-15", "as_of": "9999-12-31"},
+        ["field 'as_of'"],
+        id="as_of 9999",
+    ),
+    pytest.param(
+        {
+            "rule": "limitation",
+            "trigger": "2021-03-15",
+            "events": [{"type": "demand_delivered", "date": "0001-01-01"}],
+        },
+        ["field 'events[0].date'"],
+        id="event in year 1",
+    ),
+    pytest.param(
+        {"rule": "guarantee_period", "trigger": "2021-03-15", "months": 1_000_000_000},
+        ["field 'months'"],
+        id="a billion months",
+    ),
+    pytest.param(
+        {"rule": "guarantee_period", "trigger": "2021-03-15", "months": 601},
+        ["field 'months'"],
+        id="months 601",
+    ),
     pytest.param(
         {"rule": "x", "events": [{"type": "y", "date": "z"}]},
         ["field 'rule'", "field 'trigger'", "field 'events[0].type'", "field 'events[0].date'"],
@@ -200,3 +226,49 @@ def test_as_of_defaults_to_today_in_shanghai():
     assert compute_from_json(item, today=date(2025, 2, 5))["status"] == "running"
     assert compute_from_json(item, today=date(2025, 2, 6))["status"] == "expired"
     assert abs((today_in_shanghai() - date.today()).days) <= 1
+
+
+def test_a_5000_digit_integer_is_reported_on_its_field(tmp_path):
+    document = '[{"rule": "guarantee_period", "trigger": "2021-03-15", "months": ' + "9" * 5000 + "}]"
+    status, out, err = run_command(tmp_path, document)
+    assert (status, out) == (2, "")
+    [line] = err.strip().splitlines()
+    assert line.startswith("input[0]: field 'months': ") and "5000" in line
+
+
+def test_deep_nesting_exits_2_with_one_line(tmp_path):
+    for document in ("[" * 2000 + "]" * 2000, '{"a":' * 5000 + "1" + "}" * 5000, "[" * 100_000):
+        status, out, err = run_command(tmp_path, document)
+        assert (status, out) == (2, "")
+        [line] = err.strip().splitlines()
+        assert line.startswith("input: ") and "20" in line
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path):
+    item = {"id": "[" * 5000 + '"{', "rule": "appeal_ruling", "trigger": "2025-01-20"}
+    status, out, err = run_command(tmp_path, item)
+    assert (status, err) == (0, "")
+    assert json.loads(out)["id"] == item["id"]
+
+
+def test_a_guarantee_at_the_end_of_the_range_is_computed_past_it(tmp_path):
+    item = {"rule": "guarantee_period", "trigger": "2099-12-31", "months": 600, "as_of": "2025-01-01"}
+    status, out, err = run_command(tmp_path, item)
+    assert (status, err) == (0, "")
+    output = json.loads(out)
+    assert output["raw_end"] == "2149-12-31" and output["calendar_provisional"] is True
+
+
+def test_a_traceback_never_reaches_stderr_on_stdin():
+    completed = subprocess.run(
+        [sys.executable, "manage.py", "deadline", "-"],
+        input='{"rule": "guarantee_period", "trigger": "2021-03-15", "months": ' + "9" * 5000 + "}",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stdout == "" and "Traceback" not in completed.stderr
+    assert completed.stderr.strip().splitlines()[0].startswith("input[0]: field 'months': ")

@@ -1,0 +1,353 @@
+"""Extreme input never gives a 500 or a traceback: dates outside the supported range, huge
+integers, deep nesting and oversized API bodies are refused with a message naming the field.
+
+The model tests walk every model of the product's apps, so a new DateField or integer field
+without its bounds fails here; the admin test walks every registered add form."""
+
+import base64
+import json
+import time
+from datetime import date
+
+import pytest
+from django.apps import apps
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.fields import PositiveIntegerRelDbTypeMixin
+from django.test import Client
+from django.urls import reverse
+from wagtail.snippets.models import get_snippet_models
+
+from recovery.deadlines import compute_deadline
+from recovery.deadlines.periods import UnsupportedDate, add_days, add_months, add_years
+from recovery.docket_deadlines import deadlines_recompute
+from recovery.models import CaseParty, CollectionAction, Deadline, Role
+from recovery.validators import LATEST_SUPPORTED_DATE, validate_supported_date
+
+PRODUCT_APPS = {"recovery", "litigation", "assets", "documents"}
+API = "/api/deadlines/compute"
+OUT_OF_RANGE_DATES = ["9999-12-31", "0001-01-01", "2100-01-01"]
+HUGE = "1000000000"
+
+
+def product_fields(kind):
+    for model in apps.get_models():
+        if model._meta.app_label not in PRODUCT_APPS:
+            continue
+        for field in model._meta.get_fields():
+            if isinstance(field, kind) and not isinstance(field, models.DateTimeField):
+                yield model, field
+
+
+# --- the models carry the bounds -------------------------------------------------------------
+
+
+def test_every_date_field_refuses_dates_outside_the_supported_range():
+    fields = list(product_fields(models.DateField))
+    assert len(fields) > 30  # the walk found the product's models
+    missing = [f"{m._meta.label}.{f.name}" for m, f in fields if validate_supported_date not in f.validators]
+    assert missing == []
+
+
+def test_every_integer_field_has_a_lower_and_an_upper_bound():
+    fields = [(m, f) for m, f in product_fields(models.IntegerField) if not f.primary_key]
+    assert len(fields) > 5
+    unbounded = []
+    for model, field in fields:
+        # The declared validators, not the database's own range (SQLite has none).
+        declared = field._validators
+        if not any(isinstance(v, MaxValueValidator) for v in declared):
+            unbounded.append(f"{model._meta.label}.{field.name} (no upper bound)")
+        if not isinstance(field, PositiveIntegerRelDbTypeMixin) and not any(
+            isinstance(v, MinValueValidator) for v in declared
+        ):
+            unbounded.append(f"{model._meta.label}.{field.name} (no lower bound)")
+    assert unbounded == []
+
+
+def test_guarantee_months_are_bounded_to_fifty_years():
+    field = CaseParty._meta.get_field("guarantee_months")
+    limits = {type(v): v.limit_value for v in field._validators}
+    assert limits[MinValueValidator] == 1 and limits[MaxValueValidator] == 600
+
+
+# --- the engine never overflows ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: add_years(date(9999, 12, 31), 3),
+        lambda: add_years(date(1, 1, 1), -1),
+        lambda: add_months(date(9999, 12, 31), 1),
+        lambda: add_months(date(2024, 1, 31), 1_000_000_000),
+        lambda: add_months(date(1, 1, 1), -1),
+        lambda: add_days(date(9999, 12, 31), 1),
+        lambda: add_days(date(1, 1, 1), -7),
+    ],
+)
+def test_period_arithmetic_past_the_calendar_raises_a_domain_error(call):
+    with pytest.raises(UnsupportedDate):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("rule", "trigger", "months"),
+    [
+        ("limitation", date(9999, 12, 31), None),
+        ("preservation_renewal", date(9999, 12, 31), None),
+        ("preservation_expiry", date(1, 1, 1), None),
+        ("guarantee_period", date(2024, 1, 1), 1_000_000_000),
+        ("guarantee_period", date(2024, 1, 1), 0),
+    ],
+)
+def test_the_engine_refuses_inputs_outside_the_supported_range(rule, trigger, months):
+    with pytest.raises(UnsupportedDate):
+        compute_deadline(rule, trigger, (), as_of=date(2025, 1, 1), months=months)
+
+
+def test_results_past_the_range_are_computed_and_flagged_provisional():
+    result = compute_deadline("limitation_20_years", LATEST_SUPPORTED_DATE, (), as_of=date(2025, 1, 1))
+    assert result.raw_end == date(2119, 12, 31)
+    assert result.calendar_provisional
+    result = compute_deadline(
+        "guarantee_period", LATEST_SUPPORTED_DATE, (), as_of=date(2025, 1, 1), months=600
+    )
+    assert result.raw_end == date(2149, 12, 31)
+
+
+# --- the HTTP API ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(staff):
+    client = Client()
+    token = base64.b64encode(b"lawyer:pw-lawyer").decode()
+    client.defaults["HTTP_AUTHORIZATION"] = f"Basic {token}"
+    return client
+
+
+def post(client, body, **extra):
+    return client.post(API, data=body, content_type="application/json", **extra)
+
+
+def errors_of(response):
+    assert response["Content-Type"].startswith("application/json")
+    return response.json()["errors"]
+
+
+GOOD = {"rule": "limitation", "trigger": "2021-03-15"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "fragments"),
+    [
+        pytest.param("[" * 2000 + "]" * 2000, ["input", "nest"], id="deep-array"),
+        pytest.param('{"a":' * 2000 + "1" + "}" * 2000, ["input", "nest"], id="deep-object"),
+        pytest.param(
+            '[{"rule": "guarantee_period", "trigger": "2021-03-15", "months": ' + "9" * 5000 + "}]",
+            ["input[0]", "'months'", "5000 digits"],
+            id="5000-digit-integer",
+        ),
+        pytest.param(
+            json.dumps([GOOD, {"rule": "guarantee_period", "trigger": "2021-03-15", "months": 10**9}]),
+            ["input[1]", "'months'", "600"],
+            id="a-billion-months",
+        ),
+        pytest.param(
+            json.dumps(
+                {
+                    "rule": "limitation",
+                    "trigger": "2021-03-15",
+                    "events": [{"type": "demand_delivered", "date": "0001-01-01"}],
+                }
+            ),
+            ["input[0]", "'events[0].date'", "1949-10-01"],
+            id="event-in-year-1",
+        ),
+        pytest.param(
+            json.dumps({"rule": "limitation", "trigger": "9999-12-31"}),
+            ["input[0]", "'trigger'", "2099-12-31"],
+            id="trigger-9999",
+        ),
+        pytest.param(
+            json.dumps({"rule": "limitation", "trigger": "2021-03-15", "as_of": "9999-12-31"}),
+            ["input[0]", "'as_of'"],
+            id="as-of-9999",
+        ),
+        pytest.param(
+            json.dumps({"id": int("9" * 40), **GOOD}), ["input[0]", "'id'", "40 digits"], id="huge-id"
+        ),
+    ],
+)
+def test_the_api_answers_400_naming_input_and_field(api, body, fragments):
+    response = post(api, body)
+    assert response.status_code == 400
+    text = " ".join(errors_of(response))
+    for fragment in fragments:
+        assert fragment in text
+
+
+@pytest.mark.django_db
+def test_a_10_mb_body_is_refused_fast_and_small(api):
+    body = json.dumps([GOOD] * 220_000)
+    assert len(body) > 10 * 1024 * 1024
+    post(api, json.dumps(GOOD))  # warm up: the first request imports the URL configuration
+    started = time.perf_counter()
+    response = post(api, body)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 413
+    assert "1048576" in " ".join(errors_of(response)) or "1 MB" in " ".join(errors_of(response))
+    assert len(response.content) < 1000
+    assert elapsed < 0.5
+
+
+@pytest.mark.django_db
+def test_100k_items_are_refused_fast_naming_the_count_and_the_limit(api):
+    body = json.dumps([{}] * 100_000)  # under the size limit, over the item limit
+    assert len(body) < 1024 * 1024
+    post(api, json.dumps(GOOD))  # warm up: the first request imports the URL configuration
+    started = time.perf_counter()
+    response = post(api, body)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 400
+    text = " ".join(errors_of(response))
+    assert "100000" in text and "1000" in text
+    assert len(response.content) < 1000
+    assert elapsed < 0.5
+
+
+@pytest.mark.django_db
+def test_the_limits_come_from_the_settings(api, settings):
+    settings.API_MAX_ITEMS = 2
+    settings.API_MAX_BODY_BYTES = 5_000
+    assert post(api, json.dumps([GOOD, GOOD])).status_code == 200
+    assert post(api, json.dumps([GOOD] * 3)).status_code == 400
+    assert post(api, json.dumps([GOOD] * 200)).status_code == 413
+
+
+@pytest.mark.django_db
+def test_reasonable_input_still_computes(api):
+    response = post(api, json.dumps({"rule": "limitation_20_years", "trigger": "2099-12-31"}))
+    assert response.status_code == 200
+    assert response.json()["raw_end"] == "2119-12-31"
+
+
+# --- the calculator and what-if pages --------------------------------------------------------
+
+
+def field_errors(response):
+    form = response.context["form"]
+    return {name: " ".join(str(e) for e in errors) for name, errors in form.errors.items()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"rule": "guarantee_period", "trigger": "2021-03-15", "months": HUGE}, "months"),
+        ({"rule": "guarantee_period", "trigger": "2021-03-15", "months": "9" * 5000}, "months"),
+        ({"rule": "guarantee_period", "trigger": "2021-03-15", "months": "601"}, "months"),
+        ({"rule": "limitation", "trigger": "9999-12-31"}, "trigger"),
+        ({"rule": "limitation", "trigger": "0001-01-01"}, "trigger"),
+        ({"rule": "limitation", "trigger": "2021-03-15", "as_of": "9999-12-31"}, "as_of"),
+        (
+            {
+                "rule": "limitation",
+                "trigger": "2021-03-15",
+                "event_type_0": "demand_delivered",
+                "event_date_0": "0001-01-01",
+            },
+            "event_date_0",
+        ),
+    ],
+)
+def test_the_calculator_page_shows_a_field_error(client, staff, params, field):
+    client.force_login(staff["lawyer"])
+    response = client.get(reverse("recovery_deadlines:calculator"), params)
+    assert response.status_code == 200
+    assert field in field_errors(response)
+    assert response.context["result"] is None
+
+
+@pytest.fixture
+def case_with_a_year_one_action(staff, make_case):
+    """A case whose stored facts lie outside the range (written before the validators)."""
+    case = make_case(assignee=staff["lawyer"])
+    deadlines_recompute(case_ids=[case.pk])
+    CollectionAction.objects.create(
+        case=case, kind="acknowledgement", acted_on=date(1, 1, 1), outcome="legacy row"
+    )
+    return case
+
+
+@pytest.mark.django_db
+def test_what_if_pages_render_a_message_for_facts_outside_the_range(
+    client, staff, case_with_a_year_one_action
+):
+    client.force_login(staff["lawyer"])
+    deadline = Deadline.objects.filter(case=case_with_a_year_one_action).first()
+    assert deadline is not None
+    url = reverse("recovery_deadlines:what_if", args=[deadline.pk])
+    for params in ({}, {"as_of": "2025-01-01"}, {"as_of": "9999-12-31"}):
+        response = client.get(url, params)
+        assert response.status_code == 200
+        assert "0001-01-01" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_recompute_survives_facts_outside_the_range(case_with_a_year_one_action):
+    deadlines_recompute(case_ids=[case_with_a_year_one_action.pk])
+    assert Deadline.objects.filter(case=case_with_a_year_one_action).exists()
+
+
+# --- every admin add form -------------------------------------------------------------------
+
+
+def add_forms():
+    for model in get_snippet_models():
+        if model._meta.app_label not in PRODUCT_APPS:
+            continue
+        viewset = model.snippet_viewset
+        if not getattr(viewset, "add_view_class", None):
+            continue
+        form_class = viewset.get_form_class()
+        for name in form_class.base_fields:
+            try:
+                model_field = model._meta.get_field(name)
+            except Exception:  # noqa: BLE001 - a form-only field
+                continue
+            if isinstance(model_field, models.DateField) and not isinstance(
+                model_field, models.DateTimeField
+            ):
+                for value in OUT_OF_RANGE_DATES:
+                    yield pytest.param(viewset, name, value, id=f"{model._meta.label}.{name}={value}")
+            elif isinstance(model_field, models.IntegerField):
+                yield pytest.param(viewset, name, HUGE, id=f"{model._meta.label}.{name}={HUGE}")
+                yield pytest.param(viewset, name, "9" * 5000, id=f"{model._meta.label}.{name}=9x5000")
+
+
+ADD_FORMS = list(add_forms())
+
+
+def test_the_add_forms_were_found():
+    labels = {param.values[0].model._meta.label for param in ADD_FORMS}
+    assert {
+        "recovery.Loan",
+        "recovery.CaseParty",
+        "litigation.Judgment",
+        "assets.PreservationMeasure",
+    } <= labels
+    assert {"recovery.CollectionAction", "recovery.HolidayYear"} <= labels
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("viewset", "name", "value"), ADD_FORMS)
+def test_every_add_form_refuses_extreme_values_on_the_field(client, make_user, viewset, name, value):
+    # The head of recovery may add every model; the other fields are left empty on purpose:
+    # the bound must hold whatever else is wrong with the form.
+    client.force_login(make_user("head", Role.HEAD, None))
+    response = client.post(reverse(viewset.get_url_name("add")), {name: value})
+    assert response.status_code == 200
+    assert name in field_errors(response), field_errors(response)
