@@ -11,10 +11,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from recovery.files import FileSignatureValidator, PrivateUploadTo
 from recovery.models import MONEY, Case, Collateral, Loan, Party
 from recovery.validators import validate_supported_date, validate_upload_size
 
 ASSET_FILE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "heic", "tif", "tiff", "docx", "xlsx"]
+ASSET_FILE_KINDS = ("pdf", "jpeg", "png", "heic", "tiff", "docx", "xlsx")
 
 
 class AssetKind(models.TextChoices):
@@ -109,11 +111,19 @@ class AssetFile(models.Model):
     kind = models.CharField(
         _("kind"), max_length=10, choices=AssetFileKind.choices, default=AssetFileKind.PHOTO
     )
+    # Stored under a random name and served only by the access-checked download; the content
+    # must be what the extension says (recovery.files).
     file = models.FileField(
         _("file"),
-        upload_to="assets/%Y/%m/",
-        validators=[FileExtensionValidator(ASSET_FILE_EXTENSIONS), validate_upload_size],
+        upload_to=PrivateUploadTo("assets", name_field="original_name"),
+        validators=[
+            FileExtensionValidator(ASSET_FILE_EXTENSIONS),
+            validate_upload_size,
+            FileSignatureValidator(ASSET_FILE_KINDS),
+        ],
     )
+    # Declared after file: the upload_to above fills it in during the same save.
+    original_name = models.CharField(_("file name"), max_length=255, blank=True, editable=False)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -126,7 +136,7 @@ class AssetFile(models.Model):
         ordering = ["asset", "-uploaded_at"]
 
     def __str__(self) -> str:
-        return self.caption or self.file.name
+        return self.caption or self.original_name or self.file.name
 
 
 class SecurityKind(models.TextChoices):

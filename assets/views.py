@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +28,7 @@ from assets.selectors import (
     position_label,
 )
 from recovery.admin_base import _add_form_error
+from recovery.files import record_file_download
 from recovery.links import case_path
 from recovery.models import PartyKind
 from recovery.services import RecoveryError
@@ -282,12 +283,8 @@ class MeasureEndView(MeasureActionView):
 
 
 def asset_file_download(request: HttpRequest, pk: int) -> FileResponse:
-    """An asset's photo or document, only to users who may see its case (never plain media)."""
-    upload = get_object_or_404(asset_files_visible_to(request.user), pk=pk)
-    if not upload.file:
-        raise Http404
-    try:
-        handle = upload.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return FileResponse(handle, filename=upload.file.name.rsplit("/", 1)[-1])
+    """An asset's photo or document, only to users who may see its case (never plain media),
+    as an attachment under the name it was uploaded with."""
+    return record_file_download(
+        asset_files_visible_to(request.user), pk, field="file", name_field="original_name"
+    )

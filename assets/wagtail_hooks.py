@@ -401,7 +401,10 @@ class AssetFileViewSet(AssetChildViewSet):
         "asset",
         Column("kind", label=_("Kind"), accessor="get_kind_display", sort_key="kind"),
         "caption",
-        FileLinkColumn("file", label=_("File"), accessor=lambda f: f.file.name.rsplit("/", 1)[-1]),
+        # The uploaded name: the stored one is random (recovery.files).
+        FileLinkColumn(
+            "file", label=_("File"), accessor=lambda f: f.original_name or f.file.name.rsplit("/", 1)[-1]
+        ),
         DateColumn("uploaded_at", label=_("uploaded at")),
     ]
     list_filter = ["kind"]

@@ -1,12 +1,10 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from wagtail.admin import urls as wagtailadmin_urls
 
 from recovery.calendar_feed import calendar_feed
 from recovery.deadline_views import deadline_compute_api
-from recovery.views import docket_bulk_action_refused, serve_public_media, site_history
+from recovery.views import docket_bulk_action_refused, import_run_file, site_history
 from recovery.wagtail_guards import urlpatterns as wagtail_guard_urlpatterns
 
 urlpatterns = [
@@ -27,6 +25,8 @@ urlpatterns = [
         )
         for app_label in ("recovery", "litigation", "assets", "documents")
     ],
+    # The hand-over file of an import run (the imports' own views are a viewset without it).
+    path("admin/recovery/imports/<int:pk>/file/", import_run_file, name="recovery_import_run_file"),
     path("api/deadlines/compute", deadline_compute_api, name="deadline_compute_api"),
     path("calendar/<slug:token>.ics", calendar_feed, name="recovery_calendar_feed"),
     # Scoped guards on the same paths as Wagtail's own views, which are not scoped by case.
@@ -35,7 +35,5 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="wagtailadmin_home", permanent=False)),
 ]
 
-if settings.DEBUG:
-    # The development server serves uploads, but never hand-over files: those are read only
-    # by the import (and hold every debtor's ID number).
-    urlpatterns += static(settings.MEDIA_URL, view=serve_public_media, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT, in any mode (DEBUG included): every uploaded file leaves through
+# a download view that checks the user's access to its record (recovery.files).

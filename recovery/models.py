@@ -8,6 +8,7 @@ from django.core.validators import FileExtensionValidator, MaxValueValidator, Mi
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from recovery.files import FileSignatureValidator, PrivateUploadTo
 from recovery.validators import (
     EARLIEST_SUPPORTED_DATE,
     LATEST_SUPPORTED_DATE,
@@ -20,6 +21,7 @@ from recovery.validators import (
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 PROOF_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "heic", "tif", "tiff"]
+PROOF_KINDS = ("pdf", "jpeg", "png", "heic", "tiff")
 
 
 class Branch(models.Model):
@@ -425,15 +427,23 @@ class CollectionAction(models.Model):
     )
     outcome = models.TextField(_("outcome"), blank=True)
     amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
+    # Stored under a random name and served only by the access-checked download; the content
+    # must be what the extension says (recovery.files).
     proof_file = models.FileField(
         _("proof of delivery"),
-        upload_to="proofs/%Y/%m/",
+        upload_to=PrivateUploadTo("proofs", name_field="proof_original_name"),
         blank=True,
-        validators=[FileExtensionValidator(PROOF_EXTENSIONS), validate_upload_size],
+        validators=[
+            FileExtensionValidator(PROOF_EXTENSIONS),
+            validate_upload_size,
+            FileSignatureValidator(PROOF_KINDS),
+        ],
         help_text=_(
             "Scan or photo of the signed receipt, postal receipt or screenshot (PDF or image, ≤ 20 MB)."
         ),
     )
+    # Declared after proof_file: the upload_to above fills it in during the same save.
+    proof_original_name = models.CharField(_("proof file name"), max_length=255, blank=True, editable=False)
     tracking_number = models.CharField(_("postal tracking number"), max_length=40, blank=True)
     signed_on = models.DateField(
         _("receipt signed on"), null=True, blank=True, validators=[validate_supported_date]
@@ -534,7 +544,8 @@ class ImportRun(models.Model):
     file_size = models.PositiveBigIntegerField(
         _("size (bytes)"), default=0, validators=[MaxValueValidator(10**12)]
     )
-    upload = models.FileField(_("uploaded file"), upload_to="imports/%Y/%m/", blank=True)
+    # A random stored name (file_name keeps the original), never served as media.
+    upload = models.FileField(_("uploaded file"), upload_to=PrivateUploadTo("imports"), blank=True)
     source = models.CharField(_("source"), max_length=10, choices=ImportSource.choices)
     strict = models.BooleanField(_("strict (all or nothing)"), default=False)
     status = models.CharField(

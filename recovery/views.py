@@ -2,12 +2,14 @@
 
 from typing import Any
 
-from django.http import Http404, HttpResponse
-from django.views.static import serve
+from django.http import FileResponse, Http404, HttpResponse
 from wagtail.admin.auth import require_admin_access
 
-from recovery.access import can_see_all_cases
+from recovery.access import can_see_all_cases, can_view_personal_data, cases_visible_to
+from recovery.files import record_file_download
+from recovery.import_runs import import_runs_visible_to
 from recovery.masking import MaskedLogEntriesView
+from recovery.models import CollectionAction
 
 # Its messages mask personal data except for those allowed to see it.
 _site_history = MaskedLogEntriesView.as_view()
@@ -23,16 +25,27 @@ def site_history(request: Any, *, results_only: bool = False) -> HttpResponse:
     return (_site_history_results if results_only else _site_history)(request)
 
 
-# Upload folders that must never be served as plain media files, even in development: hand-over
-# files, and assets' photos and documents (served by assets_file_download to those who see the case).
-PRIVATE_MEDIA_PREFIXES = ("imports/", "assets/")
+# --- downloads of uploaded files ---------------------------------------------------------------
+# No media route serves uploads, in any mode: these views find the record in the user's scope
+# first (404 outside it) and take nothing from the URL but its id (recovery.files).
 
 
-def serve_public_media(request: Any, path: str, document_root: str | None = None) -> HttpResponse:
-    """django.views.static.serve for DEBUG, minus the private upload folders."""
-    if path.lstrip("/").startswith(PRIVATE_MEDIA_PREFIXES):
+def collection_action_proof(request: Any, pk: int) -> FileResponse:
+    """A collection action's proof of delivery, to those who see its case."""
+    actions = CollectionAction.objects.filter(case__in=cases_visible_to(request.user).values("pk"))
+    return record_file_download(actions, pk, field="proof_file", name_field="proof_original_name")
+
+
+@require_admin_access
+def import_run_file(request: Any, pk: int) -> FileResponse:
+    """The hand-over file a run was uploaded with, to those who see the run (managers their own,
+    the head every run) and may see personal data: the file holds every ID and phone number
+    unmasked, so an auditor, who sees the runs masked, does not get it."""
+    if not can_view_personal_data(request.user):
         raise Http404
-    return serve(request, path, document_root=document_root)
+    return record_file_download(
+        import_runs_visible_to(request.user), pk, field="upload", name_field="file_name"
+    )
 
 
 def docket_bulk_action_refused(request: Any, app_label: str, model_name: str, action: str) -> HttpResponse:

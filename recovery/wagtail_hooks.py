@@ -3,8 +3,6 @@
 from typing import Any
 
 import django_filters
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
@@ -66,6 +64,7 @@ from recovery.selectors import (
     upcoming_loan_due_dates,
 )
 from recovery.services import case_open, case_update, collection_action_record
+from recovery.views import collection_action_proof
 
 register_create_service(
     Case, lambda *, instance, user, m2m: case_open(case=instance, user=user, **_shared(m2m))
@@ -436,16 +435,7 @@ def deadlines_section(case: Case, request: Any) -> str:
     )
 
 
-# ---- Proof files: served only to users who may see the case --------------------------------
-
-
-def collection_action_proof(request: Any, pk: int) -> FileResponse:
-    action = get_object_or_404(
-        CollectionAction.objects.filter(case__in=cases_visible_to(request.user)), pk=pk
-    )
-    if not action.proof_file:
-        raise Http404
-    return FileResponse(action.proof_file.open("rb"), filename=action.proof_file.name.rsplit("/", 1)[-1])
+# ---- Proof files: served only to users who may see the case (recovery.views) ---------------
 
 
 @hooks.register("register_admin_urls")

@@ -2,10 +2,13 @@
 the asset page in legal order with the waterfall, the case section, and a listing whose query
 count does not grow with the number of assets."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,6 +26,7 @@ from assets.models import (
 )
 from assets.services import asset_create, measure_end, measure_record, security_interest_record
 from recovery.models import CaseParty, Deadline, Party, PartyKind, PartyRole
+from tests.recovery.test_files import HTML, MZ, ooxml_bytes, pdf_bytes, png_bytes
 
 LIST = "wagtailsnippets_assets_asset:list"
 INSPECT = "wagtailsnippets_assets_asset:inspect"
@@ -130,11 +134,93 @@ def test_each_role_sees_the_assets_of_its_cases_only(
 def test_asset_files_are_not_served_as_media(client, staff, two_cases, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     upload = _upload(two_cases["mine"], staff["head"])
-    from recovery.views import serve_public_media
+    assert (tmp_path / upload.file.name).is_file()
+    client.force_login(staff["head"])
+    for path in (f"/media/{upload.file.name}", f"/media/proofs/%2e%2e/{upload.file.name}"):
+        response = client.get(path)
+        assert response.status_code == 404 and not response.streaming, path
 
-    with pytest.raises(Exception) as raised:
-        serve_public_media(None, upload.file.name, document_root=str(tmp_path))
-    assert raised.type.__name__ == "Http404"
+
+@pytest.mark.django_db
+def test_an_asset_file_is_stored_under_a_random_name_and_downloads_under_its_own(
+    client, staff, two_cases, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    upload = _upload(two_cases["mine"], staff["lawyer"], name="房产证（正本）.png", content=png_bytes())
+    assert re.fullmatch(r"assets/[0-9a-f]{32}\.png", upload.file.name), upload.file.name
+    assert AssetFile.objects.get(pk=upload.pk).original_name == "房产证（正本）.png"
+    assert str(upload) == "外观"
+    client.force_login(staff["lawyer"])
+    response = client.get(reverse("assets_file_download", args=[upload.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == png_bytes()
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert {"private", "no-store"} <= {d.strip() for d in response["Cache-Control"].split(",")}
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;") and disposition.isascii()
+    assert f"filename*=UTF-8''{quote('房产证（正本）.png')}" in disposition
+
+
+@pytest.mark.django_db
+def test_an_asset_file_is_not_downloaded_anonymously_or_once_lost(
+    client, staff, two_cases, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    upload = _upload(two_cases["mine"], staff["lawyer"])
+    url = reverse("assets_file_download", args=[upload.pk])
+    response = client.get(url)
+    assert response.status_code == 302 and "/login/" in response.url
+    (tmp_path / upload.file.name).unlink()
+    client.force_login(staff["lawyer"])
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name, content",
+    [("scan.pdf", HTML), ("photo.jpg", MZ), ("report.docx", ooxml_bytes(content_types=False))],
+)
+def test_an_asset_file_is_refused_when_its_content_is_not_what_its_name_says(
+    staff, two_cases, settings, tmp_path, name, content
+):
+    settings.MEDIA_ROOT = tmp_path
+    with pytest.raises(ValidationError) as raised:
+        _upload(two_cases["mine"], staff["lawyer"], name=name, content=content)
+    assert list(raised.value.message_dict) == ["file"]
+    assert not AssetFile.objects.exists()
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name, content",
+    [("scan.pdf", pdf_bytes()), ("photo.png", png_bytes()), ("report.docx", ooxml_bytes())],
+)
+def test_an_asset_file_is_accepted_by_its_content(staff, two_cases, settings, tmp_path, name, content):
+    settings.MEDIA_ROOT = tmp_path
+    upload = _upload(two_cases["mine"], staff["lawyer"], name=name, content=content)
+    assert (tmp_path / upload.file.name).read_bytes() == content
+
+
+@pytest.mark.django_db
+def test_the_asset_file_form_refuses_a_disguised_file_on_its_field(
+    client, staff, two_cases, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(staff["lawyer"])
+    response = client.post(
+        reverse("wagtailsnippets_assets_assetfile:add"),
+        {
+            "asset": two_cases["mine"].pk,
+            "kind": "document",
+            "caption": "判决书",
+            "file": SimpleUploadedFile("judgment.pdf", HTML),
+        },
+    )
+    assert response.status_code == 200
+    assert "file" in response.context["form"].errors
+    assert not AssetFile.objects.exists()
 
 
 @pytest.mark.django_db
