@@ -10,8 +10,10 @@ from django.apps import apps
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.urls import path
+from django.urls import URLResolver, include, path, re_path
+from django.urls.resolvers import RegexPattern
 from django.views.decorators.http import require_POST
+from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.auth import require_admin_access
 from wagtail.admin.models import EditingSession
 from wagtail.admin.views import editing_sessions as wagtail_editing_sessions
@@ -82,6 +84,28 @@ def editing_session_release(request: Any, session_id: int) -> HttpResponse:
     return wagtail_editing_sessions.release(request, session_id)
 
 
+# Wagtail's CMS side, which the product does not use: pages, their choosers, reports and workflows,
+# documents, images, collections, form submissions, bulk actions, the admin API. Wagtail opens
+# several of them to every admin user (choosers, the API) and some 500 (their search needs an app
+# the product does not install); they would be the first place an upload or a page could leak.
+CMS_PATH = (
+    r"^admin/(?:pages|choose-page|choose-external-link|choose-email-link|choose-phone-link"
+    r"|choose-anchor-link|api/main|documents|images|collections|workflows|forms|bulk"
+    r"|reports/(?:locked|workflow|workflow_tasks|aging-pages|page-types-usage))/"
+)
+_wagtail_admin = URLResolver(RegexPattern(r"^/"), [path("admin/", include(wagtailadmin_urls))])
+
+
+@require_admin_access
+def cms_for_superusers_only(request: Any, **_kwargs: Any) -> HttpResponse:
+    """404 for every role of the product; a superuser (the system administrator) reaches
+    Wagtail's own view, resolved from Wagtail's URLs alone."""
+    if not request.user.is_superuser:
+        raise Http404
+    match = _wagtail_admin.resolve(request.path_info)
+    return match.func(request, *match.args, **match.kwargs)
+
+
 _set_page_position = SetPagePositionView.as_view()
 
 
@@ -96,6 +120,7 @@ def page_set_position(request: Any, page_to_move_id: int) -> HttpResponse:
 
 
 urlpatterns = [
+    # Before the CMS refusal below, which sends superusers on to Wagtail's crashing view.
     path(
         "admin/pages/<int:page_to_move_id>/set_position/",
         page_set_position,
@@ -111,4 +136,5 @@ urlpatterns = [
         editing_session_release,
         name="recovery_editing_session_release",
     ),
+    re_path(CMS_PATH, cms_for_superusers_only, name="recovery_wagtail_cms"),
 ]

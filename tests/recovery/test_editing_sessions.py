@@ -198,3 +198,41 @@ def test_reordering_a_page_still_needs_wagtails_permission(client, staff):
     # Wagtail's answer to a missing permission: back to the dashboard, nothing moved.
     assert response.status_code == 302 and response.url == reverse("wagtailadmin_home")
     assert Page.objects.filter(depth=2).first().pk == page.pk
+
+
+# ---- Wagtail's CMS side: pages, documents, images, their choosers and API -------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/choose-page/",
+        "/admin/choose-page/search/?q=x",
+        "/admin/api/main/pages/",
+        "/admin/documents/chooser/",
+        "/admin/images/chooser/results/?q=x",
+        "/admin/pages/",
+        "/admin/workflows/task_chooser/",
+    ],
+)
+@pytest.mark.parametrize("role", ["lawyer", "head", "auditor"])
+def test_the_cms_side_is_not_found_for_the_products_roles(client, staff, role, url):
+    """The product keeps nothing there; Wagtail opened its choosers and API to every admin user
+    and its searches crashed (the search app is not installed)."""
+    client.force_login(staff[role])
+    client.raise_request_exception = False
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_superuser_still_reaches_wagtails_cms_views(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("sysadmin", "sysadmin@example.com", "x" * 16)
+    client.force_login(admin)
+    assert client.get("/admin/choose-page/").status_code == 200
+    assert client.get("/admin/documents/chooser/").status_code == 200
+
+
+def test_anonymous_visitors_of_the_cms_side_go_to_the_login(client):
+    response = client.get("/admin/choose-page/")
+    assert response.status_code == 302 and reverse("wagtailadmin_login") in response.url
