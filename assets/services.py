@@ -39,13 +39,7 @@ from assets.waterfall import Claim, ClaimKind, DebtorType, Distribution, distrib
 from recovery.audit import CHANGE, CREATE, diff, snapshot
 from recovery.links import case_url
 from recovery.models import AlertPreference, Case, CaseParty, PartyKind
-from recovery.services import (
-    RecoveryError,
-    case_facts_changed,
-    record_create,
-    record_scope_check,
-    record_update,
-)
+from recovery.services import RecoveryError, case_facts_changed, record_create, record_update
 from recovery.validators import supported_date_error
 
 logger = logging.getLogger(__name__)
@@ -315,6 +309,8 @@ def measure_end(
         )
     if ended_on < stored.measured_on:
         raise RecoveryError(_("A measure cannot end before it was taken."), field="ended_on")
+    if (date_error := supported_date_error(ended_on)) is not None:  # ended_on is set here, not in a form
+        raise RecoveryError(str(date_error), field="ended_on")
     before = snapshot(stored)
     stored.status = status
     stored.ended_on = ended_on
@@ -322,8 +318,6 @@ def measure_end(
     stored.position = None
     stored.save(update_fields=["status", "ended_on", "end_reason", "position", "updated_at"])
     _log_change(stored, case_id=asset.case_id, user=user, before=before, source=source)
-    if (date_error := supported_date_error(ended_on)) is not None:  # ended_on is set here, not in a form
-        raise RecoveryError(str(date_error), field="ended_on")
 
     moves = _rerank(asset)
     promoted: list[PreservationMeasure] = []
