@@ -336,8 +336,8 @@ class WhatIfView(WagtailAdminTemplateMixin, TemplateView):
                 {**e, "type_label": EVENT_LABELS.get(e["type"], e["type"])} for e in stored.events
             ],
             form=form,
-            stored_problems=stored_problems,
             current=current,
+            stored_problems=stored_problems,
             hypothetical=hypothetical,
             extra=[
                 {**event, "label": EVENT_LABELS.get(event.get("type"), event.get("type"))} for event in extra
@@ -417,6 +417,7 @@ def _unauthorized() -> JsonResponse:
     response["WWW-Authenticate"] = 'Basic realm="Recovery Desk", charset="UTF-8"'
     return response
 
+
 def _too_large() -> JsonResponse:
     limit = settings.API_MAX_BODY_BYTES
     message = (
@@ -434,13 +435,12 @@ def _declared_too_large(request: HttpRequest) -> bool:
         return False
 
 
-
+def _compute_response(request: HttpRequest) -> HttpResponse:
     limit = settings.API_MAX_BODY_BYTES
     # Read at most one byte past the limit, whatever the header said (chunked bodies have none).
     body = request.read(limit + 1)
     if len(body) > limit:
         return _too_large()
-def _compute_response(request: HttpRequest) -> HttpResponse:
     try:
         raw_text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
