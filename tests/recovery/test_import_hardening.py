@@ -381,7 +381,7 @@ def test_two_processes_importing_one_file_never_print_a_traceback(tmp_path, staf
     ]
     results = [(process.wait(timeout=300), process.stderr.read()) for process in processes]
 
-    assert sorted(code for code, _err in results) in ([0, 0], [0, 2])
+    assert sorted(code for code, _err in results) in ([0, 0], [0, 2]), results
     for code, err in results:
         assert "Traceback" not in err
         if code == 2:
