@@ -575,4 +575,5 @@ def hide_site_history_from_scoped_users(request: Any, menu_items: list) -> None:
 
 
 import recovery.accounts  # noqa: E402,F401 - the sign-in lockout's admin pages and hooks
+import recovery.csp_widgets  # noqa: E402,F401 - date pickers without inline scripts
 from recovery import alert_admin  # noqa: E402,F401
