@@ -2,11 +2,14 @@
 
 from datetime import date
 
+from recovery.validators import LATEST_SUPPORTED_DATE
+
 from .calendar import RestDayCalendar
 from .model import DeadlineResult, Status, TraceEntry
 
 SOURCE_CALENDAR = "国务院节假日安排"
 SOURCE_SAFE_END = "审慎办理日（法律参考§0.2(7)）"
+SOURCE_RANGE = "系统日期范围"
 
 ROLLED_FORWARD = "期间最后一日{0}是休息日（法定休假日），以休假日结束的次日{1}为期间的最后一日。"
 ROLLED_BACK = (
@@ -18,6 +21,10 @@ MAKE_UP_WORKING_DAY = (
     "（“法定休假日”含义无明确条文，按实务理解，未经核实；为稳妥可提前一个工作日办理）。"
 )
 SAFE_END = "为稳妥起见，台账和提醒以{0}当日或之前最后一个工作日{1}为准。"
+BEYOND_RANGE = (
+    "期间最后一日{0}晚于系统支持的最后日期{1}：结果照常计算，但该日期不能作为事实录入，"
+    "节假日按暂定规则计算，请临近时重新核对。"
+)
 PROVISIONAL_YEAR = "{0}年国务院放假安排尚未载入，暂只按周六、周日计算休息日；结果为暂定，公布后须重新计算。"
 
 
@@ -57,6 +64,8 @@ def conclude(
         if calendar.is_provisional(year):
             provisional = True
             trace.append((raw_end, SOURCE_CALENDAR, PROVISIONAL_YEAR, (year,)))
+    if legal_end > LATEST_SUPPORTED_DATE:  # inputs are inside the range, a result may lie past it
+        trace.append((raw_end, SOURCE_RANGE, BEYOND_RANGE, (legal_end, LATEST_SUPPORTED_DATE)))
     status = Status.EXPIRED if as_of > legal_end else Status.RUNNING
     return DeadlineResult(rule, raw_end, legal_end, safe_end, status, provisional, tuple(trace))
 

@@ -110,6 +110,7 @@ def test_results_past_the_range_are_computed_and_flagged_provisional():
     result = compute_deadline("limitation_20_years", LATEST_SUPPORTED_DATE, (), as_of=date(2025, 1, 1))
     assert result.raw_end == date(2119, 12, 31)
     assert result.calendar_provisional
+    assert any("2099" in step.text and step.source == "系统日期范围" for step in result.steps)
     result = compute_deadline(
         "guarantee_period", LATEST_SUPPORTED_DATE, (), as_of=date(2025, 1, 1), months=600
     )
