@@ -12,6 +12,7 @@ from wagtail.admin.widgets import AdminDateInput
 from assets.models import MeasureStatus
 from assets.selectors import assets_editable_by
 from recovery.admin_base import CaseScopedForm
+from recovery.files import PrivateFileInput
 from recovery.models import Collateral
 
 # What ranks a measure (and which asset it is on) is fixed once recorded: a mistake there is
@@ -61,6 +62,11 @@ class AssetFileForm(AssetScopedForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "file" in self.fields:
+            # The stored file is shown by its download view and original name (no media URL).
+            self.fields["file"].widget = PrivateFileInput(
+                url_name="assets_file_download", name_field="original_name"
+            )
         if self.instance.pk:
             for name in ("asset", "file"):
                 if name in self.fields:

@@ -21,10 +21,12 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
+from django import forms
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
@@ -297,3 +299,38 @@ def record_file_download(
     record = get_object_or_404(records, pk=pk)
     name = getattr(record, name_field, "") if name_field else ""
     return private_file_response(getattr(record, field), name=name)
+
+
+# --- the edit form -------------------------------------------------------------------------
+
+
+class _StoredFileLink:
+    """What a file input shows as "Currently: …": the download view and the original name."""
+
+    def __init__(self, url: str, name: str) -> None:
+        self.url = url
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PrivateFileInput(forms.ClearableFileInput):
+    """The file input of a private file: its "Currently" link goes to the record's download
+    view (`url_name`, taking the record's id), under the original name, never to a media URL
+    (there is none) nor showing the random stored name."""
+
+    def __init__(self, *, url_name: str, name_field: str | None = None, attrs: dict | None = None) -> None:
+        super().__init__(attrs=attrs)
+        self.url_name = url_name
+        self.name_field = name_field
+
+    def format_value(self, value: Any) -> Any:
+        value = super().format_value(value)
+        instance = getattr(value, "instance", None)
+        if not self.is_initial(value) or instance is None or instance.pk is None:
+            return value
+        name = getattr(instance, self.name_field, "") if self.name_field else ""
+        return _StoredFileLink(
+            reverse(self.url_name, args=[instance.pk]), name or posixpath.basename(value.name)
+        )

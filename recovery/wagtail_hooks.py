@@ -39,6 +39,7 @@ from recovery.deadline_views import (
     case_deadline_url,
 )
 from recovery.docket_deadlines import holiday_year_save
+from recovery.files import PrivateFileInput
 from recovery.import_views import DOCKET_MENU_HOOK, ImportRunViewSet, upload_menu_item
 from recovery.masking import MaskedColumn, MaskedInspectView, masked_changes, shown_value
 from recovery.models import (
@@ -347,7 +348,12 @@ class CollectionActionViewSet(ScopedSnippetViewSet):
             [
                 FieldRowPanel([FieldPanel("reached"), FieldPanel("delivered_on")]),
                 FieldRowPanel([FieldPanel("tracking_number"), FieldPanel("signed_on")]),
-                FieldPanel("proof_file"),
+                FieldPanel(
+                    "proof_file",
+                    widget=PrivateFileInput(
+                        url_name="recovery_collection_action_proof", name_field="proof_original_name"
+                    ),
+                ),
             ],
             heading=_("Proof of delivery"),
         ),

@@ -163,6 +163,21 @@ def test_an_asset_file_is_stored_under_a_random_name_and_downloads_under_its_own
 
 
 @pytest.mark.django_db
+def test_the_asset_file_edit_form_links_the_file_to_its_download_not_to_media(
+    client, staff, two_cases, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    upload = _upload(two_cases["mine"], staff["lawyer"], name="房产证.png", content=png_bytes())
+    client.force_login(staff["lawyer"])
+    page = client.get(reverse("wagtailsnippets_assets_assetfile:edit", args=[upload.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'href="{reverse("assets_file_download", args=[upload.pk])}"' in html
+    assert "房产证.png" in html
+    assert "/media/" not in html and upload.file.name not in html
+
+
+@pytest.mark.django_db
 def test_an_asset_file_is_not_downloaded_anonymously_or_once_lost(
     client, staff, two_cases, settings, tmp_path
 ):

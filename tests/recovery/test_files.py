@@ -486,3 +486,18 @@ def test_the_refusal_reads_in_chinese_for_a_chinese_user():
     assert raised.value.messages[0] == (
         "该文件的扩展名为 .pdf，但内容并非PDF 文档，看起来是HTML 网页或脚本。请上传原始扫描件、照片或文档。"
     )
+
+
+@pytest.mark.django_db
+def test_the_action_edit_form_links_the_proof_to_its_download_not_to_media(
+    client, staff, cases, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    action = _proof(cases["mine"], staff["lawyer"])
+    client.force_login(staff["lawyer"])
+    page = client.get(reverse("wagtailsnippets_recovery_collectionaction:edit", args=[action.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'href="{reverse(PROOF_URL, args=[action.pk])}"' in html
+    assert CHINESE_NAME in html
+    assert "/media/" not in html and action.proof_file.name not in html
