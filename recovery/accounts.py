@@ -19,14 +19,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max, Sum
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin import messages
@@ -241,9 +240,11 @@ class LockedAccountsView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-@require_POST
 def account_unlock_view(request: HttpRequest) -> HttpResponse:
+    # The role first: to anyone else the URL does not exist, whatever the method.
     _require_head_or_404(request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     kind = request.POST.get("kind", "")
     value = request.POST.get("value", "")
     try:

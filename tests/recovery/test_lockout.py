@@ -215,6 +215,8 @@ def test_nobody_but_the_head_reaches_the_locked_accounts(client, staff, role):
     _lock(client, "other_lawyer")
     client.force_login(staff[role])
     assert client.get(reverse("recovery_locked_accounts")).status_code == 404
+    # Not even "method not allowed": that would tell the URL exists.
+    assert client.get(reverse("recovery_account_unlock")).status_code == 404
     response = client.post(reverse("recovery_account_unlock"), {"kind": "account", "value": "other_lawyer"})
     assert response.status_code == 404
     assert AccessAttempt.objects.filter(username="other_lawyer").exists()
