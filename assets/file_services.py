@@ -9,7 +9,7 @@ from wagtail.log_actions import log
 
 from assets.models import AssetFile
 from recovery.audit import CHANGE, CREATE, DELETE, diff, snapshot
-from recovery.services import RecoveryError
+from recovery.services import RecoveryError, record_scope_check
 
 
 def _actor(user: Any) -> Any:
@@ -23,6 +23,7 @@ def _case_id(upload: AssetFile) -> int:
 @transaction.atomic
 def asset_file_upload(*, upload: AssetFile, user: Any, source: str = "") -> AssetFile:
     """Store an uploaded photo or document of an asset; the uploader is the user."""
+    record_scope_check(instance=upload, user=user)  # the asset must be one of the user's
     upload.uploaded_by = _actor(user)
     upload.full_clean()
     upload.save()
@@ -34,6 +35,7 @@ def asset_file_upload(*, upload: AssetFile, user: Any, source: str = "") -> Asse
 @transaction.atomic
 def asset_file_update(*, upload: AssetFile, user: Any, source: str = "") -> dict:
     """Change a file's kind or caption; the file itself and its asset stay as uploaded."""
+    record_scope_check(instance=upload, user=user)
     stored = AssetFile.objects.get(pk=upload.pk)
     if stored.asset_id != upload.asset_id or stored.file.name != upload.file.name:
         raise RecoveryError("Upload a new file instead of replacing one.", field="file")

@@ -10,10 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput
 
 from assets.models import MeasureStatus
-from assets.selectors import assets_editable_by
 from recovery.admin_base import CaseScopedForm
 from recovery.files import PrivateFileInput
-from recovery.models import Collateral
 
 # What ranks a measure (and which asset it is on) is fixed once recorded: a mistake there is
 # corrected by ending the measure and recording it again, so the positions stay consistent.
@@ -23,25 +21,15 @@ MONEY_FIELD = {"max_digits": 16, "decimal_places": 2, "validators": [MinValueVal
 
 
 class AssetScopedForm(CaseScopedForm):
-    """CaseScopedForm, plus choices of asset and hand-over collateral limited to the user's cases."""
+    """CaseScopedForm (which scopes assets and hand-over collateral like every case record: to
+    the user's cases, and to this record's case when known), listing assets with their case."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        editable_assets = assets_editable_by(self.for_user)
         for field in self.fields.values():
             queryset = getattr(field, "queryset", None)
-            if queryset is None:
-                continue
-            label = queryset.model._meta.label
-            if label == "assets.Asset":
-                field.queryset = editable_assets.select_related("case")
-            elif label == "recovery.Collateral":
-                field.queryset = Collateral.objects.filter(case__in=self._editable_case_ids())
-
-    def _editable_case_ids(self) -> Any:
-        from recovery.access import cases_editable_by
-
-        return cases_editable_by(self.for_user).order_by().values("pk")
+            if queryset is not None and queryset.model._meta.label == "assets.Asset":
+                field.queryset = queryset.select_related("case")
 
 
 class MeasureForm(AssetScopedForm):

@@ -39,7 +39,13 @@ from assets.waterfall import Claim, ClaimKind, DebtorType, Distribution, distrib
 from recovery.audit import CHANGE, CREATE, diff, snapshot
 from recovery.links import case_url
 from recovery.models import AlertPreference, Case, CaseParty, PartyKind
-from recovery.services import RecoveryError, case_facts_changed, record_create, record_update
+from recovery.services import (
+    RecoveryError,
+    case_facts_changed,
+    record_create,
+    record_scope_check,
+    record_update,
+)
 from recovery.validators import supported_date_error
 
 logger = logging.getLogger(__name__)
@@ -103,6 +109,7 @@ def _check_owner(asset: Asset) -> None:
 @transaction.atomic
 def asset_create(*, asset: Asset, user: Any, source: str = "") -> Asset:
     """Record an asset of one of the case's parties."""
+    record_scope_check(instance=asset, user=user)
     _check_owner(asset)
     return record_create(instance=asset, user=user, source=source)
 
@@ -110,6 +117,7 @@ def asset_create(*, asset: Asset, user: Any, source: str = "") -> Asset:
 @transaction.atomic
 def asset_update(*, asset: Asset, user: Any, source: str = "") -> dict:
     """Save an edited asset; it stays in its case. Returns the changes."""
+    record_scope_check(instance=asset, user=user)
     stored = Asset.objects.select_for_update().get(pk=asset.pk)
     if stored.case_id != asset.case_id:
         raise RecoveryError(_("An asset cannot be moved to another case."), field="case")
@@ -125,6 +133,7 @@ def _check_interest(interest: SecurityInterest, case_id: int) -> None:
 @transaction.atomic
 def security_interest_record(*, interest: SecurityInterest, user: Any, source: str = "") -> SecurityInterest:
     """Record a mortgage or pledge over an asset, ours or another creditor's."""
+    record_scope_check(instance=interest, user=user)
     asset = _lock_asset(interest.asset_id)
     interest.full_clean()
     _check_interest(interest, asset.case_id)
@@ -137,6 +146,7 @@ def security_interest_record(*, interest: SecurityInterest, user: Any, source: s
 @transaction.atomic
 def security_interest_update(*, interest: SecurityInterest, user: Any, source: str = "") -> dict:
     """Save an edited security interest (it stays on its asset). Returns the changes."""
+    record_scope_check(instance=interest, user=user)
     stored = SecurityInterest.objects.get(pk=interest.pk)
     if stored.asset_id != interest.asset_id:
         raise RecoveryError(_("A security interest cannot be moved to another asset."), field="asset")
@@ -193,6 +203,7 @@ def measure_record(*, measure: PreservationMeasure, user: Any, source: str = "")
 
     Position, status and the end fields are the services' own: whatever the caller set on them
     is ignored. Safe to call concurrently for the same asset (the asset row is locked)."""
+    record_scope_check(instance=measure, user=user)
     asset = _lock_asset(measure.asset_id)
     creating = measure.pk is None
     before: dict[str, Any] | None = None
@@ -241,6 +252,7 @@ def measure_renew(
 
     A renewal must be made on or before the old expiry: after it the measure has lapsed
     (查扣冻规定 27) and can only be replaced by a new seizure, which ranks last."""
+    record_scope_check(instance=measure, user=user)
     asset = _lock_asset(measure.asset_id)
     stored = PreservationMeasure.objects.get(pk=measure.pk)
     if stored.status != MeasureStatus.ACTIVE:
@@ -299,6 +311,7 @@ def measure_end(
     `converted_on = ended_on`, and the case's lawyer is mailed after the commit."""
     if status not in ENDED_STATUSES:
         raise RecoveryError(_("A measure ends lifted or lapsed."), field="status")
+    record_scope_check(instance=measure, user=user)
     asset = _lock_asset(measure.asset_id)
     stored = PreservationMeasure.objects.get(pk=measure.pk)
     if stored.status != MeasureStatus.ACTIVE:

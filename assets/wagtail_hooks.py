@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail import hooks
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.widgets.button import Button
@@ -41,6 +40,7 @@ from assets.views import (
 )
 from recovery.access import cases_editable_by
 from recovery.admin_base import (
+    ScopedFilterSet,
     ScopedIndexView,
     ScopedSnippetViewSet,
     ServiceCreateView,
@@ -125,7 +125,7 @@ def _iso(name: str) -> Any:
 # --- assets ----------------------------------------------------------------------------------
 
 
-class AssetFilterSet(WagtailFilterSet):
+class AssetFilterSet(ScopedFilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=AssetKind.choices)
     assignee = django_filters.ModelChoiceFilter(
         label=_("Assignee"), field_name="case__assignee", queryset=_staff_users

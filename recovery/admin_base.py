@@ -6,15 +6,25 @@ from functools import cached_property, wraps
 from typing import Any
 
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django_filters.filters import QuerySetRequestMixin
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn
 from wagtail.snippets.views.snippets import CreateView, DeleteView, EditView, IndexView, SnippetViewSet
 
-from recovery.access import cases_editable_by, cases_visible_to
+from recovery.access import (
+    allowed_choices,
+    anchor_of,
+    case_id_through,
+    cases_editable_by,
+    cases_visible_to,
+    parties_of_cases,  # noqa: F401 - re-exported: the docket hooks import it from here
+    visible_choices,
+)
 from recovery.audit import case_id_of
 from recovery.links import case_path
 from recovery.masking import MaskedInspectView, MaskedSearchMixin, MaskedSnippetHistoryView, SafeExportMixin
@@ -37,36 +47,76 @@ def register_update_service(model: type, service: Callable[..., Any]) -> None:
 
 
 class CaseScopedForm(WagtailAdminModelForm):
-    """Limits every choice of case (or lawsuit, or party) to what the user may change."""
+    """Limits every choice (case, party, loan, lawsuit, asset, user, branch…) to what the user
+    may use, by the rules the services enforce (recovery.access.allowed_choices); choices that
+    depend on the case (addressed_to, loan, …) to those of this record's case: the instance's
+    on edit, the `?case=` (or `?lawsuit=`, `?asset=`…) one on add, the posted one on submit.
+    The value already stored stays a choice, so an edit never fails on what it did not change."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        user = self.for_user
-        editable_cases = cases_editable_by(user)
+        model = self._meta.model
+        case_id = self._case_id()
         for name, field in self.fields.items():
-            queryset = getattr(field, "queryset", None)
-            if queryset is None:
+            if getattr(field, "queryset", None) is None:
                 continue
-            label = queryset.model._meta.label
-            if label == "recovery.Case":
-                field.queryset = editable_cases
-            elif label == "litigation.Lawsuit":
-                field.queryset = queryset.filter(case__in=editable_cases)
-            elif label == "recovery.Loan":
-                field.queryset = queryset.filter(case__in=editable_cases)
-            elif label == "recovery.Party" and name != "debtor":
-                field.queryset = queryset.filter(pk__in=parties_of_cases(cases_visible_to(user)))
+            try:
+                allowed = allowed_choices(model, name, self.for_user, case_id=case_id)
+            except FieldDoesNotExist:
+                continue
+            if allowed is None:
+                continue
+            current = self._stored_values(name)
+            if current:
+                allowed = allowed.model.objects.filter(Q(pk__in=allowed.values("pk")) | Q(pk__in=current))
+            field.queryset = field.queryset.filter(pk__in=allowed.values("pk"))
+
+    def _stored_values(self, name: str) -> list:
+        if not self.instance.pk:
+            return []
+        field = self._meta.model._meta.get_field(name)
+        if field.many_to_many:
+            return list(getattr(self.instance, name).values_list("pk", flat=True))
+        value = getattr(self.instance, field.attname, None)
+        return [value] if value is not None else []
+
+    def _case_id(self) -> int | None:
+        model = self._meta.model
+        if model._meta.label == "recovery.Case":
+            return self.instance.pk
+        anchor = anchor_of(model)
+        if anchor is None:
+            return None
+        posted = self.is_bound and anchor in self.fields and not self.fields[anchor].disabled
+        if posted and anchor in self.data:
+            value = self.data.get(anchor)
+        elif self.instance.pk:
+            value = getattr(self.instance, model._meta.get_field(anchor).attname)
+        else:
+            value = self.initial.get(anchor)
+        value = getattr(value, "pk", value)
+        case_id = case_id_through(model, anchor, value)
+        # The case of a posted value counts only if the user may write to it; otherwise the
+        # anchor field itself is refused and nothing else is offered from that case.
+        if case_id is not None and not cases_editable_by(self.for_user).filter(pk=case_id).exists():
+            return -1
+        return case_id
 
 
-def parties_of_cases(cases: QuerySet) -> QuerySet:
-    """Ids of the parties that are a debtor of, or hold a role in, one of `cases`."""
-    from recovery.models import CaseParty, Party
+class ScopedFilterSet(WagtailFilterSet):
+    """A listing filter whose model choices (assignee, branch, case, party…) are limited to
+    what the user may see; the filters are the instance's own copies, never shared."""
 
-    case_ids = cases.order_by().values("pk")
-    return Party.objects.filter(
-        Q(pk__in=cases.order_by().values("debtor_id"))
-        | Q(pk__in=CaseParty.objects.filter(case__in=case_ids).values("party_id"))
-    ).values("pk")
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        for model_filter in self.filters.values():
+            if not isinstance(model_filter, QuerySetRequestMixin):
+                continue
+            queryset = model_filter.get_queryset(self.request)
+            visible = visible_choices(queryset.model, user)
+            if visible is not None:
+                model_filter.queryset = queryset.filter(pk__in=visible.values("pk"))
 
 
 def _add_form_error(form: Any, error: Exception) -> None:
@@ -102,7 +152,7 @@ class ServiceFormMixin:
 class ServiceCreateView(ServiceFormMixin, CreateView):
     def get_initial(self) -> dict[str, Any]:
         initial = super().get_initial()
-        for name in ("case", "lawsuit", "loan", "party", "addressed_to"):
+        for name in ("case", "lawsuit", "loan", "party", "addressed_to", "debtor"):
             if name in self.request.GET:
                 initial[name] = self.request.GET[name]
         return initial
@@ -140,7 +190,10 @@ class ScopedIndexView(SafeExportMixin, MaskedSearchMixin, IndexView):
     # Exports are masked and inert, search skips personal fields for those who may not see
     # them (recovery.masking): every docket listing inherits both.
     """No bulk-action checkboxes: Wagtail's bulk actions are neither scoped by case nor routed
-    through the services, so their URLs are refused for docket apps (config/urls.py)."""
+    through the services, so their URLs are refused for docket apps (config/urls.py). Filters
+    built from `list_filter` offer only what the user may see."""
+
+    base_filterset_class = ScopedFilterSet
 
     @cached_property
     def columns(self) -> list:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from wagtail import hooks
 from wagtail.admin import messages
-from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.filters import DateRangePickerWidget
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import Column, TitleColumn
@@ -36,7 +36,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import LogFormatter
 
 from recovery.access import cases_visible_to, role_of
-from recovery.admin_base import ReadOnlyListingMixin, ServiceFormMixin
+from recovery.admin_base import ReadOnlyListingMixin, ScopedFilterSet, ServiceFormMixin
 from recovery.alert_preferences import (
     CALENDAR_TOKEN_REVOKED,
     alert_preference_for,
@@ -193,7 +193,7 @@ def _staff_users(request: Any = None) -> Any:
     return get_user_model().objects.filter(staff_profile__isnull=False).order_by("username")
 
 
-class AlertFilterSet(WagtailFilterSet):
+class AlertFilterSet(ScopedFilterSet):
     status = django_filters.ChoiceFilter(label=gettext_lazy("Status"), choices=AlertStatus.choices)
     recipient = django_filters.ModelChoiceFilter(label=gettext_lazy("Recipient"), queryset=_staff_users)
     recipient_role = django_filters.ChoiceFilter(

@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
@@ -36,7 +35,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
 
 from recovery.access import role_of
-from recovery.admin_base import ReadOnlyListingMixin, ServiceCreateView, ServiceEditView
+from recovery.admin_base import ReadOnlyListingMixin, ScopedFilterSet, ServiceCreateView, ServiceEditView
 from recovery.deadline_forms import EVENT_LABELS, RULE_LABELS, STATUS_LABELS, CalculatorForm, WhatIfForm
 from recovery.deadline_selectors import (
     DUE_WINDOWS,
@@ -83,7 +82,7 @@ def _staff_users(request: Any = None) -> Any:
     return get_user_model().objects.filter(staff_profile__isnull=False).order_by("username")
 
 
-class DeadlineFilterSet(WagtailFilterSet):
+class DeadlineFilterSet(ScopedFilterSet):
     due = django_filters.ChoiceFilter(
         label=gettext_lazy("Due"),
         method="filter_due",

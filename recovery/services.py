@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from recovery.audit import audit_change, audit_create, audit_delete, audit_note, case_id_of, snapshot
 from recovery.models import Branch, Case, CollectionAction, Party, Role, StaffProfile
@@ -50,11 +51,70 @@ def today() -> date:
     return timezone.localdate()
 
 
+def _out_of_scope(field_name: str) -> RecoveryError:
+    # The same message whether the record exists or not: a refusal must not confirm an id.
+    return RecoveryError(
+        _("Select a valid choice: this one is not among the records you may use."), field=field_name
+    )
+
+
+def record_case_id(instance: models.Model) -> int | None:
+    """The case `instance` belongs to, read along its case path (None when it has none)."""
+    from recovery.access import anchor_of, case_id_through
+
+    model = type(instance)
+    if model._meta.label == "recovery.Case":
+        return instance.pk
+    anchor = anchor_of(model)
+    if anchor is None:
+        return None
+    return case_id_through(model, anchor, getattr(instance, model._meta.get_field(anchor).attname))
+
+
+def record_scope_check(*, instance: models.Model, user: Any, m2m: dict | None = None) -> None:
+    """Refuse a write that reaches outside the user's scope, even when no form stood in the way:
+    the stored record must be one the user may change, and every foreign key and many-to-many
+    value that the write sets (new or changed) must be one the user may choose, on the record's
+    own case where the choice depends on it. Writes without a user (import, demo, commands)
+    are the system's own and are not scoped."""
+    from recovery.access import allowed_choices, cases_editable_by, parties_in_scope
+
+    if user is None:
+        return
+    model = type(instance)
+    stored = model.objects.filter(pk=instance.pk).first() if instance.pk else None
+    if stored is not None:
+        if model._meta.label == "recovery.Party":
+            editable = parties_in_scope(user, write=True).filter(pk=stored.pk).exists()
+        else:
+            case_id = record_case_id(stored)
+            editable = case_id is None or cases_editable_by(user).filter(pk=case_id).exists()
+        if not editable:
+            raise RecoveryError(_("You may not change this record."))
+    case_id = record_case_id(instance)
+    for field in model._meta.concrete_fields:
+        if not (field.many_to_one or field.one_to_one) or field.related_model is None:
+            continue
+        value = getattr(instance, field.attname)
+        if value is None or (stored is not None and getattr(stored, field.attname) == value):
+            continue
+        allowed = allowed_choices(model, field.name, user, case_id=case_id)
+        if allowed is not None and not allowed.filter(pk=value).exists():
+            raise _out_of_scope(field.name)
+    for name, values in (m2m or {}).items():
+        old = set(getattr(stored, name).values_list("pk", flat=True)) if stored is not None else set()
+        added = {getattr(value, "pk", value) for value in values} - old
+        allowed = allowed_choices(model, name, user, case_id=case_id) if added else None
+        if allowed is not None and allowed.filter(pk__in=added).count() != len(added):
+            raise _out_of_scope(name)
+
+
 @transaction.atomic
 def record_create(
     *, instance: models.Model, user: Any, source: str = "", m2m: dict | None = None
 ) -> models.Model:
     """Validate and insert `instance`, audit it, and tell listeners its case changed."""
+    record_scope_check(instance=instance, user=user, m2m=m2m)
     instance.full_clean()
     instance.save()
     for name, values in (m2m or {}).items():
@@ -75,6 +135,7 @@ def record_update(
 ) -> dict:
     """Validate and save an edited `instance`; audit old → new against `before` (a snapshot of
     the stored row, taken before the edit was applied). Returns the changes."""
+    record_scope_check(instance=instance, user=user, m2m=m2m)
     if before is None:
         before = snapshot(type(instance).objects.get(pk=instance.pk))
     instance.full_clean()
@@ -128,7 +189,14 @@ def _next_case_number(opened_on: date) -> str:
 
 @transaction.atomic
 def case_open(*, case: Case, user: Any, source: str = "", shared_with: list | None = None) -> Case:
-    """Open a new case: give it the next number of its year and audit it."""
+    """Open a new case: give it the next number of its year and audit it. A lawyer opens cases
+    in their own branch, assigned to themself; a manager in their own branch, for its staff;
+    only the head of recovery anywhere, for anyone."""
+    from recovery.access import role_of
+
+    if user is not None and role_of(user) == Role.LAWYER and case.assignee_id is None:
+        case.assignee = user
+    _check_case_assignment(case=case, stored=None, user=user)
     if case.opened_on is None:
         case.opened_on = today()
     case.number = _next_case_number(case.opened_on)
@@ -137,6 +205,29 @@ def case_open(*, case: Case, user: Any, source: str = "", shared_with: list | No
 
 # Fields of a case that only a manager or the head of recovery may change.
 CASE_ASSIGNMENT_FIELDS = ("assignee", "branch")
+
+
+def _check_case_assignment(*, case: Case, stored: Case | None, user: Any) -> None:
+    """The branch and assignee a case gets must be ones the user may give (see case_open)."""
+    from recovery.access import assignable_users, openable_branches
+
+    if user is None:
+        return
+    if case.branch_id is not None and (stored is None or stored.branch_id != case.branch_id):
+        if not openable_branches(user).filter(pk=case.branch_id).exists():
+            raise RecoveryError(
+                _("You may open or move cases only in your own branch; the head of recovery decides others."),
+                field="branch",
+            )
+    if case.assignee_id is not None and (stored is None or stored.assignee_id != case.assignee_id):
+        if not assignable_users(user).filter(pk=case.assignee_id).exists():
+            raise RecoveryError(
+                _(
+                    "You may not assign a case to this person: a lawyer's cases are their own, "
+                    "a manager assigns within their branch."
+                ),
+                field="assignee",
+            )
 
 
 @transaction.atomic
@@ -148,7 +239,10 @@ def case_update(*, instance: Case, user: Any, m2m: dict | None = None, source: s
     if role_of(user) not in (Role.MANAGER, Role.HEAD):
         for name in CASE_ASSIGNMENT_FIELDS:
             if getattr(stored, f"{name}_id") != getattr(instance, f"{name}_id"):
-                raise RecoveryError("Only a manager or the head of recovery may reassign a case.", field=name)
+                raise RecoveryError(
+                    _("Only a manager or the head of recovery may reassign a case."), field=name
+                )
+    _check_case_assignment(case=instance, stored=stored, user=user)
     return record_update(instance=instance, user=user, before=snapshot(stored), source=source, m2m=m2m)
 
 

@@ -8,7 +8,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
@@ -23,11 +22,13 @@ from recovery.access import (
     cases_visible_to,
     mask_id_number,
     mask_phones,
+    parties_in_scope,
 )
 from recovery.admin_base import (
+    ScopedFilterSet,
     ScopedIndexView,
     ScopedSnippetViewSet,
-    parties_of_cases,
+    ServiceCreateView,
     register_create_service,
     register_update_service,
 )
@@ -90,7 +91,9 @@ def _shared(m2m: dict) -> dict:
 # ---- Cases -------------------------------------------------------------------------------
 
 
-class CaseFilterSet(WagtailFilterSet):
+class CaseFilterSet(ScopedFilterSet):
+    """Assignee and branch offer only the people and branches of the user's scope."""
+
     overdue = django_filters.ChoiceFilter(
         label=_("Overdue"),
         method="filter_overdue",
@@ -215,10 +218,20 @@ class CaseViewSet(ScopedSnippetViewSet):
 # ---- Parties -----------------------------------------------------------------------------
 
 
+class PartyCreateView(ServiceCreateView):
+    def get_success_url(self) -> str:
+        # A new party is on no case: visible only to who added it until a case names it. The
+        # next step is the case form with it as the debtor (or a party role on a case).
+        if not self.object.cases.exists() and not self.object.case_roles.exists():
+            return f"{reverse('wagtailsnippets_recovery_case:add')}?debtor={self.object.pk}"
+        return super().get_success_url()
+
+
 class PartyViewSet(ScopedSnippetViewSet):
     model = Party
     icon = "user"
     menu_label = _("Parties")
+    add_view_class = PartyCreateView
     inspect_view_enabled = True
     list_display = [
         "name",
@@ -240,8 +253,8 @@ class PartyViewSet(ScopedSnippetViewSet):
     ]
 
     def scope(self, user: Any, *, write: bool) -> Any:
-        cases = cases_editable_by(user) if write else cases_visible_to(user)
-        return Party.objects.filter(pk__in=parties_of_cases(cases))
+        # The parties of the user's cases, and the ones they added that are on no case yet.
+        return parties_in_scope(user, write=write)
 
 
 # ---- Loans, roles, collection actions -------------------------------------------------------

@@ -25,6 +25,8 @@ def _postgres_only():
 @pytest.fixture
 def asset(transactional_db, make_case, staff):
     case = make_case(assignee=staff["lawyer"])
+    # The other lawyer works on the case too: the services refuse writes outside one's scope.
+    case.shared_with.add(staff["other_lawyer"])
     return make_asset(case, user=staff["lawyer"])
 
 

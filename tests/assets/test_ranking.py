@@ -80,7 +80,8 @@ def test_lifting_the_first_seizure_promotes_ours_and_mails_our_lawyer_once(
             status=MeasureStatus.LIFTED,
             ended_on=date(2025, 8, 1),
             reason="申请人撤回保全申请",
-            user=staff["other_lawyer"],
+            # Someone else than the case's lawyer, with the case in scope: their branch manager.
+            user=staff["manager"],
         )
     assert [m.pk for m in promoted] == [ours.pk, behind.pk]
     assert positions(asset) == {theirs.pk: None, ours.pk: 1, behind.pk: 2}

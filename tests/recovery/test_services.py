@@ -8,15 +8,17 @@ from django.core.exceptions import ValidationError
 from wagtail.models import ModelLogEntry
 
 from recovery import audit
-from recovery.models import Case, CollectionAction, Loan
+from recovery.models import Case, CollectionAction, Loan, Party, PartyKind
 from recovery.services import (
     RecoveryError,
     case_open,
     case_reassign,
     collection_action_record,
+    record_create,
     record_delete,
     record_update,
 )
+from recovery.validators import resident_id_with_check
 
 
 @pytest.mark.django_db
@@ -28,8 +30,20 @@ def test_it_numbers_cases_by_year(make_case, staff):
 
 
 @pytest.mark.django_db
-def test_it_audits_a_case_opening_with_its_values(make_case, staff):
-    case = make_case(assignee=staff["lawyer"], user=staff["manager"])
+def test_it_audits_a_case_opening_with_its_values(staff, branches):
+    # The manager adds the debtor (through the service, so it is theirs) and opens the case.
+    debtor = record_create(
+        instance=Party(
+            kind=PartyKind.PERSON, name="新债务人", id_number=resident_id_with_check("31011519800101001")
+        ),
+        user=staff["manager"],
+    )
+    case = case_open(
+        case=Case(
+            debtor=debtor, branch=branches["上海分行"], assignee=staff["lawyer"], opened_on=date(2024, 1, 2)
+        ),
+        user=staff["manager"],
+    )
     entry = ModelLogEntry.objects.get(action=audit.CREATE, object_id=str(case.pk), content_type__model="case")
     assert entry.user == staff["manager"]
     assert entry.data["case"] == case.pk
