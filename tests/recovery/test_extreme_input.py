@@ -404,3 +404,89 @@ def test_a_measure_ended_in_9999_is_refused_on_the_field(staff, make_case):
         )
     assert caught.value.field == "ended_on"
     assert PreservationMeasure.objects.get(pk=measure.pk).status == MeasureStatus.ACTIVE
+
+
+# --- the three admin 500s of the review, with otherwise valid forms ----------------------------
+
+
+def _loan_form(case, **changes):
+    data = {
+        "case": case.pk,
+        "contract_no": "EXTREME-1",
+        "branch": case.branch_id,
+        "amount": "1000.00",
+        "principal_outstanding": "1000.00",
+        "interest_outstanding": "0",
+        "penalty_interest": "0",
+        "disbursed_on": "2024-01-01",
+        "due_on": "2024-06-01",
+        "handed_over_on": "2024-07-01",
+    }
+    return {**data, **changes}
+
+
+@pytest.mark.django_db
+def test_a_loan_due_9999_12_31_gets_a_field_error(client, staff, make_case):
+    from recovery.models import Loan
+
+    case = make_case(assignee=staff["manager"], loans=0)
+    client.force_login(staff["manager"])
+    url = reverse("wagtailsnippets_recovery_loan:add")
+    response = client.post(url, _loan_form(case, due_on="9999-12-31"))
+    assert response.status_code == 200
+    assert "2099-12-31" in field_errors(response)["due_on"]
+    assert not Loan.objects.filter(contract_no="EXTREME-1").exists()
+    # The same form with an ordinary date is saved: the refusal is the date's.
+    response = client.post(url, _loan_form(case))
+    assert response.status_code == 302 and Loan.objects.filter(contract_no="EXTREME-1").exists()
+
+
+@pytest.mark.django_db
+def test_a_judgment_served_9999_12_30_gets_a_field_error(client, staff, make_case):
+    from litigation.models import Judgment, Lawsuit
+
+    case = make_case(assignee=staff["lawyer"])
+    lawsuit = Lawsuit.objects.create(
+        case=case,
+        court="上海市浦东新区人民法院",
+        cause_of_action="金融借款合同纠纷",
+        claim_amount="1000.00",
+        filed_on=date(2024, 3, 1),
+    )
+    client.force_login(staff["lawyer"])
+    response = client.post(
+        reverse("wagtailsnippets_litigation_judgment:add"),
+        {"lawsuit": lawsuit.pk, "kind": "judgment", "served_on": "9999-12-30", "amount_awarded": "1000.00"},
+    )
+    assert response.status_code == 200
+    assert "served_on" in field_errors(response)
+    assert not Judgment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_guarantee_months_of_a_billion_get_a_field_error(client, staff, make_case):
+    from recovery.models import Party, PartyKind
+    from recovery.validators import resident_id_with_check
+
+    case = make_case(assignee=staff["lawyer"])
+    guarantor = Party.objects.create(
+        kind=PartyKind.PERSON,
+        name="保证人甲",
+        id_number=resident_id_with_check("31011519800101999"),
+        phones="",
+    )
+    client.force_login(staff["head"])
+    for months in (HUGE, "601", "0"):
+        response = client.post(
+            reverse("wagtailsnippets_recovery_caseparty:add"),
+            {
+                "case": case.pk,
+                "party": guarantor.pk,
+                "role": "guarantor",
+                "guarantee_type": "joint",
+                "guarantee_months": months,
+            },
+        )
+        assert response.status_code == 200
+        assert "guarantee_months" in field_errors(response), field_errors(response)
+    assert not CaseParty.objects.filter(party=guarantor).exists()
