@@ -550,3 +550,16 @@ def test_an_action_is_addressed_only_to_a_party_of_its_own_case(client, world, m
     assert not CollectionAction.objects.filter(acted_on=date(2024, 3, 2)).exists()
     response = client.post(url, data | {"addressed_to": world["mine"]["guarantor"].pk})
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_auditor_gets_no_form_and_writes_nothing(client, world):
+    """The auditor sees every case but changes none: no form to pick from, and a post is refused."""
+    client.force_login(world["staff"]["auditor"])
+    for viewset in _scoped_viewsets():
+        for _view, url in _form_pages(world, viewset):
+            before = _count(viewset.model)
+            assert client.get(url).status_code in (302, 403), url
+            assert client.post(url, {}).status_code in (302, 403), url
+            assert _count(viewset.model) == before
+    _refused_on(partial(case_open, case=_new_case(world), user=world["staff"]["auditor"]), "branch")
