@@ -98,21 +98,21 @@ def _own_new_parties(user: Any) -> QuerySet:
     """Ids of the parties `user` created that no case refers to yet. A party belongs to no one
     until it is on a case, so without this a lawyer could not pick the debtor they just added."""
     from django.contrib.contenttypes.models import ContentType
-    from django.db.models import CharField
-    from django.db.models.functions import Cast
     from wagtail.models import ModelLogEntry
 
     from recovery.audit import CREATE
     from recovery.models import Party
 
+    # Parties on no case are few (the import always opens a case): find them first, then ask
+    # the log (by its content type and object id index) which of them this user created.
+    orphans = Party.objects.filter(cases__isnull=True, case_roles__isnull=True).values_list("pk", flat=True)
     created = ModelLogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(Party), action=CREATE, user_id=user.pk
-    ).values("object_id")
-    return (
-        Party.objects.annotate(pk_text=Cast("pk", CharField()))
-        .filter(pk_text__in=created, cases__isnull=True, case_roles__isnull=True)
-        .values("pk")
-    )
+        content_type=ContentType.objects.get_for_model(Party),
+        object_id__in=[str(pk) for pk in orphans],
+        action=CREATE,
+        user_id=user.pk,
+    ).values_list("object_id", flat=True)
+    return Party.objects.filter(pk__in=[int(pk) for pk in created]).values("pk")
 
 
 def parties_in_scope(user: Any, *, write: bool) -> QuerySet:
