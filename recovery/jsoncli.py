@@ -57,16 +57,40 @@ def nesting_depth(raw_text: str) -> int:
     return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets), initial=0))
 
 
-def _oversized_numbers(value: Any, path: str) -> Iterator[tuple[str, TooManyDigits]]:
-    """Every TooManyDigits inside `value`, with its dotted path (events[0].date style)."""
+# JSON may escape half of a UTF-16 pair (\ud800) on its own; Python then holds a string that
+# cannot be encoded, and echoing it (an id, a creditor) failed while writing the answer.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unusable_values(value: Any, path: str, max_digits: int) -> Iterator[tuple[str, str]]:
+    """(dotted path, message) of every over-long number and every string holding a lone
+    surrogate inside `value` (paths as the calculators name fields: events[0].date)."""
     if isinstance(value, TooManyDigits):
-        yield path, value
+        yield (
+            path,
+            f"数字有 {value.digits} 位，最多 {max_digits} 位"
+            f"（a number of {value.digits} digits; at most {max_digits} are accepted）",
+        )
+    elif isinstance(value, str):
+        if _LONE_SURROGATE.search(value):
+            yield (
+                path,
+                "文本含有不成对的代理字符（text with an unpaired surrogate, not valid Unicode）",
+            )
     elif isinstance(value, dict):
         for key, child in value.items():
-            yield from _oversized_numbers(child, f"{path}.{key}" if path else str(key))
+            child_path = f"{path}.{key}" if path else str(key)
+            if _LONE_SURROGATE.search(key):
+                yield (
+                    child_path.encode("utf-8", "backslashreplace").decode(),
+                    "键名含有不成对的代理字符（a key with an unpaired surrogate）",
+                )
+                continue
+            yield from _unusable_values(child, child_path, max_digits)
     elif isinstance(value, list):
         for index, child in enumerate(value):
-            yield from _oversized_numbers(child, f"{path}[{index}]")
+            yield from _unusable_values(child, f"{path}[{index}]", max_digits)
 
 
 def run_calculator(
@@ -118,6 +142,9 @@ def run_calculator(
             f"input: 一次提交 {len(items)} 个对象，最多 {max_items} 个"
             f"（{len(items)} objects in one call; at most {max_items} are accepted）"
         ]
+    # Walking every value costs time: only when the parse made a placeholder or the text
+    # escapes a surrogate.
+    check_values = bool(oversized) or _SURROGATE_ESCAPE.search(raw_text) is not None
     results: list[dict[str, Any]] = []
     problems: list[str] = []
     for index, item in enumerate(items):
@@ -126,14 +153,10 @@ def run_calculator(
             kind = "a number" if isinstance(item, TooManyDigits) else type(item).__name__
             problems.append(f"{label}: expected a JSON object, got {kind}")
             continue
-        if oversized:
-            too_long = list(_oversized_numbers(item, ""))
-            if too_long:
-                problems.extend(
-                    f"{label}: field '{field}': 数字有 {number.digits} 位，最多 {max_digits} 位"
-                    f"（a number of {number.digits} digits; at most {max_digits} are accepted）"
-                    for field, number in too_long
-                )
+        if check_values:
+            unusable = list(_unusable_values(item, "", max_digits))
+            if unusable:
+                problems.extend(f"{label}: field '{field}': {message}" for field, message in unusable)
                 continue
         if "id" in item:
             label += f" (id {item['id']!r})"

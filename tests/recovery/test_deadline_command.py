@@ -272,3 +272,25 @@ def test_a_traceback_never_reaches_stderr_on_stdin():
     assert completed.returncode == 2
     assert completed.stdout == "" and "Traceback" not in completed.stderr
     assert completed.stderr.strip().splitlines()[0].startswith("input[0]: field 'months': ")
+
+
+def test_a_lone_surrogate_is_reported_not_printed(tmp_path):
+    # Lone surrogates are valid JSON escapes but not text: echoing one could not be encoded.
+    document = (
+        '[{"rule": "appeal_ruling", "trigger": "2025-01-20", '
+        '"events": [{"type": "x\\udfff", "date": "2025-01-21"}]}, '
+        '{"id": "\\ud800", "rule": "appeal_ruling", "trigger": "2025-01-20"}]'
+    )
+    status, out, err = run_command(tmp_path, document)
+    assert (status, out) == (2, "")
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and all("surrogate" in line for line in lines)
+    assert lines[0].startswith("input[0]: field 'events[0].type': ")
+    assert lines[1].startswith("input[1]: field 'id': ")
+
+
+def test_an_escaped_surrogate_pair_is_ordinary_text(tmp_path):
+    document = '{"id": "\\ud83d\\ude00", "rule": "appeal_ruling", "trigger": "2025-01-20"}'
+    status, out, err = run_command(tmp_path, document)
+    assert (status, err) == (0, "")
+    assert json.loads(out)["id"] == "\U0001f600"

@@ -180,6 +180,11 @@ GOOD = {"rule": "limitation", "trigger": "2021-03-15"}
         pytest.param(
             json.dumps({"id": int("9" * 40), **GOOD}), ["input[0]", "'id'", "40 digits"], id="huge-id"
         ),
+        pytest.param(
+            '{"id": "\\ud800", "rule": "appeal_ruling", "trigger": "2025-01-20"}',
+            ["input[0]", "'id'", "surrogate"],
+            id="lone-surrogate",
+        ),
     ],
 )
 def test_the_api_answers_400_naming_input_and_field(api, body, fragments):
