@@ -473,3 +473,20 @@ def test_the_import_pages_show_the_auditor_no_full_id_or_phone(client, staff, se
             rendered += 1
             assert _leaks(_body(response), secrets) == [], url
     assert rendered >= 3  # the listing, the run's page and its error report at least
+
+
+def test_every_id_or_phone_field_of_every_model_is_registered_as_personal():
+    """A new ID or phone field is masked everywhere only once it is in PERSONAL_FIELDS."""
+    from django.apps import apps
+
+    from recovery.masking import personal_masker
+
+    looks_personal = ("id_number", "id_no", "phone", "mobile", "id_card")
+    missing = [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        if model._meta.app_label in {"recovery", "assets", "litigation", "documents"}
+        for field in model._meta.concrete_fields
+        if any(word in field.name for word in looks_personal) and personal_masker(model, field.name) is None
+    ]
+    assert missing == []
