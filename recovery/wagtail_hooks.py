@@ -17,11 +17,13 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from recovery import audit
 from recovery.access import (
+    assignable_users,
     can_see_all_cases,
     cases_editable_by,
     cases_visible_to,
     mask_id_number,
     mask_phones,
+    openable_branches,
     parties_in_scope,
 )
 from recovery.admin_base import (
@@ -153,9 +155,24 @@ class CaseInspectView(MaskedInspectView):
         return context
 
 
+class CaseCreateView(ServiceCreateView):
+    def get_initial(self) -> dict[str, Any]:
+        # Where a field has one choice only (a lawyer's branch and themself), it is filled in.
+        initial = super().get_initial()
+        for name, choices in (
+            ("branch", openable_branches(self.request.user)),
+            ("assignee", assignable_users(self.request.user)),
+        ):
+            only = list(choices.values_list("pk", flat=True)[:2])
+            if name not in initial and len(only) == 1:
+                initial[name] = only[0]
+        return initial
+
+
 class CaseViewSet(ScopedSnippetViewSet):
     model = Case
     case_path = ""
+    add_view_class = CaseCreateView
     icon = "folder-open-inverse"
     menu_label = _("Cases")
     menu_order = 100

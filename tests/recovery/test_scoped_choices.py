@@ -563,3 +563,17 @@ def test_the_auditor_gets_no_form_and_writes_nothing(client, world):
             assert client.post(url, {}).status_code in (302, 403), url
             assert _count(viewset.model) == before
     _refused_on(partial(case_open, case=_new_case(world), user=world["staff"]["auditor"]), "branch")
+
+
+@pytest.mark.django_db
+def test_a_lawyers_new_case_form_starts_with_their_branch_and_themself(client, world):
+    """The only choices a lawyer has are filled in; a manager picks the lawyer themself."""
+    staff = world["staff"]
+    client.force_login(staff["lawyer"])
+    form = client.get(reverse("wagtailsnippets_recovery_case:add")).context["form"]
+    assert str(form["branch"].value()) == str(world["branches"]["上海分行"].pk)
+    assert str(form["assignee"].value()) == str(staff["lawyer"].pk)
+    client.force_login(staff["manager"])
+    form = client.get(reverse("wagtailsnippets_recovery_case:add")).context["form"]
+    assert str(form["branch"].value()) == str(world["branches"]["上海分行"].pk)
+    assert not form["assignee"].value()
