@@ -101,8 +101,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-if CSP_REPORT_URI := env_str("CSP_REPORT_URI").strip():
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [CSP_REPORT_URI]
+# Lower case on purpose: any upper-case CSP_* name is a setting, and django-csp 4 refuses
+# every manage.py command (csp.E001) when it sees one.
+if _csp_report_uri := env_str("CSP_REPORT_URI").strip():
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [_csp_report_uri]
 BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 WAGTAILADMIN_BASE_URL = BASE_URL
 WAGTAIL_SITE_NAME = "Recovery Desk"
@@ -304,7 +306,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Wagtail's reference-index task logs every run at INFO; that is noise on the console.
     # Celery logs every task at INFO; in eager mode (no broker) that lands in command output.
-    "loggers": {"django_tasks": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}},
+    # django-axes announces itself at every start: noise in every command's output.
+    "loggers": {
+        "django_tasks": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},
+    },
 }
 
 if os.environ.get("RECOVERY_TESTING"):

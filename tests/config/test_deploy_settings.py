@@ -34,6 +34,9 @@ def test_check_deploy_is_clean_with_production_environment():
     result = _run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
+    # Nothing else on the console either (add-ons announcing themselves end up in every
+    # command's output, and the calculators' callers read it).
+    assert result.stderr == ""
 
 
 def test_secure_transport_can_be_turned_off_explicitly_and_check_deploy_says_so():
