@@ -8,14 +8,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView, View
 from openpyxl import Workbook
 from wagtail.admin.menu import MenuItem
@@ -77,6 +75,17 @@ class RunMixin:
         # A run whose worker died, or a preview nobody confirmed in time, says so at once.
         import_run_mark_stalled(run_ids=[self.kwargs["pk"]])
         return get_object_or_404(runs, pk=self.kwargs["pk"])
+
+
+class RunActionMixin(RunMixin):
+    """A POST-only action on one run: a run the user may not see is not found whatever the
+    method (a 405 first would answer for runs out of scope too)."""
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        self.run = self.get_run()
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return super().dispatch(request, *args, **kwargs)
 
 
 def _problems_note(run: ImportRun) -> str:
@@ -224,12 +233,11 @@ class RunStatusView(RunMixin, View):
         return response
 
 
-@method_decorator(require_POST, name="dispatch")
-class RunConfirmView(RunMixin, View):
+class RunConfirmView(RunActionMixin, View):
     def post(self, request: Any, pk: int) -> Any:
         if not request.user.has_perm(ADD_PERMISSION):
             raise PermissionDenied
-        run = self.get_run()
+        run = self.run
         try:
             queued = import_run_confirm(run=run, user=request.user)
         except RecoveryError as problem:
@@ -240,14 +248,13 @@ class RunConfirmView(RunMixin, View):
         return redirect(_url("run", run.pk))
 
 
-@method_decorator(require_POST, name="dispatch")
-class RunRetryView(RunMixin, View):
+class RunRetryView(RunActionMixin, View):
     """Check a failed or expired run's stored file again."""
 
     def post(self, request: Any, pk: int) -> Any:
         if not request.user.has_perm(ADD_PERMISSION):
             raise PermissionDenied
-        run = self.get_run()
+        run = self.run
         try:
             import_run_retry(run=run, user=request.user)
         except RecoveryError as problem:
@@ -255,12 +262,11 @@ class RunRetryView(RunMixin, View):
         return redirect(_url("run", run.pk))
 
 
-@method_decorator(require_POST, name="dispatch")
-class RunDiscardView(RunMixin, View):
+class RunDiscardView(RunActionMixin, View):
     def post(self, request: Any, pk: int) -> Any:
         if not request.user.has_perm(ADD_PERMISSION):
             raise PermissionDenied
-        run = self.get_run()
+        run = self.run
         try:
             import_run_discard(run=run, user=request.user)
         except RecoveryError as problem:

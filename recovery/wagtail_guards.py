@@ -91,7 +91,9 @@ def editing_session_release(request: Any, session_id: int) -> HttpResponse:
 CMS_PATH = (
     r"^admin/(?:pages|choose-page|choose-external-link|choose-email-link|choose-phone-link"
     r"|choose-anchor-link|api/main|documents|images|collections|workflows|forms|bulk"
-    r"|reports/(?:locked|workflow|workflow_tasks|aging-pages|page-types-usage))/"
+    r"|reports/(?:locked|workflow|workflow_tasks|aging-pages|page-types-usage)"
+    # Wagtail's deliberate 500, there to test error pages: no staff user should be able to raise it.
+    r"|failwhale)/"
 )
 _wagtail_admin = URLResolver(RegexPattern(r"^/"), [path("admin/", include(wagtailadmin_urls))])
 

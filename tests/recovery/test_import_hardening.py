@@ -388,3 +388,18 @@ def test_two_processes_importing_one_file_never_print_a_traceback(tmp_path, staf
             assert "another import of this file is running" in err
     assert Loan.objects.count() == 999
     assert ImportRun.objects.filter(source=ImportSource.COMMAND).count() in (1, 2)
+
+
+@pytest.mark.parametrize("action", ["confirm", "retry", "discard"])
+def test_an_action_on_a_run_out_of_scope_is_not_found_whatever_the_method(client, staff, action):
+    """A 405 before the lookup answered for every run id, in scope or not."""
+    login(client, staff["manager"])
+    upload(client, csv_bytes([row(1)]))
+    run = ImportRun.objects.get()
+    assert client.get(url(action, run.pk)).status_code == 405
+
+    login(client, staff["other_manager"])
+    assert client.get(url(action, run.pk)).status_code == 404
+    assert client.post(url(action, run.pk)).status_code == 404
+    run.refresh_from_db()
+    assert run.status == ImportStatus.PREVIEWED and not Loan.objects.exists()
