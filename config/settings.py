@@ -199,16 +199,27 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-if AXES_FAILURE_LIMIT < 1:
-    raise ImproperlyConfigured(f"LOGIN_FAILURE_LIMIT must be at least 1, not {AXES_FAILURE_LIMIT}")
+# Failed sign-ins that lock an account (from any address), and that lock one address (over all
+# user names). The address limit is higher: a bank's staff often share one address (NAT, a
+# proxy), and one person's typos must not lock the whole office out.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+for _name, _limit in (
+    ("LOGIN_FAILURE_LIMIT", LOGIN_FAILURE_LIMIT),
+    ("LOGIN_ADDRESS_FAILURE_LIMIT", LOGIN_ADDRESS_FAILURE_LIMIT),
+):
+    if _limit < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1, not {_limit}")
+# axes compares the larger of its per-parameter counts with one limit; with two limits the
+# callable decides (recovery/accounts.py).
+AXES_FAILURE_LIMIT = "recovery.accounts.failure_limit"
 _cooloff_minutes = env_int("LOGIN_COOLOFF_MINUTES", 30)
 if _cooloff_minutes < 0:
     raise ImproperlyConfigured(f"LOGIN_COOLOFF_MINUTES must be 0 or more, not {_cooloff_minutes}")
 # 0: locked until the head of recovery unlocks (Settings → locked accounts).
 AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes) if _cooloff_minutes else None
 # Counted per user name (guesses spread over many addresses) and per address (one address
-# trying many user names); either one reaching the limit locks.
+# trying many user names); either one reaching its limit locks.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "recovery.accounts.lockout_response"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from axes.helpers import get_cool_off
+from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from axes.utils import reset
 from django.conf import settings
@@ -138,13 +138,42 @@ def _recent_attempts(cool_off: timedelta | None) -> Any:
     return attempts
 
 
+# Each kind of lockout: the attempt column it counts, and the setting holding its limit.
+LOCKOUT_COUNTS = (
+    ("account", "username", "LOGIN_FAILURE_LIMIT"),
+    ("address", "ip_address", "LOGIN_ADDRESS_FAILURE_LIMIT"),
+)
+# What failure_limit answers when nothing is locked: more failures than can ever be counted.
+_NEVER = 2**62
+
+
+def _failures(column: str, value: str, cool_off: timedelta | None) -> int:
+    attempts = _recent_attempts(cool_off).filter(**{column: value})
+    return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def failure_limit(request: HttpRequest, credentials: dict | None) -> int:
+    """AXES_FAILURE_LIMIT: axes locks when its count reaches this number, but it counts the
+    larger of the account's and the address's failures against one limit. An account and an
+    address have limits of their own, so this decides: 0 (locked) when either has reached its
+    limit within the cool-off, otherwise more than any count."""
+    cool_off = get_cool_off(request)
+    username = get_client_username(request, credentials)
+    address = getattr(request, "axes_ip_address", None) or client_ip(request)
+    for _kind, column, setting in LOCKOUT_COUNTS:
+        value = username if column == "username" else address
+        if value and _failures(column, value, cool_off) >= getattr(settings, setting):
+            return 0
+    return _NEVER
+
+
 def current_lockouts() -> list[Lockout]:
-    """Every user name and address at or over the failure limit within the cool-off, as axes
+    """Every user name and address at or over its failure limit within the cool-off, as axes
     counts them (the failures of all its recent attempts, summed)."""
-    limit = settings.AXES_FAILURE_LIMIT
     cool_off = get_cool_off()
     lockouts = []
-    for kind, column in (("account", "username"), ("address", "ip_address")):
+    for kind, column, setting in LOCKOUT_COUNTS:
+        limit = getattr(settings, setting)
         attempts = _recent_attempts(cool_off).exclude(**{f"{column}__isnull": True})
         if column == "username":  # (an address field turns "" into NULL, excluded already)
             attempts = attempts.exclude(username="")
@@ -234,7 +263,8 @@ class LockedAccountsView(WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(
             lockouts=current_lockouts(),
-            failure_limit=settings.AXES_FAILURE_LIMIT,
+            failure_limit=settings.LOGIN_FAILURE_LIMIT,
+            address_failure_limit=settings.LOGIN_ADDRESS_FAILURE_LIMIT,
             unlock_url=reverse("recovery_account_unlock"),
         )
         return context

@@ -98,7 +98,7 @@ def test_the_admin_works_under_the_content_security_policy(chromium_page, live_s
 
 @pytest.mark.browser
 def test_a_locked_out_sign_in_page_works_under_the_policy(chromium_page, live_server, staff, settings):
-    settings.AXES_FAILURE_LIMIT = 2
+    settings.LOGIN_FAILURE_LIMIT = 2
     page = chromium_page
     watch = _Watch(page)
     watch.visit(f"{live_server.url}/admin/login/")

@@ -98,9 +98,9 @@ def test_the_account_stays_locked_from_another_address(client, staff):
 
 
 @pytest.mark.django_db
-def test_one_address_guessing_many_accounts_is_locked(client, staff):
+def test_one_address_guessing_many_accounts_is_locked(client, staff, settings):
     """Per address: one guess at each of many user names locks the address for everyone."""
-    for n in range(10):
+    for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):
         _sign_in(client, f"someone{n}", "guess", address="10.3.3.3")
     response = _sign_in(client, "head", "pw-head", address="10.3.3.3")
     assert response.status_code == 429
@@ -109,6 +109,26 @@ def test_one_address_guessing_many_accounts_is_locked(client, staff):
     response = _sign_in(client, "head", "pw-head", address="10.4.4.4")
     assert response.status_code == 302
     assert _signed_in(client)
+
+
+@pytest.mark.django_db
+def test_one_persons_typos_do_not_lock_colleagues_at_the_same_address(client, staff, settings):
+    """Staff behind one NAT or proxy share an address: a locked account locks only itself."""
+    assert settings.LOGIN_ADDRESS_FAILURE_LIMIT > settings.LOGIN_FAILURE_LIMIT
+    for attempt in range(settings.LOGIN_FAILURE_LIMIT):
+        _sign_in(client, "lawyer", f"typo-{attempt}", address="10.5.5.5")
+    assert _sign_in(client, "lawyer", "pw-lawyer", address="10.5.5.5").status_code == 429
+    response = _sign_in(client, "manager", "pw-manager", address="10.5.5.5")
+    assert response.status_code == 302
+    assert _signed_in(client)
+
+
+@pytest.mark.django_db
+def test_the_address_limit_comes_from_the_settings(client, staff, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    for n in range(3):
+        _sign_in(client, f"someone{n}", "guess", address="10.6.6.6")
+    assert _sign_in(client, "head", "pw-head", address="10.6.6.6").status_code == 429
 
 
 @pytest.mark.django_db
@@ -124,7 +144,7 @@ def test_a_success_before_the_limit_starts_the_count_again(client, staff):
 
 @pytest.mark.django_db
 def test_the_limit_comes_from_the_settings(client, staff, settings):
-    settings.AXES_FAILURE_LIMIT = 2
+    settings.LOGIN_FAILURE_LIMIT = 2
     _sign_in(client, "lawyer", "wrong-1")
     _sign_in(client, "lawyer", "wrong-2")
     assert _sign_in(client, "lawyer", "pw-lawyer").status_code == 429
@@ -171,11 +191,14 @@ def _lock(client, username, *, address="10.1.1.1"):
 
 
 @pytest.mark.django_db
-def test_current_lockouts_lists_the_account_and_the_address(client, staff):
+def test_current_lockouts_lists_the_account_and_the_address(client, staff, settings):
     _lock(client, "lawyer")
-    lockouts = current_lockouts()
-    assert ("account", "lawyer") in {(row.kind, row.value) for row in lockouts}
-    assert ("address", "10.1.1.1") in {(row.kind, row.value) for row in lockouts}
+    listed = {(row.kind, row.value) for row in current_lockouts()}
+    assert ("account", "lawyer") in listed
+    assert ("address", "10.1.1.1") not in listed  # one account's failures lock only the account
+    for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):
+        _sign_in(client, f"someone{n}", "guess", address="10.2.2.2")
+    assert ("address", "10.2.2.2") in {(row.kind, row.value) for row in current_lockouts()}
 
 
 @pytest.mark.django_db
@@ -200,9 +223,10 @@ def test_the_head_unlocks_an_account_in_the_admin(client, staff):
 
 
 @pytest.mark.django_db
-def test_the_head_unlocks_an_address(client, staff):
-    for n in range(10):
+def test_the_head_unlocks_an_address(client, staff, settings):
+    for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):
         _sign_in(client, f"someone{n}", "guess", address="10.3.3.3")
+    assert _sign_in(client, "head", "pw-head", address="10.3.3.3").status_code == 429
     address_unlock(ip_address="10.3.3.3", by=staff["head"])
     assert _sign_in(client, "head", "pw-head", address="10.3.3.3").status_code == 302
     entry = ModelLogEntry.objects.get(action=ACCOUNT_UNLOCKED)
