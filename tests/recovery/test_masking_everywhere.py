@@ -111,10 +111,12 @@ def _params_of(pattern) -> set[str]:
 
 
 def _model_of_namespace() -> dict[str, type]:
+    # A viewset without a name has no URLs of its own (Wagtail's page-type viewsets, registered
+    # once some test has asked for them); its url_namespace would raise.
     return {
         viewset.url_namespace: viewset.model
         for viewset in viewsets.viewsets
-        if getattr(viewset, "model", None) is not None
+        if getattr(viewset, "model", None) is not None and getattr(viewset, "name", None)
     }
 
 
