@@ -567,22 +567,22 @@ def import_run_mark_stalled(*, run_ids: Iterable[int] | None = None, now: dateti
     return changed
 
 
-def may_retry(run: ImportRun, user: Any) -> bool:
+def _uploader_may_act(run: ImportRun, user: Any, statuses: Any) -> bool:
+    """Only the uploader of a web run acts on it, and only in one of `statuses`."""
     return (
-        run.status in RETRYABLE_STATUSES
+        run.status in statuses
         and run.source == ImportSource.WEB
         and run.started_by_id == getattr(user, "pk", None)
         and may_import(user)
     )
+
+
+def may_retry(run: ImportRun, user: Any) -> bool:
+    return _uploader_may_act(run, user, RETRYABLE_STATUSES)
 
 
 def may_discard(run: ImportRun, user: Any) -> bool:
-    return (
-        run.status in DISCARDABLE_STATUSES
-        and run.source == ImportSource.WEB
-        and run.started_by_id == getattr(user, "pk", None)
-        and may_import(user)
-    )
+    return _uploader_may_act(run, user, DISCARDABLE_STATUSES)
 
 
 def import_run_retry(*, run: ImportRun, user: Any) -> bool:

@@ -79,13 +79,29 @@ class RunMixin:
 
 class RunActionMixin(RunMixin):
     """A POST-only action on one run: a run the user may not see is not found whatever the
-    method (a 405 first would answer for runs out of scope too)."""
+    method (a 405 first would answer for runs out of scope too). `perform` calls the service
+    and returns the success message, if any; a refusal is shown on the run page."""
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         self.run = self.get_run()
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         return super().dispatch(request, *args, **kwargs)
+
+    def perform(self, run: ImportRun, user: Any) -> str | None:
+        raise NotImplementedError
+
+    def post(self, request: Any, pk: int) -> Any:
+        if not request.user.has_perm(ADD_PERMISSION):
+            raise PermissionDenied
+        try:
+            message = self.perform(self.run, request.user)
+        except RecoveryError as problem:
+            messages.error(request, problem.message)
+        else:
+            if message:
+                messages.success(request, message)
+        return redirect(_url("run", self.run.pk))
 
 
 def _problems_note(run: ImportRun) -> str:
@@ -234,46 +250,24 @@ class RunStatusView(RunMixin, View):
 
 
 class RunConfirmView(RunActionMixin, View):
-    def post(self, request: Any, pk: int) -> Any:
-        if not request.user.has_perm(ADD_PERMISSION):
-            raise PermissionDenied
-        run = self.run
-        try:
-            queued = import_run_confirm(run=run, user=request.user)
-        except RecoveryError as problem:
-            messages.error(request, problem.message)
-        else:
-            if queued:
-                messages.success(request, _("The import has started; this page shows its progress."))
-        return redirect(_url("run", run.pk))
+    def perform(self, run: ImportRun, user: Any) -> str | None:
+        if import_run_confirm(run=run, user=user):
+            return _("The import has started; this page shows its progress.")
+        return None
 
 
 class RunRetryView(RunActionMixin, View):
     """Check a failed or expired run's stored file again."""
 
-    def post(self, request: Any, pk: int) -> Any:
-        if not request.user.has_perm(ADD_PERMISSION):
-            raise PermissionDenied
-        run = self.run
-        try:
-            import_run_retry(run=run, user=request.user)
-        except RecoveryError as problem:
-            messages.error(request, problem.message)
-        return redirect(_url("run", run.pk))
+    def perform(self, run: ImportRun, user: Any) -> str | None:
+        import_run_retry(run=run, user=user)
+        return None
 
 
 class RunDiscardView(RunActionMixin, View):
-    def post(self, request: Any, pk: int) -> Any:
-        if not request.user.has_perm(ADD_PERMISSION):
-            raise PermissionDenied
-        run = self.run
-        try:
-            import_run_discard(run=run, user=request.user)
-        except RecoveryError as problem:
-            messages.error(request, problem.message)
-        else:
-            messages.success(request, _("The import was discarded; nothing was written."))
-        return redirect(_url("run", run.pk))
+    def perform(self, run: ImportRun, user: Any) -> str | None:
+        import_run_discard(run=run, user=user)
+        return _("The import was discarded; nothing was written.")
 
 
 class RunErrorReportView(RunMixin, View):
