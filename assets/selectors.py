@@ -140,7 +140,7 @@ def measure_deadlines(case_id: int, measure_ids: list[int]) -> dict[int, list[De
     if not measure_ids:
         return found
     rows = Deadline.objects.filter(case_id=case_id, key__contains=MEASURE_KEY_MARKER).order_by(
-        F("safe_end").asc(nulls_last=True), "pk"
+        F("act_by").asc(nulls_last=True), "pk"
     )
     wanted = set(measure_ids)
     for deadline in rows:

@@ -265,10 +265,10 @@ class AlertViewSet(ReadOnlyListingMixin, ModelViewSet):
             "kind", label=gettext_lazy("Deadline"), accessor=lambda alert: alert.deadline.get_kind_display()
         ),
         Column(
-            "safe_end",
+            "act_by",
             label=gettext_lazy("Act by"),
-            accessor=lambda alert: alert.safe_end.isoformat(),
-            sort_key="safe_end",
+            accessor=lambda alert: alert.act_by.isoformat(),
+            sort_key="act_by",
         ),
         Column(
             "threshold",

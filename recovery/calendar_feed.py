@@ -4,7 +4,7 @@ Outlook, Apple Calendar and Google Calendar subscribe to.
 What it holds, for the token's owner:
 
 * the open deadlines (not done, with an act-by date) of the open cases assigned to them and
-  visible to them — an all-day event on the act-by date (`safe_end`) with a reminder the day
+  visible to them — an all-day event on the act-by date (`act_by`) with a reminder the day
   before. Managers and the head of recovery get their own assigned cases only, like a
   lawyer: the feed is a personal agenda, the admin listings show everything else;
 * whatever other apps contribute through the `recovery_calendar_events` hook: each function
@@ -96,7 +96,7 @@ def _deadline_event(deadline: Deadline, hint: str) -> CalendarEvent:
     tag = KIND_TAGS.get(deadline.kind, deadline.get_kind_display())
     lines = [
         _("%(kind)s: %(subject)s") % {"kind": deadline.get_kind_display(), "subject": deadline.subject},
-        _("Act by (safe end): %(day)s") % {"day": deadline.safe_end.isoformat()},
+        _("Act by (safe end): %(day)s") % {"day": deadline.act_by.isoformat()},
         _("Legal end: %(day)s") % {"day": deadline.legal_end.isoformat() if deadline.legal_end else "—"},
     ]
     if deadline.steps:
@@ -113,7 +113,7 @@ def _deadline_event(deadline: Deadline, hint: str) -> CalendarEvent:
     lines.append(url)
     return CalendarEvent(
         uid=event_uid("deadline", deadline.pk),
-        on=deadline.safe_end,
+        on=deadline.act_by,
         summary=f"[{tag}] {case.number} {party.name} {deadline.subject}",
         description="\n".join(lines),
         url=url,
@@ -128,7 +128,7 @@ def deadline_events(user: Any) -> list[CalendarEvent]:
         Deadline.objects.open()
         .filter(case__in=feed_cases(user).order_by().values("pk"))
         .select_related("case__debtor", "party")
-        .order_by("safe_end", "pk")
+        .order_by("act_by", "pk")
     )
     return [_deadline_event(deadline, hints.get(deadline.kind, "")) for deadline in deadlines]
 

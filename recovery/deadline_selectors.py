@@ -69,10 +69,10 @@ def deadline_counts(queryset: QuerySet[Deadline], *, today: date) -> DeadlineCou
     """Open deadlines overdue and due within 7, 30 and 90 days (each window includes the shorter)."""
 
     def within(days: int) -> Q:
-        return Q(safe_end__gte=today, safe_end__lte=today + timedelta(days=days))
+        return Q(act_by__gte=today, act_by__lte=today + timedelta(days=days))
 
     totals = queryset.open().aggregate(
-        overdue=Count("pk", filter=Q(safe_end__lt=today)),
+        overdue=Count("pk", filter=Q(act_by__lt=today)),
         within_7=Count("pk", filter=within(7)),
         within_30=Count("pk", filter=within(30)),
         within_90=Count("pk", filter=within(90)),
@@ -86,9 +86,9 @@ def dashboard_deadlines(user: Any, *, today: date) -> DashboardDeadlines:
     visible = deadlines_visible_to(user)
     mine = visible.filter(case__assignee=user)
     upcoming = list(
-        deadline_listing(mine.open().filter(safe_end__lte=today + timedelta(days=DASHBOARD_HORIZON_DAYS)))
+        deadline_listing(mine.open().filter(act_by__lte=today + timedelta(days=DASHBOARD_HORIZON_DAYS)))
         .select_related("case__debtor")
-        .order_by("safe_end", "pk")[:DASHBOARD_ROWS]
+        .order_by("act_by", "pk")[:DASHBOARD_ROWS]
     )
     oversees = role_of(user) in (Role.MANAGER, Role.HEAD, Role.AUDITOR)
     return DashboardDeadlines(
@@ -106,7 +106,7 @@ def case_deadlines(case: Case) -> list[Deadline]:
     return list(
         Deadline.objects.filter(case=case)
         .select_related("party")
-        .order_by("done", F("safe_end").asc(nulls_last=True), "kind", "pk")
+        .order_by("done", F("act_by").asc(nulls_last=True), "kind", "pk")
     )
 
 

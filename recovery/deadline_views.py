@@ -163,7 +163,7 @@ def _iso(name: str) -> Any:
 
 
 class DeadlineIndexView(SafeExportMixin, IndexView):
-    default_ordering = "safe_end"
+    default_ordering = "act_by"
 
     def get_base_queryset(self) -> Any:
         return deadline_listing(deadlines_visible_to(self.request.user))
@@ -171,7 +171,7 @@ class DeadlineIndexView(SafeExportMixin, IndexView):
     def order_queryset(self, queryset: Any) -> Any:
         # Deadlines without a date yet (proceedings pending) come last, on every database.
         ordering = self.ordering
-        if ordering in ("safe_end", "-safe_end", "legal_end", "-legal_end"):
+        if ordering in ("act_by", "-act_by", "legal_end", "-legal_end"):
             name = ordering.lstrip("-")
             direction = F(name).desc if ordering.startswith("-") else F(name).asc
             return queryset.order_by(direction(nulls_last=True), "pk")
@@ -208,7 +208,7 @@ class DeadlineViewSet(ReadOnlyListingMixin, ModelViewSet):
         Column("party", label=gettext_lazy("Against"), accessor=lambda d: d.party.name if d.party else "—"),
         Column("kind", label=gettext_lazy("Kind"), accessor="get_kind_display", sort_key="kind"),
         Column("subject", label=gettext_lazy("Concerning")),
-        Column("safe_end", label=gettext_lazy("Act by"), accessor=_iso("safe_end"), sort_key="safe_end"),
+        Column("act_by", label=gettext_lazy("Act by"), accessor=_iso("act_by"), sort_key="act_by"),
         Column(
             "legal_end", label=gettext_lazy("Legal end"), accessor=_iso("legal_end"), sort_key="legal_end"
         ),
@@ -227,11 +227,11 @@ class DeadlineViewSet(ReadOnlyListingMixin, ModelViewSet):
         "trigger",
         "raw_end",
         "legal_end",
+        "act_by",
         "safe_end",
         "get_status_display",
         "at_risk",
         "at_risk_note",
-        "conservative_safe_end",
         "calendar_provisional",
         "done_note",
     ]
@@ -243,11 +243,11 @@ class DeadlineViewSet(ReadOnlyListingMixin, ModelViewSet):
         "trigger": gettext_lazy("Runs from"),
         "raw_end": gettext_lazy("Raw end"),
         "legal_end": gettext_lazy("Legal end"),
-        "safe_end": gettext_lazy("Act by"),
+        "act_by": gettext_lazy("Act by"),
+        "safe_end": gettext_lazy("Act by, once every fact is proven"),
         "get_status_display": gettext_lazy("Status"),
         "at_risk": gettext_lazy("At risk"),
         "at_risk_note": gettext_lazy("Risk"),
-        "conservative_safe_end": gettext_lazy("Act by, if unproven facts fail"),
         "calendar_provisional": gettext_lazy("Provisional calendar"),
         "done_note": gettext_lazy("Done because"),
     }

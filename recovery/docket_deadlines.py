@@ -79,6 +79,7 @@ STORED_FIELDS = (
     "at_risk",
     "at_risk_note",
     "conservative_safe_end",
+    "act_by",
 )
 
 
@@ -138,12 +139,12 @@ class CaseFacts:
 Provider = Callable[[dict[int, CaseFacts]], Iterable[DeadlineSpec]]
 _providers: list[Provider] = []
 
-DateChange = tuple[int, date | None, date | None]  # deadline id, old safe_end, new safe_end
+DateChange = tuple[int, date | None, date | None]  # deadline id, old act_by, new act_by
 _date_listeners: list[Callable[[list[DateChange], date], None]] = []
 
 
 def register_deadline_date_listener(listener: Callable[[list[DateChange], date], None]) -> None:
-    """Hear of deadlines created or whose safe_end moved (the alerts send urgent ones at once)."""
+    """Hear of deadlines created or whose act-by date moved (the alerts send urgent ones at once)."""
     if listener not in _date_listeners:
         _date_listeners.append(listener)
 
@@ -541,6 +542,7 @@ def evaluate(spec: DeadlineSpec, *, today: date, calendar: RestDayCalendar) -> d
         "at_risk": bool(at_risk_note),
         "at_risk_note": at_risk_note[:300],
         "conservative_safe_end": conservative,
+        "act_by": conservative or result.safe_end,
     }
 
 
@@ -591,9 +593,9 @@ def deadlines_recompute(
         # Stored rows are compared by fingerprint: reading 100,000s of explanations back to
         # compare them would cost more than computing them.
         existing = {
-            (case_id, key): (pk, digest, safe_end)
-            for case_id, key, pk, digest, safe_end in Deadline.objects.filter(case_id__in=chunk).values_list(
-                "case_id", "key", "pk", "fingerprint", "safe_end"
+            (case_id, key): (pk, digest, act_by)
+            for case_id, key, pk, digest, act_by in Deadline.objects.filter(case_id__in=chunk).values_list(
+                "case_id", "key", "pk", "fingerprint", "act_by"
             )
         }
         to_create: list[dict[str, Any]] = []
@@ -604,13 +606,13 @@ def deadlines_recompute(
             if stored is None:
                 to_create.append({"case_id": case_id, "key": key, "computed_at": now, **values})
             elif stored[1] != values["fingerprint"]:
-                if stored[2] != values["safe_end"]:
-                    moved.append((stored[0], stored[2], values["safe_end"]))
+                if stored[2] != values["act_by"]:
+                    moved.append((stored[0], stored[2], values["act_by"]))
                 to_update.append(Deadline(pk=stored[0], case_id=case_id, key=key, computed_at=now, **values))
             else:
                 summary.unchanged += 1
         new_ids = bulk_insert_values(Deadline, to_create)
-        moved.extend((pk, None, row["safe_end"]) for pk, row in zip(new_ids, to_create, strict=True))
+        moved.extend((pk, None, row["act_by"]) for pk, row in zip(new_ids, to_create, strict=True))
         Deadline.objects.bulk_update(
             to_update, [*STORED_FIELDS, "fingerprint", "computed_at"], batch_size=CHUNK
         )
@@ -665,6 +667,7 @@ def _cases_with_a_date_in(year: int) -> set[int]:
         Deadline.objects.filter(raw_end__year=year)
         | Deadline.objects.filter(legal_end__year=year)
         | Deadline.objects.filter(safe_end__year=year)
+        | Deadline.objects.filter(act_by__year=year)
     )
     return set(rows.values_list("case_id", flat=True))
 

@@ -673,16 +673,18 @@ class DeadlineStatus(models.TextChoices):
 
 
 class DeadlineQuerySet(models.QuerySet):
+    """Every "when" question is asked of `act_by`, the date that holds without unproven facts."""
+
     def open(self) -> "DeadlineQuerySet":
-        return self.filter(done=False, safe_end__isnull=False)
+        return self.filter(done=False, act_by__isnull=False)
 
     def due_within(self, today, days: int) -> "DeadlineQuerySet":
         from datetime import timedelta
 
-        return self.open().filter(safe_end__gte=today, safe_end__lte=today + timedelta(days=days))
+        return self.open().filter(act_by__gte=today, act_by__lte=today + timedelta(days=days))
 
     def overdue(self, today) -> "DeadlineQuerySet":
-        return self.open().filter(safe_end__lt=today)
+        return self.open().filter(act_by__lt=today)
 
 
 class Deadline(models.Model):
@@ -706,7 +708,9 @@ class Deadline(models.Model):
     trigger = models.DateField(_("runs from"), validators=[validate_supported_date])
     raw_end = models.DateField(_("raw end"), null=True, blank=True, validators=[validate_supported_date])
     legal_end = models.DateField(_("legal end"), null=True, blank=True, validators=[validate_supported_date])
-    safe_end = models.DateField(_("act by"), null=True, blank=True, validators=[validate_supported_date])
+    safe_end = models.DateField(
+        _("act by, once every fact is proven"), null=True, blank=True, validators=[validate_supported_date]
+    )
     status = models.CharField(_("status"), max_length=20, choices=DeadlineStatus.choices)
     calendar_provisional = models.BooleanField(_("provisional calendar"), default=False)
     steps = models.JSONField(_("explanation"), default=list)
@@ -718,6 +722,10 @@ class Deadline(models.Model):
     conservative_safe_end = models.DateField(
         _("act by, if unproven facts fail"), null=True, blank=True, validators=[validate_supported_date]
     )
+    # The date the docket acts on: the earliest any unproven fact could make it, i.e.
+    # conservative_safe_end where one is set, else safe_end. Listings, filters, ordering,
+    # alerts and the calendar feed all use it; safe_end is the date once everything is proven.
+    act_by = models.DateField(_("act by"), null=True, blank=True, validators=[validate_supported_date])
     computed_at = models.DateTimeField(_("computed at"))
     # A digest of the stored values: the recompute compares it instead of reading every row back.
     fingerprint = models.CharField(max_length=32, editable=False, default="")
@@ -728,17 +736,15 @@ class Deadline(models.Model):
     class Meta:
         verbose_name = _("deadline")
         verbose_name_plural = _("deadlines")
-        ordering = ["safe_end", "id"]
+        ordering = ["act_by", "id"]
         constraints = [models.UniqueConstraint(fields=["case", "key"], name="unique_deadline_per_case_key")]
         indexes = [
-            # "What falls due in the next N days" reads only open deadlines, by date.
-            models.Index(
-                fields=["safe_end"], condition=models.Q(done=False), name="deadline_open_by_safe_end"
-            ),
+            # "What falls due in the next N days" reads only open deadlines, by act-by date.
+            models.Index(fields=["act_by"], condition=models.Q(done=False), name="deadline_open_by_act_by"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.safe_end or '—'}"
+        return f"{self.get_kind_display()} {self.act_by or '—'}"
 
 
 def _calendar_token() -> str:
@@ -829,7 +835,7 @@ class Alert(models.Model):
     deadline = models.ForeignKey(
         Deadline, verbose_name=_("deadline"), on_delete=models.CASCADE, related_name="alerts"
     )
-    safe_end = models.DateField(_("act by"), validators=[validate_supported_date])
+    act_by = models.DateField(_("act by"), validators=[validate_supported_date])
     threshold = models.SmallIntegerField(
         _("days before (−1 = overdue)"), validators=[MinValueValidator(-1), MaxValueValidator(3660)]
     )
@@ -859,7 +865,7 @@ class Alert(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["deadline", "safe_end", "threshold", "recipient"], name="unique_alert_per_threshold"
+                fields=["deadline", "act_by", "threshold", "recipient"], name="unique_alert_per_threshold"
             )
         ]
         indexes = [models.Index(fields=["recipient", "status"], name="alert_recipient_status")]

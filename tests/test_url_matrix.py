@@ -394,12 +394,13 @@ def _build_group(group: str, case: Case, user: Any) -> dict[str, Any]:
         trigger=date(2024, 1, 1),
         legal_end=timezone.localdate() + timedelta(days=5),
         safe_end=timezone.localdate() + timedelta(days=5),
+        act_by=timezone.localdate() + timedelta(days=5),
         status="running",
         computed_at=timezone.now(),
     )
     alert = Alert.objects.create(
         deadline=deadline,
-        safe_end=deadline.safe_end,
+        act_by=deadline.act_by,
         threshold=7,
         recipient=user,
         recipient_role="assignee",

@@ -81,7 +81,7 @@ def _stale_after() -> timedelta:
 @dataclass(frozen=True, slots=True)
 class PlannedAlert:
     deadline_id: int
-    safe_end: date
+    act_by: date
     threshold: int
     recipient_id: int
     role: str
@@ -106,12 +106,12 @@ def plan_alerts(*, today: date, deadline_ids: Iterable[int] | None = None) -> li
     kinds = policies()
     horizon = max(max(policy.threshold_days) for policy in kinds.values())
     deadlines = Deadline.objects.open().filter(
-        safe_end__lte=today + timedelta(days=horizon), case__status__in=OPEN_STATUSES
+        act_by__lte=today + timedelta(days=horizon), case__status__in=OPEN_STATUSES
     )
     if deadline_ids is not None:
         deadlines = deadlines.filter(pk__in=list(deadline_ids))
     rows = list(
-        deadlines.values_list("pk", "kind", "safe_end", "case_id", "case__assignee_id", "case__branch_id")
+        deadlines.values_list("pk", "kind", "act_by", "case_id", "case__assignee_id", "case__branch_id")
     )
     if not rows:
         return []
@@ -133,11 +133,11 @@ def plan_alerts(*, today: date, deadline_ids: Iterable[int] | None = None) -> li
         .values_list("case_id", "last")
     )
     planned: list[PlannedAlert] = []
-    for deadline_id, kind, safe_end, case_id, assignee_id, branch_id in rows:
+    for deadline_id, kind, act_by, case_id, assignee_id, branch_id in rows:
         policy = kinds.get(kind)
         if policy is None:
             continue
-        threshold = due_threshold(safe_end, today, policy.threshold_days)
+        threshold = due_threshold(act_by, today, policy.threshold_days)
         if threshold is None:
             continue
         recipients: dict[int, str] = {}
@@ -156,14 +156,14 @@ def plan_alerts(*, today: date, deadline_ids: Iterable[int] | None = None) -> li
             or alerted[1] >= today
             or (latest_action is not None and latest_action > alerted[0])
         )
-        if should_escalate(days_left(safe_end, today), acted):
+        if should_escalate(days_left(act_by, today), acted):
             for manager_id in branch_managers:
                 recipients.setdefault(manager_id, AlertRecipientRole.MANAGER)
         if threshold == OVERDUE:
             for head_id in heads:
                 recipients.setdefault(head_id, AlertRecipientRole.HEAD)
         planned.extend(
-            PlannedAlert(deadline_id, safe_end, threshold, recipient_id, role)
+            PlannedAlert(deadline_id, act_by, threshold, recipient_id, role)
             for recipient_id, role in recipients.items()
         )
     return planned
@@ -177,7 +177,7 @@ def alerts_record(*, planned: list[PlannedAlert], today: date, immediate: bool =
         [
             Alert(
                 deadline_id=item.deadline_id,
-                safe_end=item.safe_end,
+                act_by=item.act_by,
                 threshold=item.threshold,
                 recipient_id=item.recipient_id,
                 recipient_role=item.role,
@@ -229,11 +229,11 @@ def _relevant(
         deadline = alert.deadline
         policy = kinds.get(deadline.kind)
         current = (
-            due_threshold(deadline.safe_end, today, policy.threshold_days)
-            if policy and deadline.safe_end and not deadline.done
+            due_threshold(deadline.act_by, today, policy.threshold_days)
+            if policy and deadline.act_by and not deadline.done
             else None
         )
-        if deadline.safe_end != alert.safe_end or current is None or current != alert.threshold:
+        if deadline.act_by != alert.act_by or current is None or current != alert.threshold:
             drop.append(alert)
         else:
             keep.append(alert)
@@ -248,7 +248,7 @@ def alert_lines(
     lines = []
     for alert in alerts:
         deadline = alert.deadline
-        left = days_left(deadline.safe_end, today)
+        left = days_left(deadline.act_by, today)
         policy = kinds.get(deadline.kind)
         lines.append(
             {
@@ -258,7 +258,7 @@ def alert_lines(
                 "party": deadline.party,
                 "kind": deadline.get_kind_display(),
                 "subject": deadline.subject,
-                "safe_end": deadline.safe_end,
+                "act_by": deadline.act_by,
                 "legal_end": deadline.legal_end,
                 "days_left": left,
                 "overdue_days": -left,
@@ -272,7 +272,7 @@ def alert_lines(
                 "url": case_url(deadline.case_id),
             }
         )
-    lines.sort(key=lambda line: (URGENCY_ORDER.index(line["urgency"]), line["safe_end"], line["case"].number))
+    lines.sort(key=lambda line: (URGENCY_ORDER.index(line["urgency"]), line["act_by"], line["case"].number))
     return lines
 
 
@@ -369,13 +369,13 @@ def alerts_run(*, today: date, dry_run: bool = False, hour: int | None = None) -
     if dry_run:
         existing = set(
             Alert.objects.filter(deadline_id__in={item.deadline_id for item in planned}).values_list(
-                "deadline_id", "safe_end", "threshold", "recipient_id"
+                "deadline_id", "act_by", "threshold", "recipient_id"
             )
         )
         new = [
             item
             for item in planned
-            if (item.deadline_id, item.safe_end, item.threshold, item.recipient_id) not in existing
+            if (item.deadline_id, item.act_by, item.threshold, item.recipient_id) not in existing
         ]
         summary.planned = len(new)
         summary.recipients = sorted({item.recipient_id for item in new})

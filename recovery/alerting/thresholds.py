@@ -1,8 +1,8 @@
 """Which alert a deadline is due for today. Pure: dates and integers only.
 
-Thresholds are whole days before `safe_end` (0 = on the day). A deadline is due for the
+Thresholds are whole days before `act_by` (0 = on the day). A deadline is due for the
 *nearest* threshold it has reached, so that after downtime each still-relevant alert is sent
-once — the nearest one, never every missed one. Past `safe_end` it is due for the overdue
+once — the nearest one, never every missed one. Past `act_by` it is due for the overdue
 alert (OVERDUE), once.
 """
 
@@ -43,14 +43,14 @@ def parse_thresholds(text: str) -> tuple[int, ...]:
     return tuple(sorted(values, reverse=True))
 
 
-def days_left(safe_end: date, today: date) -> int:
-    return (safe_end - today).days
+def days_left(act_by: date, today: date) -> int:
+    return (act_by - today).days
 
 
-def due_threshold(safe_end: date, today: date, thresholds: Iterable[int]) -> int | None:
+def due_threshold(act_by: date, today: date, thresholds: Iterable[int]) -> int | None:
     """The nearest threshold reached today: the smallest threshold >= days left; OVERDUE once
-    `safe_end` has passed; None while no threshold is reached yet."""
-    left = days_left(safe_end, today)
+    `act_by` has passed; None while no threshold is reached yet."""
+    left = days_left(act_by, today)
     if left < 0:
         return OVERDUE
     reached = [threshold for threshold in thresholds if threshold >= left]
@@ -70,18 +70,18 @@ def urgency(left: int) -> str:
     return "later"
 
 
-def newly_urgent(old_safe_end: date | None, new_safe_end: date | None, today: date) -> bool:
+def newly_urgent(old_act_by: date | None, new_act_by: date | None, today: date) -> bool:
     """A deadline that now falls within IMMEDIATE_WITHIN_DAYS and did not before (a new one,
     or a corrected fact that brought it forward) is mailed at once, not at the next digest."""
-    if new_safe_end is None or days_left(new_safe_end, today) > IMMEDIATE_WITHIN_DAYS:
+    if new_act_by is None or days_left(new_act_by, today) > IMMEDIATE_WITHIN_DAYS:
         return False
-    if old_safe_end is None:
+    if old_act_by is None:
         # A deadline that arrives already overdue (an old loan imported, a first computation)
         # goes to the next digest's overdue alerts, with escalation: not one mail per record.
-        return days_left(new_safe_end, today) >= 0
-    if days_left(old_safe_end, today) < 0:
+        return days_left(new_act_by, today) >= 0
+    if days_left(old_act_by, today) < 0:
         return False  # it was overdue before; the change tells nobody anything new
-    return days_left(old_safe_end, today) > IMMEDIATE_WITHIN_DAYS or days_left(new_safe_end, today) < 0
+    return days_left(old_act_by, today) > IMMEDIATE_WITHIN_DAYS or days_left(new_act_by, today) < 0
 
 
 def should_escalate(left: int, action_since_last_alert: bool) -> bool:

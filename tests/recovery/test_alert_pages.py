@@ -135,7 +135,7 @@ def _alerts(deadline, recipient, thresholds, **fields) -> list[Alert]:
     values = {"recipient_role": "assignee", "planned_on": today} | fields
     return [
         Alert.objects.create(
-            deadline=deadline, safe_end=deadline.safe_end, threshold=threshold, recipient=recipient, **values
+            deadline=deadline, act_by=deadline.act_by, threshold=threshold, recipient=recipient, **values
         )
         for threshold in thresholds
     ]

@@ -73,9 +73,9 @@ def test_the_feed_holds_the_owners_deadlines_as_all_day_events(client, staff, ma
     for deadline in deadlines:
         event = events[f"deadline-{deadline.pk}@recovery-desk"]
         start = event.decoded("DTSTART")
-        assert start == deadline.safe_end and not isinstance(start, datetime)  # all-day, VALUE=DATE
+        assert start == deadline.act_by and not isinstance(start, datetime)  # all-day, VALUE=DATE
         assert f"DTSTART;VALUE=DATE:{start:%Y%m%d}".encode() in response.content
-        assert event.decoded("DTEND") == deadline.safe_end + timedelta(days=1)
+        assert event.decoded("DTEND") == deadline.act_by + timedelta(days=1)
         assert str(event["URL"]) == case_url
         summary = str(event["SUMMARY"])
         assert summary.startswith("[") and f"] {case.number} " in summary
@@ -103,8 +103,8 @@ def test_the_feed_follows_the_owners_language_and_changed_dates(client, staff, m
     uid = f"deadline-{deadline.pk}@recovery-desk"
     first, _calendar = _feed(client, lawyer)
 
-    moved = deadline.safe_end + timedelta(days=200)
-    Deadline.objects.filter(pk=deadline.pk).update(safe_end=moved, computed_at=timezone.now())
+    moved = deadline.act_by + timedelta(days=200)
+    Deadline.objects.filter(pk=deadline.pk).update(safe_end=moved, act_by=moved, computed_at=timezone.now())
     alert_preference_update(user=lawyer, digest_hour=8, language="en")
     second, calendar = _feed(client, lawyer)
     event = _events(calendar)[uid]  # same UID: calendar apps move the entry, not duplicate it

@@ -35,6 +35,7 @@ def _deadline(case, key, *, safe_end, **fields):
         "raw_end": safe_end,
         "legal_end": safe_end,
         "safe_end": safe_end,
+        "act_by": safe_end,
         "status": DeadlineStatus.RUNNING,
         "steps": [{"date": "2023-01-01", "source": "民法典第188条", "text": "三年"}],
         "computed_at": timezone.now(),
