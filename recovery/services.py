@@ -288,9 +288,10 @@ def case_stage_advance(*, case: Case, to: str, user: Any, reason: str, on: date 
     current = case_stage_rank(stored.status)
     if current is None or current >= CASE_STAGE_ORDER.index(to):
         return False
-    updates: dict[str, Any] = {"status": to}
+    updates: dict[str, Any] = {"status": to, "updated_at": timezone.now()}
     if to == CaseStatus.CLOSED and stored.closed_on is None:
-        updates["closed_on"] = on or today()
+        # Never before the case was opened here (Case.clean would refuse every later edit).
+        updates["closed_on"] = max(on or today(), stored.opened_on)
     Case.objects.filter(pk=stored.pk).update(**updates)
     audit_note(
         stored,
@@ -315,7 +316,7 @@ def case_stage_correct(*, case: Case, to: str, user: Any, reason: str) -> bool:
     stored = Case.objects.select_for_update().get(pk=case.pk)
     if stored.status == to:
         return False
-    Case.objects.filter(pk=stored.pk).update(status=to)
+    Case.objects.filter(pk=stored.pk).update(status=to, updated_at=timezone.now())
     audit_note(
         stored,
         user=user,

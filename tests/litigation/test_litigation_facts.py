@@ -247,6 +247,8 @@ def test_the_forms_opened_from_a_case_preselect_its_suit_and_offer_only_its_suit
 
 @pytest.mark.parametrize("query", [{"case": "abc"}, {"lawsuit": "9999999"}, {"case": "-1"}, {"lawsuit": ""}])
 def test_a_bad_or_foreign_id_in_the_url_is_ignored(client, staff, make_case, query):
+    # Partly a guard: before the fix a bad ?case= was already harmless (no 500); an unknown
+    # ?lawsuit= was put in the form's initial value as given.
     client.force_login(staff["lawyer"])
     response = client.get(reverse("wagtailsnippets_litigation_hearing:add"), query)
     assert response.status_code == 200
@@ -273,3 +275,15 @@ def test_the_case_page_links_open_the_forms_on_the_case_and_the_suit(client, sta
         add = reverse(f"wagtailsnippets_litigation_{model}:add")
         assert f'{add}?case={case.pk}"' in page
         assert f'{add}?lawsuit={lawsuit.pk}"' in page
+
+
+def test_the_case_and_suit_histories_say_how_the_stage_moved(client, staff, make_case):
+    case = make_case(assignee=staff["lawyer"])
+    lawsuit = suit(case, staff["lawyer"], accepted_on=FILED + timedelta(days=7))
+    client.force_login(staff["head"])
+    page = client.get(reverse("wagtailsnippets_recovery_case:history", args=[case.pk])).content.decode()
+    assert "阶段推进" in page and "在办 → 诉讼中" in page
+    page = client.get(
+        reverse("wagtailsnippets_litigation_lawsuit:history", args=[lawsuit.pk])
+    ).content.decode()
+    assert "阶段推进" in page

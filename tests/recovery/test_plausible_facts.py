@@ -144,6 +144,8 @@ def test_a_demand_moved_to_another_case_cannot_keep_the_old_addressee(staff, mak
 
 @pytest.mark.django_db
 def test_a_direct_post_addressed_to_another_cases_debtor_is_refused(client, staff, make_case):
+    # A guard: the form's choices already refused this before the fix (recovery.access); the
+    # service and model tests above are the ones that failed.
     case, other = make_case(assignee=staff["lawyer"]), make_case(assignee=staff["lawyer"])
     client.force_login(staff["lawyer"])
     response = client.post(reverse(ADD_ACTION), _action_form(case, addressed_to=other.debtor.pk))
