@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from recovery.files import FileSignatureValidator, PrivateUploadTo
 from recovery.models import MONEY, Case, Collateral, Loan, Party
-from recovery.validators import validate_supported_date, validate_upload_size
+from recovery.validators import (
+    future_fact_error,
+    future_fact_errors,
+    validate_supported_date,
+    validate_upload_size,
+)
 
 ASSET_FILE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "heic", "tif", "tiff", "docx", "xlsx"]
 ASSET_FILE_KINDS = ("pdf", "jpeg", "png", "heic", "tiff", "docx", "xlsx")
@@ -97,6 +102,8 @@ class Asset(models.Model):
             errors["valued_on"] = _("Give the date of the estimate.")
         if self.vin and len(self.vin) != 17:
             errors["vin"] = _("A VIN has 17 characters.")
+        for name, error in future_fact_errors(self, ("valued_on",)).items():
+            errors.setdefault(name, error)
         if errors:
             raise ValidationError(errors)
 
@@ -197,6 +204,10 @@ class SecurityInterest(models.Model):
             raise ValidationError({"registered_on": _("A registered interest needs its registration date.")})
         if self.loan_id and not self.ours:
             raise ValidationError({"loan": _("Only our own security interests secure one of our loans.")})
+        # The registration date ranks the interest (CC 414): a planned one ranks nowhere yet.
+        errors = future_fact_errors(self, ("registered_on",))
+        if errors:
+            raise ValidationError(errors)
 
 
 class MeasureKind(models.TextChoices):
@@ -317,6 +328,13 @@ class PreservationMeasure(models.Model):
         registered_on = timezone.localtime(self.registered_at).date() if self.registered_at else None
         if registered_on and self.measured_on and registered_on < self.measured_on:
             errors["registered_at"] = _("Registration cannot precede the measure.")
+        # The expiry printed by the court lies ahead by nature; the measure and its
+        # registration (which rank it) must have happened.
+        for name, error in future_fact_errors(self, ("measured_on",)).items():
+            errors.setdefault(name, error)
+        registered_error = future_fact_error(registered_on, timezone.localdate())
+        if registered_error:
+            errors.setdefault("registered_at", registered_error)
         if errors:
             raise ValidationError(errors)
 
@@ -342,3 +360,8 @@ class MeasureRenewal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.renewed_on} → {self.new_expires_on}"
+
+    def clean(self) -> None:
+        errors = future_fact_errors(self, ("renewed_on",))
+        if errors:
+            raise ValidationError(errors)

@@ -7,8 +7,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from recovery.models import MONEY, Case
-from recovery.validators import validate_supported_date
+from recovery.models import MONEY, Case, before_disbursement_error
+from recovery.validators import future_fact_errors, validate_supported_date
 
 
 class Stage(models.TextChoices):
@@ -64,6 +64,12 @@ class Lawsuit(models.Model):
             errors["accepted_on"] = _("A suit cannot be accepted before it was filed.")
         if self.ended_on and self.filed_on and self.ended_on < self.filed_on:
             errors["ended_on"] = _("Proceedings cannot end before the suit was filed.")
+        for name, error in future_fact_errors(self, ("filed_on", "accepted_on", "ended_on")).items():
+            errors.setdefault(name, error)
+        if "filed_on" not in errors and self.case_id:
+            error = before_disbursement_error(self.filed_on, self.case_id)
+            if error:
+                errors["filed_on"] = error
         if errors:
             raise ValidationError(errors)
 
@@ -84,6 +90,16 @@ class Hearing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lawsuit} {self.date}"
+
+    def clean(self) -> None:
+        # A hearing is planned, so it may lie ahead; but never before the suit was filed.
+        if self.lawsuit_id and self.date and self.date < self.lawsuit.filed_on:
+            raise ValidationError(
+                {
+                    "date": _("A hearing cannot be before the suit was filed (%(d)s).")
+                    % {"d": self.lawsuit.filed_on}
+                }
+            )
 
 
 class JudgmentKind(models.TextChoices):
@@ -120,8 +136,19 @@ class Judgment(models.Model):
         return f"{self.get_kind_display()} {self.served_on}"
 
     def clean(self) -> None:
+        errors: dict[str, str] = {}
         if self.effective_on and self.served_on and self.effective_on < self.served_on:
-            raise ValidationError({"effective_on": _("A judgment cannot take effect before it was served.")})
+            errors["effective_on"] = _("A judgment cannot take effect before it was served.")
+        for name, error in future_fact_errors(self, ("served_on", "effective_on")).items():
+            errors.setdefault(name, error)
+        if self.lawsuit_id and self.served_on and self.served_on < self.lawsuit.filed_on:
+            errors.setdefault(
+                "served_on",
+                _("A judgment cannot be served before its suit was filed (%(d)s).")
+                % {"d": self.lawsuit.filed_on},
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Enforcement(models.Model):
@@ -147,7 +174,28 @@ class Enforcement(models.Model):
         return self.enforcement_case_number or f"{self.lawsuit} {self.applied_on}"
 
     def clean(self) -> None:
+        errors: dict[str, str] = {}
         if self.round_closed_on and self.applied_on and self.round_closed_on < self.applied_on:
-            raise ValidationError(
-                {"round_closed_on": _("The round cannot close before enforcement was applied for.")}
-            )
+            errors["round_closed_on"] = _("The round cannot close before enforcement was applied for.")
+        if self.concluded_on and self.applied_on and self.concluded_on < self.applied_on:
+            errors["concluded_on"] = _("Enforcement cannot conclude before it was applied for.")
+        for name, error in future_fact_errors(
+            self, ("applied_on", "round_closed_on", "concluded_on")
+        ).items():
+            errors.setdefault(name, error)
+        if self.lawsuit_id and self.applied_on and "applied_on" not in errors:
+            # What is enforced is an effective judgment (CPL 250 counts the application period
+            # from it): not before the first one of this suit took effect, when one is recorded.
+            effective = self.lawsuit.judgments.filter(effective_on__isnull=False).aggregate(
+                first=models.Min("effective_on")
+            )["first"]
+            if effective and self.applied_on < effective:
+                errors["applied_on"] = _(
+                    "Enforcement cannot be applied for before the judgment took effect (%(d)s)."
+                ) % {"d": effective}
+            elif self.applied_on < self.lawsuit.filed_on:
+                errors["applied_on"] = _(
+                    "Enforcement cannot be applied for before the suit was filed (%(d)s)."
+                ) % {"d": self.lawsuit.filed_on}
+        if errors:
+            raise ValidationError(errors)

@@ -9,13 +9,94 @@ from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.admin.ui.tables import DateColumn
+from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
-from litigation.models import Enforcement, Hearing, Judgment, Lawsuit
-from recovery.admin_base import ScopedSnippetViewSet
+from litigation import services
+from litigation.models import Enforcement, Hearing, Judgment, Lawsuit, Stage
+from recovery.access import cases_editable_by
+from recovery.admin_base import (
+    ScopedSnippetViewSet,
+    ServiceCreateView,
+    register_create_service,
+    register_update_service,
+)
 from recovery.models import Case
 from recovery.selectors import TimelineEvent
+
+# The generic create and edit views call these (see recovery.admin_base): every write of the
+# litigation admin goes through litigation.services, which moves the suit's and case's stage.
+register_create_service(
+    Lawsuit, lambda *, instance, user, m2m: services.lawsuit_file(lawsuit=instance, user=user)
+)
+register_update_service(
+    Lawsuit, lambda *, instance, user, m2m: services.lawsuit_update(lawsuit=instance, user=user)
+)
+register_create_service(
+    Hearing, lambda *, instance, user, m2m: services.hearing_schedule(hearing=instance, user=user)
+)
+register_update_service(
+    Hearing, lambda *, instance, user, m2m: services.hearing_update(hearing=instance, user=user)
+)
+register_create_service(
+    Judgment, lambda *, instance, user, m2m: services.judgment_record(judgment=instance, user=user)
+)
+register_update_service(
+    Judgment, lambda *, instance, user, m2m: services.judgment_update(judgment=instance, user=user)
+)
+register_create_service(
+    Enforcement, lambda *, instance, user, m2m: services.enforcement_open(enforcement=instance, user=user)
+)
+register_update_service(
+    Enforcement, lambda *, instance, user, m2m: services.enforcement_update(enforcement=instance, user=user)
+)
+
+
+def _scoped_id(request: Any, name: str, queryset: Any) -> int | None:
+    """The `?name=<id>` of the request when it names a row of `queryset`; anything else
+    (missing, not a number, another user's case) is ignored, not an error."""
+    value = request.GET.get(name, "")
+    if not value.isdigit():
+        return None
+    return queryset.filter(pk=int(value)).values_list("pk", flat=True).first()
+
+
+class LawsuitChildCreateView(ServiceCreateView):
+    """A hearing, judgment or enforcement belongs to the suit it is opened from: `?lawsuit=<id>`
+    preselects it; `?case=<id>` offers only that case's suits and preselects the only one."""
+
+    def _opened_from(self) -> tuple[int | None, int | None]:
+        if not hasattr(self, "_opened_from_ids"):
+            editable = cases_editable_by(self.request.user)
+            suits = Lawsuit.objects.filter(case__in=editable.order_by().values("pk"))
+            lawsuit_id = _scoped_id(self.request, "lawsuit", suits)
+            case_id = (
+                suits.filter(pk=lawsuit_id).values_list("case_id", flat=True).first()
+                if lawsuit_id
+                else _scoped_id(self.request, "case", editable)
+            )
+            if lawsuit_id is None and case_id is not None:
+                only = list(suits.filter(case_id=case_id).values_list("pk", flat=True)[:2])
+                lawsuit_id = only[0] if len(only) == 1 else None
+            self._opened_from_ids = (case_id, lawsuit_id)
+        return self._opened_from_ids
+
+    def get_initial(self) -> dict[str, Any]:
+        initial = super().get_initial()
+        initial.pop("case", None)
+        initial.pop("lawsuit", None)
+        _case_id, lawsuit_id = self._opened_from()
+        if lawsuit_id is not None:
+            initial["lawsuit"] = lawsuit_id
+        return initial
+
+    def get_form(self, form_class: Any = None) -> Any:
+        form = super().get_form(form_class)
+        case_id, _lawsuit_id = self._opened_from()
+        if case_id is not None and not form.is_bound and "lawsuit" in form.fields:
+            form.fields["lawsuit"].queryset = form.fields["lawsuit"].queryset.filter(case_id=case_id)
+        return form
 
 
 class LawsuitViewSet(ScopedSnippetViewSet):
@@ -54,6 +135,7 @@ class LawsuitViewSet(ScopedSnippetViewSet):
 
 
 class HearingViewSet(ScopedSnippetViewSet):
+    add_view_class = LawsuitChildCreateView
     model = Hearing
     case_path = "lawsuit__case"
     icon = "date"
@@ -70,6 +152,7 @@ class HearingViewSet(ScopedSnippetViewSet):
 
 
 class JudgmentViewSet(ScopedSnippetViewSet):
+    add_view_class = LawsuitChildCreateView
     model = Judgment
     case_path = "lawsuit__case"
     icon = "doc-full-inverse"
@@ -94,6 +177,7 @@ class JudgmentViewSet(ScopedSnippetViewSet):
 
 
 class EnforcementViewSet(ScopedSnippetViewSet):
+    add_view_class = LawsuitChildCreateView
     model = Enforcement
     case_path = "lawsuit__case"
     icon = "lock"
@@ -121,6 +205,20 @@ class LitigationGroup(SnippetViewSetGroup):
 
 
 register_snippet(LitigationGroup)
+
+
+@hooks.register("register_log_actions")
+def register_litigation_log_actions(actions: Any) -> None:
+    @actions.register_action(services.LAWSUIT_STAGE_ADVANCED)
+    class LawsuitStageAdvanced(LogFormatter):
+        label = gettext_lazy("Stage advanced")
+
+        def format_message(self, log_entry: Any) -> str:
+            before, after = log_entry.data.get("changes", {}).get("stage", ["", ""])
+            labels = dict(Stage.choices)
+            reason = log_entry.data.get("reason")
+            text = f"{_('Stage advanced')}: {labels.get(before, before)} → {labels.get(after, after)}"
+            return text + (f" ({reason})" if reason else "")
 
 
 def _lawsuits_of(case: Case) -> list[Lawsuit]:
@@ -221,17 +319,17 @@ def upcoming_hearings(*, user: Any, cases: Any, today: date) -> list[dict]:
 
 @hooks.register("recovery_seed_demo")
 def seed_demo_lawsuits(*, today: date, user: Any) -> None:
-    """Demo suits for the cases in litigation or enforcement, with hearings in the coming weeks."""
+    """Demo suits for the cases in litigation or enforcement, with hearings in the coming weeks;
+    recorded through the services, so the suits' stages follow from what was recorded."""
     from decimal import Decimal
 
     from recovery.models import CaseStatus
-    from recovery.services import record_create
 
     for index, case in enumerate(
         Case.objects.filter(status__in=[CaseStatus.LITIGATION, CaseStatus.ENFORCEMENT], lawsuits__isnull=True)
     ):
-        suit = record_create(
-            instance=Lawsuit(
+        suit = services.lawsuit_file(
+            lawsuit=Lawsuit(
                 case=case,
                 court="上海市浦东新区人民法院" if case.branch.name == "上海分行" else "杭州市西湖区人民法院",
                 court_case_number=f"({today.year})沪0115民初{12345 + index}号",
@@ -239,19 +337,18 @@ def seed_demo_lawsuits(*, today: date, user: Any) -> None:
                 claim_amount=Decimal("650000.00"),
                 filed_on=today - timedelta(days=60),
                 accepted_on=today - timedelta(days=53),
-                stage="hearing" if case.status == CaseStatus.LITIGATION else "enforcement",
             ),
             user=user,
             source="demo",
         )
-        record_create(
-            instance=Hearing(lawsuit=suit, date=today + timedelta(days=9 + index), courtroom="第12法庭"),
+        services.hearing_schedule(
+            hearing=Hearing(lawsuit=suit, date=today + timedelta(days=9 + index), courtroom="第12法庭"),
             user=user,
             source="demo",
         )
         if case.status == CaseStatus.ENFORCEMENT:
-            record_create(
-                instance=Judgment(
+            services.judgment_record(
+                judgment=Judgment(
                     lawsuit=suit,
                     served_on=today - timedelta(days=40),
                     effective_on=today - timedelta(days=24),
@@ -261,8 +358,8 @@ def seed_demo_lawsuits(*, today: date, user: Any) -> None:
                 user=user,
                 source="demo",
             )
-            record_create(
-                instance=Enforcement(
+            services.enforcement_open(
+                enforcement=Enforcement(
                     lawsuit=suit,
                     applied_on=today - timedelta(days=7),
                     enforcement_case_number=f"({today.year})浙0106执{800 + index}号",

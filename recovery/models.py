@@ -13,6 +13,7 @@ from recovery.validators import (
     EARLIEST_SUPPORTED_DATE,
     LATEST_SUPPORTED_DATE,
     credit_code_error,
+    future_fact_errors,
     normalize_id_number,
     resident_id_error,
     validate_supported_date,
@@ -149,13 +150,36 @@ class Party(models.Model):
 class CaseStatus(models.TextChoices):
     OPEN = "open", _("Open")
     LITIGATION = "litigation", _("In litigation")
+    JUDGED = "judged", _("Judgment given")
     ENFORCEMENT = "enforcement", _("In enforcement")
+    ROUND_CLOSED = "round_closed", _("Enforcement round closed (终本)")
     SUSPENDED = "suspended", _("Suspended")
     CLOSED = "closed", _("Closed")
     WRITTEN_OFF = "written_off", _("Written off (rights retained)")
 
 
-OPEN_STATUSES = [CaseStatus.OPEN, CaseStatus.LITIGATION, CaseStatus.ENFORCEMENT, CaseStatus.SUSPENDED]
+# A judged case still has its enforcement period running, and a case whose enforcement round
+# was closed (终本) can be enforced again once assets are found: both stay open.
+OPEN_STATUSES = [
+    CaseStatus.OPEN,
+    CaseStatus.LITIGATION,
+    CaseStatus.JUDGED,
+    CaseStatus.ENFORCEMENT,
+    CaseStatus.ROUND_CLOSED,
+    CaseStatus.SUSPENDED,
+]
+
+# The stages a case passes through, in order (在办 → 诉讼中 → 已判决 → 执行中 → 终本 → 结案);
+# the services only move a case forward along them. Suspended and written-off cases are a
+# manager's decision and are never moved by a filing.
+CASE_STAGE_ORDER = [
+    CaseStatus.OPEN,
+    CaseStatus.LITIGATION,
+    CaseStatus.JUDGED,
+    CaseStatus.ENFORCEMENT,
+    CaseStatus.ROUND_CLOSED,
+    CaseStatus.CLOSED,
+]
 
 
 class CaseQuerySet(models.QuerySet):
@@ -208,6 +232,32 @@ class Case(models.Model):
     def clean(self) -> None:
         if self.closed_on and self.opened_on and self.closed_on < self.opened_on:
             raise ValidationError({"closed_on": _("A case cannot close before it was opened.")})
+
+
+def earliest_disbursement(case_id: int | None):
+    """The first disbursement date of the case's loans (None without loans): nothing done to
+    collect, sue or enforce can predate it."""
+    if case_id is None:
+        return None
+    return Loan.objects.filter(case_id=case_id).aggregate(first=models.Min("disbursed_on"))["first"]
+
+
+def before_disbursement_error(value, case_id: int | None) -> str | None:
+    first = earliest_disbursement(case_id) if value else None
+    if first is None or value >= first:
+        return None
+    return _("%(d)s is before the case's first loan was disbursed (%(first)s).") % {
+        "d": value.isoformat(),
+        "first": first.isoformat(),
+    }
+
+
+def party_is_on_case(party_id: int, case_id: int) -> bool:
+    """Whether the party is the case's debtor or holds a role in it."""
+    return (
+        Case.objects.filter(pk=case_id, debtor_id=party_id).exists()
+        or CaseParty.objects.filter(case_id=case_id, party_id=party_id).exists()
+    )
 
 
 class SecurityType(models.TextChoices):
@@ -271,6 +321,9 @@ class Loan(models.Model):
             errors["last_payment_on"] = _("The last payment cannot be before the disbursement date.")
         if self.handed_over_on and self.disbursed_on and self.handed_over_on < self.disbursed_on:
             errors["handed_over_on"] = _("A loan cannot be handed over before it was disbursed.")
+        # A loan not yet disbursed is no bad loan, and a repayment still to come restarts nothing.
+        for name, error in future_fact_errors(self, ("disbursed_on", "last_payment_on")).items():
+            errors.setdefault(name, error)
         unknown = set(self.security_type_list) - set(SecurityType.values)
         if unknown:
             errors["security_types"] = _("Unknown security type: %(t)s") % {"t": ", ".join(sorted(unknown))}
@@ -478,6 +531,18 @@ class CollectionAction(models.Model):
             errors["amount"] = _("Give the amount paid or debited.")
         if self.kind not in MONEY_KINDS and self.amount is not None:
             errors["amount"] = _("Only a repayment or a debit carries an amount.")
+        for name, error in future_fact_errors(self, ("acted_on", "delivered_on", "signed_on")).items():
+            errors.setdefault(name, error)
+        if "acted_on" not in errors and self.case_id:
+            error = before_disbursement_error(self.acted_on, self.case_id)
+            if error:
+                errors["acted_on"] = error
+        # A demand interrupts limitation only against the one it reached (时效规定 8): it must
+        # be addressed to a party of this case, not to the debtor of another.
+        if self.addressed_to_id and self.case_id and not party_is_on_case(self.addressed_to_id, self.case_id):
+            errors["addressed_to"] = _(
+                "The addressee must be a party of this case (its debtor or a party with a role in it)."
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -11,7 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recovery.audit import audit_change, audit_create, audit_delete, audit_note, case_id_of, snapshot
-from recovery.models import Branch, Case, CollectionAction, Party, Role, StaffProfile
+from recovery.models import (
+    CASE_STAGE_ORDER,
+    Branch,
+    Case,
+    CaseStatus,
+    CollectionAction,
+    Party,
+    Role,
+    StaffProfile,
+)
 from recovery.validators import normalize_id_number
 
 
@@ -92,11 +101,14 @@ def record_scope_check(*, instance: models.Model, user: Any, m2m: dict | None = 
         if not editable:
             raise RecoveryError(_("You may not change this record."))
     case_id = record_case_id(instance)
+    # A record moved to another case keeps no choice of its old one: an unchanged addressee,
+    # loan or lawsuit must then be one of the new case's too.
+    moved = stored is not None and record_case_id(stored) != case_id
     for field in model._meta.concrete_fields:
         if not (field.many_to_one or field.one_to_one) or field.related_model is None:
             continue
         value = getattr(instance, field.attname)
-        if value is None or (stored is not None and getattr(stored, field.attname) == value):
+        if value is None or (stored is not None and not moved and getattr(stored, field.attname) == value):
             continue
         allowed = allowed_choices(model, field.name, user, case_id=case_id)
         if allowed is not None and not allowed.filter(pk=value).exists():
@@ -243,7 +255,76 @@ def case_update(*, instance: Case, user: Any, m2m: dict | None = None, source: s
                     _("Only a manager or the head of recovery may reassign a case."), field=name
                 )
     _check_case_assignment(case=instance, stored=stored, user=user)
-    return record_update(instance=instance, user=user, before=snapshot(stored), source=source, m2m=m2m)
+    changes = record_update(instance=instance, user=user, before=snapshot(stored), source=source, m2m=m2m)
+    if stored.status != instance.status:
+        # Setting the stage by hand is a correction of what the services decided: said as such.
+        audit_note(
+            instance,
+            user=user,
+            action=CASE_STAGE_CORRECTED,
+            data={"changes": {"status": [stored.status, instance.status]}, "reason": source or "edit"},
+        )
+    return changes
+
+
+CASE_STAGE_ADVANCED = "recovery.case_stage_advance"
+CASE_STAGE_CORRECTED = "recovery.case_stage_correct"
+
+
+def case_stage_rank(status: str) -> int | None:
+    """Where `status` lies on the case's way (CASE_STAGE_ORDER); None for a suspended or
+    written-off case, which only a person moves."""
+    return CASE_STAGE_ORDER.index(status) if status in CASE_STAGE_ORDER else None
+
+
+@transaction.atomic
+def case_stage_advance(*, case: Case, to: str, user: Any, reason: str, on: date | None = None) -> bool:
+    """Move the case forward to stage `to` because of `reason` (a suit filed, a judgment, an
+    enforcement); audited. Never backwards and never out of a suspended or written-off case:
+    then nothing changes and False is returned. Closing sets closed_on (`on`, else today)."""
+    if to not in CASE_STAGE_ORDER:
+        raise RecoveryError(_("Unknown case stage %(s)s.") % {"s": to}, field="status")
+    stored = Case.objects.select_for_update().get(pk=case.pk)
+    current = case_stage_rank(stored.status)
+    if current is None or current >= CASE_STAGE_ORDER.index(to):
+        return False
+    updates: dict[str, Any] = {"status": to, "updated_at": timezone.now()}
+    if to == CaseStatus.CLOSED and stored.closed_on is None:
+        # Never before the case was opened here (Case.clean would refuse every later edit).
+        updates["closed_on"] = max(on or today(), stored.opened_on)
+    Case.objects.filter(pk=stored.pk).update(**updates)
+    audit_note(
+        stored,
+        user=user,
+        action=CASE_STAGE_ADVANCED,
+        data={"changes": {"status": [stored.status, to]}, "reason": reason},
+    )
+    for name, value in updates.items():
+        setattr(case, name, value)
+    return True
+
+
+@transaction.atomic
+def case_stage_correct(*, case: Case, to: str, user: Any, reason: str) -> bool:
+    """Set the case's stage by hand, forwards or backwards (a mistaken filing, a suit
+    withdrawn): a correction with its reason, audited as such."""
+    if to not in CaseStatus.values:
+        raise RecoveryError(_("Unknown case stage %(s)s.") % {"s": to}, field="status")
+    if not reason.strip():
+        raise RecoveryError(_("Say why the stage is corrected."), field="reason")
+    record_scope_check(instance=case, user=user)
+    stored = Case.objects.select_for_update().get(pk=case.pk)
+    if stored.status == to:
+        return False
+    Case.objects.filter(pk=stored.pk).update(status=to, updated_at=timezone.now())
+    audit_note(
+        stored,
+        user=user,
+        action=CASE_STAGE_CORRECTED,
+        data={"changes": {"status": [stored.status, to]}, "reason": reason},
+    )
+    case.status = to
+    return True
 
 
 @transaction.atomic

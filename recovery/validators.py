@@ -122,3 +122,40 @@ def validate_supported_date(value: date | None) -> None:
     error = supported_date_error(value)
     if error:
         raise ValidationError(error, code="unsupported_date")
+
+
+# ---- Plausible facts ---------------------------------------------------------------------------
+# A fact dated after today has not happened: a demand planned for next year is not a delivered
+# one, and counting it would move a limitation period years ahead (时效规定 8 counts delivery).
+
+
+def future_fact_error(value: date | None, today: date) -> str | None:
+    """Why `value` cannot be the date of something that happened, or None when it can."""
+    if value is None or value <= today:
+        return None
+    return _(
+        "%(d)s is after today (%(today)s): record what has happened, not what is planned — "
+        "a planned demand is not a delivered one."
+    ) % {"d": value.isoformat(), "today": today.isoformat()}
+
+
+def validate_not_future(value: date | None) -> None:
+    """Django validator for the date of a past fact (today in Asia/Shanghai)."""
+    from django.utils import timezone
+
+    error = future_fact_error(value, timezone.localdate())
+    if error:
+        raise ValidationError(error, code="future_fact")
+
+
+def future_fact_errors(instance: object, field_names: tuple[str, ...]) -> dict[str, str]:
+    """The field errors of `instance`'s fact dates that lie after today (for a model's clean)."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+    for name in field_names:
+        error = future_fact_error(getattr(instance, name, None), today)
+        if error:
+            errors[name] = error
+    return errors

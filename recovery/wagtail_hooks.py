@@ -49,6 +49,7 @@ from recovery.models import (
     Branch,
     Case,
     CaseParty,
+    CaseStatus,
     CollectionAction,
     DefaultCause,
     HolidayYear,
@@ -67,7 +68,13 @@ from recovery.selectors import (
     recent_collection_actions,
     upcoming_loan_due_dates,
 )
-from recovery.services import case_open, case_update, collection_action_record
+from recovery.services import (
+    CASE_STAGE_ADVANCED,
+    CASE_STAGE_CORRECTED,
+    case_open,
+    case_update,
+    collection_action_record,
+)
 from recovery.views import collection_action_proof
 
 register_create_service(
@@ -602,6 +609,29 @@ def register_audit_actions(actions: Any) -> None:
     class Deleted(LogFormatter):
         label = _("Deleted")
         message = _("Deleted")
+
+    @actions.register_action(CASE_STAGE_ADVANCED)
+    class StageAdvanced(LogFormatter):
+        label = _("Stage advanced")
+
+        def format_message(self, log_entry: Any) -> str:
+            return _stage_message(_("Stage advanced"), log_entry)
+
+    @actions.register_action(CASE_STAGE_CORRECTED)
+    class StageCorrected(LogFormatter):
+        label = _("Stage corrected by hand")
+
+        def format_message(self, log_entry: Any) -> str:
+            return _stage_message(_("Stage corrected by hand"), log_entry)
+
+
+def _stage_message(what: str, log_entry: Any) -> str:
+    """ "Stage advanced: In litigation → Judgment given (judgment served 2026-11-02)"."""
+    before, after = log_entry.data.get("changes", {}).get("status", ["", ""])
+    labels = dict(CaseStatus.choices)
+    reason = log_entry.data.get("reason")
+    text = f"{what}: {labels.get(before, before)} → {labels.get(after, after)}"
+    return text + (f" ({reason})" if reason else "")
 
 
 @hooks.register("construct_reports_menu")

@@ -182,12 +182,14 @@ def validate_row(
     headers: Mapping[str, str] | None = None,
     parse_date: Callable[[object], date] | None = None,
     duplicates: DuplicateContractTracker | None = None,
+    today: date | None = None,
 ) -> HandoverRow | list[RowError]:
     """Validate one raw row (as yielded by `HandoverSheet.rows()`).
 
     `headers` (field -> header text in the file) names the columns in errors; `parse_date`
     should be one shared `DateParser` for the whole file (it caches); `duplicates`, shared
-    over the file, reports a 合同编号 seen on an earlier row.
+    over the file, reports a 合同编号 seen on an earlier row. `today` (the importer's day in
+    Asia/Shanghai) refuses facts dated after it: a disbursement or a repayment still to come.
     """
     parse_date = parse_date or DateParser()
     check = _RowChecker(row, raw, headers)
@@ -242,6 +244,20 @@ def validate_row(
     due_on = check.supported("due_on", check.required("due_on", parse_date))
     last_payment_on = check.supported("last_payment_on", check.optional("last_payment_on", parse_date))
     handed_over_on = check.supported("handed_over_on", check.required("handed_over_on", parse_date))
+    if today is not None:
+        # Dates of what happened; the due date and the hand-over date may lie ahead.
+        for field, value in (("disbursed_on", disbursed_on), ("last_payment_on", last_payment_on)):
+            if value is not None and value > today:
+                name = COLUMNS_BY_FIELD[field]
+                check.error(
+                    field,
+                    f"{name.chinese} {value} 晚于今天 {today}：只能记录已经发生的事实"
+                    f"（{name.english} is after today: only what has happened counts）",
+                )
+                if field == "disbursed_on":
+                    disbursed_on = None
+                else:
+                    last_payment_on = None
     if disbursed_on and due_on and due_on < disbursed_on:
         check.error(
             "due_on",
@@ -324,14 +340,22 @@ class RowValidator:
     """Validates the rows of one file: one date cache, one duplicate tracker, the file's
     own column names in errors."""
 
-    def __init__(self, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(self, headers: Mapping[str, str] | None = None, today: date | None = None) -> None:
+        from django.utils import timezone
+
         self.headers = dict(headers or {})
         self.parse_date = DateParser()
         self.duplicates = DuplicateContractTracker()
+        self.today = today or timezone.localdate()
 
     def validate(self, row: int, raw: RawRow) -> HandoverRow | list[RowError]:
         return validate_row(
-            row, raw, headers=self.headers, parse_date=self.parse_date, duplicates=self.duplicates
+            row,
+            raw,
+            headers=self.headers,
+            parse_date=self.parse_date,
+            duplicates=self.duplicates,
+            today=self.today,
         )
 
     def validate_all(self, rows: Iterable[tuple[int, RawRow]]) -> Iterator[HandoverRow | list[RowError]]:

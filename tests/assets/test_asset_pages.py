@@ -379,22 +379,22 @@ def test_renew_form_records_the_renewal_and_audits_it(client, staff, two_cases):
     assert client.get(url).status_code == 200
     # A new expiry before the current one is refused, on the field.
     response = client.post(
-        url, {"renewed_on": "2027-04-20", "new_expires_on": "2027-01-01", "ruling_number": ""}
+        url, {"renewed_on": "2026-04-20", "new_expires_on": "2027-01-01", "ruling_number": ""}
     )
     assert response.status_code == 200 and "new_expires_on" in response.context["form"].errors
     response = client.post(
         url,
-        {"renewed_on": "2027-04-20", "new_expires_on": "2030-05-04", "ruling_number": "(2027)沪0115执恢1号"},
+        {"renewed_on": "2026-04-20", "new_expires_on": "2030-05-04", "ruling_number": "(2026)沪0115执恢1号"},
     )
     assert response.status_code == 302
     measure.refresh_from_db()
     assert measure.expires_on == date(2030, 5, 4)
     renewal = MeasureRenewal.objects.get(measure=measure)
-    assert renewal.ruling_number == "(2027)沪0115执恢1号"
+    assert renewal.ruling_number == "(2026)沪0115执恢1号"
     entries = ModelLogEntry.objects.filter(object_id=str(measure.pk), user=staff["lawyer"])
     assert any(e.data.get("changes", {}).get("expires_on") == ["2027-05-05", "2030-05-04"] for e in entries)
     page = client.get(reverse(INSPECT, args=[measure.asset_id])).content.decode()
-    assert "2027-04-20 → 2030-05-04" in page
+    assert "2026-04-20 → 2030-05-04" in page
 
 
 @pytest.mark.django_db
