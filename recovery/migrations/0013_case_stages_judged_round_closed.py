@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recovery', '0011_supported_dates_and_bounds'),
+        ('recovery', '0012_deadline_act_by'),
     ]
 
     operations = [
