@@ -9,7 +9,11 @@ class AssetsConfig(AppConfig):
 
     def ready(self) -> None:
         from assets.deadlines import asset_deadlines
+        from assets.lapse import ASSET_LAPSES
+        from recovery.deadlines.lapse import register_lapse_consequence
         from recovery.docket_deadlines import register_deadline_provider
 
         # After litigation's provider (INSTALLED_APPS order): pre-suit measures need its suits.
         register_deadline_provider(asset_deadlines)
+        for kind, consequence in ASSET_LAPSES.items():
+            register_lapse_consequence(kind, consequence)

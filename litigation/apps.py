@@ -9,10 +9,14 @@ class LitigationConfig(AppConfig):
 
     def ready(self) -> None:
         from litigation.deadlines import litigation_deadlines
+        from litigation.lapse import LITIGATION_LAPSES
+        from recovery.deadlines.lapse import register_lapse_consequence
         from recovery.docket_deadlines import register_deadline_provider
         from recovery.search import register_case_search_lookup
 
         register_deadline_provider(litigation_deadlines)
+        for kind, consequence in LITIGATION_LAPSES.items():
+            register_lapse_consequence(kind, consequence)
 
         register_case_search_lookup("lawsuits__court_case_number__icontains")
         register_case_search_lookup("lawsuits__enforcements__enforcement_case_number__icontains")

@@ -2,8 +2,8 @@
 
 * each user's alert preferences, a panel of Wagtail's account settings (Notifications tab):
   digest hour, alert language, the private calendar-feed address and a button to revoke it;
-* 已发送的期限提醒, the alerts sent (Reports menu) for managers (the cases they see), the head
-  of recovery and auditors (everything), read-only; lawyers get 404;
+* 已发送的期限提醒, the alerts sent (Reports menu), read-only: everyone sees the alerts sent
+  to them; managers also those of the cases they see, the head of recovery and auditors all;
 * the alert policies (Settings menu): thresholds and what-to-do text per deadline kind,
   edited by the head of recovery through the audited services, viewed by everyone else.
 
@@ -16,6 +16,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -45,6 +46,7 @@ from recovery.alert_preferences import (
     calendar_subscribe_url,
     calendar_token_revoke,
 )
+from recovery.alerting.thresholds import LAPSED
 from recovery.links import case_path
 from recovery.masking import SafeExportMixin
 from recovery.models import Alert, AlertPolicy, AlertRecipientRole, AlertStatus, Role
@@ -53,8 +55,6 @@ from recovery.services import record_update
 ALERTS_NAMESPACE = "recovery_alerts"
 POLICIES_NAMESPACE = "recovery_alert_policies"
 REVOKE_URL_NAME = "recovery_calendar_revoke"
-# Who sees the alerts sent: those who oversee other people's deadlines.
-ALERT_LISTING_ROLES = (Role.MANAGER, Role.HEAD, Role.AUDITOR)
 NO_SWITCH_OFF_HELP = gettext_lazy(
     "Alerts about the statutory deadlines of your own cases cannot be switched off: a missed "
     "limitation or appeal period loses the claim. You can choose when the daily digest arrives "
@@ -155,20 +155,28 @@ def register_alert_log_actions(actions: Any) -> None:
 
 
 def alerts_visible_to(user: Any) -> Any:
-    """Managers: the alerts of the cases they see; head and auditors: all; anyone else: none."""
+    """Everyone: the alerts sent to them. Managers also the alerts of the cases they see; head
+    and auditors all; a user without a role none."""
     role = role_of(user)
     if role in (Role.HEAD, Role.AUDITOR):
         return Alert.objects.all()
     if role == Role.MANAGER:
-        return Alert.objects.filter(deadline__case__in=cases_visible_to(user).order_by().values("pk"))
+        return Alert.objects.filter(
+            Q(recipient=user) | Q(deadline__case__in=cases_visible_to(user).order_by().values("pk"))
+        )
+    if role is not None:
+        return Alert.objects.filter(recipient=user)
     return Alert.objects.none()
 
 
 def may_list_alerts(user: Any) -> bool:
-    return role_of(user) in ALERT_LISTING_ROLES
+    """Every role: at least their own alerts."""
+    return role_of(user) is not None
 
 
 def threshold_label(threshold: int) -> str:
+    if threshold == LAPSED:
+        return _("Lapse notice")
     if threshold < 0:
         return _("Overdue")
     if threshold == 0:

@@ -5,8 +5,10 @@ What it holds, for the token's owner:
 
 * the open deadlines (not done, with an act-by date) of the open cases assigned to them and
   visible to them — an all-day event on the act-by date (`act_by`) with a reminder the day
-  before. Managers and the head of recovery get their own assigned cases only, like a
-  lawyer: the feed is a personal agenda, the admin listings show everything else;
+  before. A lapsed one (act-by date passed) leaves the feed: it was said once, by the lapse
+  notice, and is decided on the case page (recovery.lapses). Managers and the head of
+  recovery get their own assigned cases only, like a lawyer: the feed is a personal agenda,
+  the admin listings show everything else;
 * whatever other apps contribute through the `recovery_calendar_events` hook: each function
   registered there takes the user and returns a list of `CalendarEvent` (litigation adds the
   hearings of the same cases). recovery never imports those apps.
@@ -24,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -122,10 +124,10 @@ def _deadline_event(deadline: Deadline, hint: str) -> CalendarEvent:
 
 
 def deadline_events(user: Any) -> list[CalendarEvent]:
-    """The open deadlines of the user's own open cases (two queries whatever their number)."""
+    """The live deadlines of the user's own open cases (two queries whatever their number)."""
     hints = {kind: policy.action_hint for kind, policy in policies().items()}
     deadlines = (
-        Deadline.objects.open()
+        Deadline.objects.live(timezone.localdate())
         .filter(case__in=feed_cases(user).order_by().values("pk"))
         .select_related("case__debtor", "party")
         .order_by("act_by", "pk")

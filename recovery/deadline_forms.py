@@ -12,6 +12,7 @@ from recovery.deadlines import RULES
 from recovery.deadlines.model import EventKind
 from recovery.deadlines.rules import MAX_GUARANTEE_MONTHS
 from recovery.jsoncli import InputProblem
+from recovery.models import LapseDecision
 
 RULE_LABELS = {
     "limitation": _("Limitation period (3 years)"),
@@ -180,3 +181,15 @@ class WhatIfForm(EventRowsForm):
 
     def as_of_value(self) -> str | None:
         return (self.cleaned_data.get("as_of") or "").strip() or None
+
+
+class LapseDecisionForm(forms.Form):
+    """The lawyer's decision on a lapsed deadline; the service checks it again (and the scope)."""
+
+    decision = forms.ChoiceField(label=_("Decision"), choices=LapseDecision.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why: e.g. no demand on the guarantor can be proven; the debtor disputes the debt."),
+    )

@@ -19,9 +19,12 @@ from recovery.deadlines.calculator import compute_from_json
 from recovery.docket_deadlines import all_specs, collect_facts, deadline_calendar
 from recovery.models import Case, Deadline, Role
 
-# The listing's "due" filter: open deadlines whose act-by date is within N days, or past.
+# The listing's "due" filter: open deadlines whose act-by date is within N days, or past
+# (lapsed: all of them, or those nobody has decided on yet).
 DUE_WINDOWS = {"7": 7, "30": 30, "90": 90}
-OVERDUE = "overdue"
+LAPSED = "lapsed"
+LAPSED_UNDECIDED = "lapsed_undecided"
+OVERDUE = "overdue"  # the earlier name of "lapsed", kept for bookmarked links
 DASHBOARD_ROWS = 10
 DASHBOARD_HORIZON_DAYS = 90
 
@@ -39,8 +42,10 @@ def deadline_listing(queryset: QuerySet[Deadline]) -> QuerySet[Deadline]:
 
 
 def filter_due(queryset: QuerySet[Deadline], window: str, *, today: date) -> QuerySet[Deadline]:
-    if window == OVERDUE:
-        return queryset.overdue(today)
+    if window in (LAPSED, OVERDUE):
+        return queryset.lapsed(today)
+    if window == LAPSED_UNDECIDED:
+        return queryset.lapsed_undecided(today)
     if window in DUE_WINDOWS:
         return queryset.due_within(today, DUE_WINDOWS[window])
     return queryset
@@ -51,7 +56,7 @@ def filter_due(queryset: QuerySet[Deadline], window: str, *, today: date) -> Que
 
 @dataclass
 class DeadlineCounts:
-    overdue: int = 0
+    lapsed_undecided: int = 0  # lapsed and nobody recorded a decision: the ones to decide
     within_7: int = 0
     within_30: int = 0
     within_90: int = 0
@@ -66,13 +71,14 @@ class DashboardDeadlines:
 
 
 def deadline_counts(queryset: QuerySet[Deadline], *, today: date) -> DeadlineCounts:
-    """Open deadlines overdue and due within 7, 30 and 90 days (each window includes the shorter)."""
+    """Lapsed deadlines not decided yet, and open ones due within 7, 30 and 90 days (each window
+    includes the shorter). A decided lapse counts no more: it was said and dealt with."""
 
     def within(days: int) -> Q:
         return Q(act_by__gte=today, act_by__lte=today + timedelta(days=days))
 
     totals = queryset.open().aggregate(
-        overdue=Count("pk", filter=Q(act_by__lt=today)),
+        lapsed_undecided=Count("pk", filter=Q(act_by__lt=today, lapse_decision="")),
         within_7=Count("pk", filter=within(7)),
         within_30=Count("pk", filter=within(30)),
         within_90=Count("pk", filter=within(90)),
@@ -85,8 +91,9 @@ def dashboard_deadlines(user: Any, *, today: date) -> DashboardDeadlines:
     others, the counts over every case they can see."""
     visible = deadlines_visible_to(user)
     mine = visible.filter(case__assignee=user)
+    # Live ones only: lapsed deadlines are counted (to decide), not listed above the urgent ones.
     upcoming = list(
-        deadline_listing(mine.open().filter(act_by__lte=today + timedelta(days=DASHBOARD_HORIZON_DAYS)))
+        deadline_listing(mine.live(today).filter(act_by__lte=today + timedelta(days=DASHBOARD_HORIZON_DAYS)))
         .select_related("case__debtor")
         .order_by("act_by", "pk")[:DASHBOARD_ROWS]
     )
@@ -105,7 +112,7 @@ def case_deadlines(case: Case) -> list[Deadline]:
     """The case's deadlines: open ones first, soonest first; those with no date yet last."""
     return list(
         Deadline.objects.filter(case=case)
-        .select_related("party")
+        .select_related("party", "lapse_decided_by")
         .order_by("done", F("act_by").asc(nulls_last=True), "kind", "pk")
     )
 

@@ -16,15 +16,16 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
+from wagtail.admin import messages
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
@@ -34,11 +35,20 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
 
-from recovery.access import role_of
+from recovery.access import cases_editable_by, role_of
 from recovery.admin_base import ReadOnlyListingMixin, ScopedFilterSet, ServiceCreateView, ServiceEditView
-from recovery.deadline_forms import EVENT_LABELS, RULE_LABELS, STATUS_LABELS, CalculatorForm, WhatIfForm
+from recovery.deadline_forms import (
+    EVENT_LABELS,
+    RULE_LABELS,
+    STATUS_LABELS,
+    CalculatorForm,
+    LapseDecisionForm,
+    WhatIfForm,
+)
 from recovery.deadline_selectors import (
     DUE_WINDOWS,
+    LAPSED,
+    LAPSED_UNDECIDED,
     OVERDUE,
     deadline_compute,
     deadline_listing,
@@ -49,9 +59,11 @@ from recovery.deadline_selectors import (
 from recovery.docket_deadlines import holiday_year_delete
 from recovery.import_views import DOCKET_MENU_HOOK
 from recovery.jsoncli import InputProblems, run_calculator
+from recovery.lapses import deadline_lapse_decide, lapse_notice
 from recovery.links import case_path
 from recovery.masking import SafeExportMixin
-from recovery.models import Branch, Deadline, DeadlineKind, DeadlineStatus, HolidayYear
+from recovery.models import Branch, Deadline, DeadlineKind, DeadlineStatus, HolidayYear, LapseDecision
+from recovery.services import RecoveryError
 
 NAMESPACE = "recovery_deadlines"
 
@@ -90,8 +102,13 @@ class DeadlineFilterSet(ScopedFilterSet):
             ("7", gettext_lazy("within 7 days")),
             ("30", gettext_lazy("within 30 days")),
             ("90", gettext_lazy("within 90 days")),
-            (OVERDUE, gettext_lazy("overdue")),
+            (LAPSED, gettext_lazy("lapsed")),
+            (LAPSED_UNDECIDED, gettext_lazy("lapsed, no decision yet")),
+            (OVERDUE, gettext_lazy("overdue (lapsed)")),
         ],
+    )
+    lapse_decision = django_filters.ChoiceFilter(
+        label=gettext_lazy("Decision on the lapse"), choices=LapseDecision.choices
     )
     kind = django_filters.ChoiceFilter(label=gettext_lazy("Kind"), choices=DeadlineKind.choices)
     status = django_filters.ChoiceFilter(label=gettext_lazy("Status"), choices=DeadlineStatus.choices)
@@ -111,10 +128,10 @@ class DeadlineFilterSet(ScopedFilterSet):
 
     class Meta:
         model = Deadline
-        fields = ["due", "kind", "status", "at_risk", "done", "assignee", "branch"]
+        fields = ["due", "kind", "status", "at_risk", "done", "lapse_decision", "assignee", "branch"]
 
     def filter_due(self, queryset: Any, name: str, value: str) -> Any:
-        if value not in DUE_WINDOWS and value != OVERDUE:
+        if value not in DUE_WINDOWS and value not in (LAPSED, LAPSED_UNDECIDED, OVERDUE):
             return queryset
         return filter_due(queryset, value, today=timezone.localdate())
 
@@ -143,6 +160,14 @@ class FlagColumn(Column):
         context["tag"] = self.tag if context["value"] else ""
         context["title"] = getattr(instance, "at_risk_note", "") if self.name == "at_risk" else ""
         return context
+
+
+def _lapse_state(deadline: Deadline) -> str:
+    """ "lapsed", with the decision once there is one; "—" for a live deadline."""
+    if not deadline.lapsed:
+        return "—"
+    decision = deadline.get_lapse_decision_display() if deadline.lapse_decision else _("no decision yet")
+    return _("lapsed") + ": " + decision
 
 
 class WhatIfColumn(Column):
@@ -213,6 +238,8 @@ class DeadlineViewSet(ReadOnlyListingMixin, ModelViewSet):
             "legal_end", label=gettext_lazy("Legal end"), accessor=_iso("legal_end"), sort_key="legal_end"
         ),
         Column("status", label=gettext_lazy("Status"), accessor="get_status_display", sort_key="status"),
+        FlagColumn("lapsed", label=gettext_lazy("Lapsed"), tag=gettext_lazy("lapsed")),
+        Column("lapse_decision", label=gettext_lazy("Decision"), accessor=_lapse_state),
         FlagColumn("at_risk", label=gettext_lazy("Risk"), tag=gettext_lazy("at risk")),
         FlagColumn(
             "calendar_provisional", label=gettext_lazy("Calendar"), tag=gettext_lazy("provisional calendar")
@@ -234,6 +261,8 @@ class DeadlineViewSet(ReadOnlyListingMixin, ModelViewSet):
         "at_risk_note",
         "calendar_provisional",
         "done_note",
+        "get_lapse_decision_display",
+        "lapse_reason",
     ]
     export_headings = {
         "case.number": gettext_lazy("Case number"),
@@ -264,6 +293,7 @@ class DeadlineViewSet(ReadOnlyListingMixin, ModelViewSet):
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
             path("what-if/<int:pk>/", WhatIfView.as_view(), name="what_if"),
+            path("lapse/<int:pk>/", LapseDecideView.as_view(), name="lapse_decide"),
             path("calculator/", CalculatorView.as_view(), name="calculator"),
         ]
 
@@ -341,6 +371,74 @@ class WhatIfView(WagtailAdminTemplateMixin, TemplateView):
             extra=[
                 {**event, "label": EVENT_LABELS.get(event.get("type"), event.get("type"))} for event in extra
             ],
+            case_url=case_deadline_url(deadline),
+        )
+        return context
+
+
+# --- the decision on a lapsed deadline ---------------------------------------------------------
+
+
+def lapse_decide_url(deadline: Deadline) -> str:
+    return _url("lapse_decide", deadline.pk)
+
+
+class LapseDecideView(WagtailAdminTemplateMixin, TemplateView):
+    """What the lapse of one deadline means, and the lawyer's decision on it (POST, through
+    `deadline_lapse_decide`). Out of the user's editable scope (auditors included): 404."""
+
+    template_name = "recovery/deadlines/lapse_decide.html"
+    header_icon = "warning"
+
+    @cached_property
+    def deadline(self) -> Deadline:
+        return get_object_or_404(
+            deadlines_visible_to(self.request.user)
+            .filter(case__in=cases_editable_by(self.request.user).order_by().values("pk"))
+            .select_related("case", "party", "lapse_decided_by"),
+            pk=self.kwargs["pk"],
+        )
+
+    def get_page_title(self) -> str:
+        return _("Decision on a lapsed deadline: %(kind)s") % {"kind": self.deadline.get_kind_display()}
+
+    def get_page_subtitle(self) -> str:
+        return f"{self.deadline.case.number} {self.deadline.subject}"
+
+    def get_breadcrumbs_items(self) -> list:
+        return [
+            *self.breadcrumbs_items,
+            {"url": _url("index"), "label": _("Deadlines")},
+            {"url": case_deadline_url(self.deadline), "label": self.deadline.case.number},
+            {"url": "", "label": _("Decision")},
+        ]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = LapseDecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                deadline_lapse_decide(
+                    deadline=self.deadline,
+                    decision=form.cleaned_data["decision"],
+                    reason=form.cleaned_data["reason"],
+                    user=request.user,
+                )
+            except RecoveryError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("Decision recorded."))
+                return redirect(case_deadline_url(self.deadline))
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def get_context_data(self, **kwargs: Any) -> dict:
+        context = super().get_context_data(**kwargs)
+        deadline = self.deadline
+        initial = {"decision": deadline.lapse_decision, "reason": deadline.lapse_reason}
+        context.update(
+            deadline=deadline,
+            lapsed=deadline.lapsed,
+            notice=lapse_notice(deadline, language=get_language() or settings.LANGUAGE_CODE),
+            form=kwargs.get("form") or LapseDecisionForm(initial=initial),
             case_url=case_deadline_url(deadline),
         )
         return context

@@ -82,6 +82,14 @@ STORED_FIELDS = (
     "act_by",
 )
 
+# A new row has no decision on a lapse (the bulk insert names every column).
+UNDECIDED_LAPSE = {
+    "lapse_decision": "",
+    "lapse_reason": "",
+    "lapse_decided_by_id": None,
+    "lapse_decided_at": None,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class FactEvent:
@@ -593,22 +601,28 @@ def deadlines_recompute(
         # Stored rows are compared by fingerprint: reading 100,000s of explanations back to
         # compare them would cost more than computing them.
         existing = {
-            (case_id, key): (pk, digest, act_by)
-            for case_id, key, pk, digest, act_by in Deadline.objects.filter(case_id__in=chunk).values_list(
-                "case_id", "key", "pk", "fingerprint", "act_by"
-            )
+            (case_id, key): (pk, digest, act_by, decided)
+            for case_id, key, pk, digest, act_by, decided in Deadline.objects.filter(
+                case_id__in=chunk
+            ).values_list("case_id", "key", "pk", "fingerprint", "act_by", "lapse_decision")
         }
         to_create: list[dict[str, Any]] = []
         to_update: list[Deadline] = []
+        undecide: list[Deadline] = []  # a decision on a lapse that a moved act-by date undoes
         for (case_id, key), values in wanted.items():
             stored = existing.pop((case_id, key), None)
             values["fingerprint"] = fingerprint(values)
             if stored is None:
-                to_create.append({"case_id": case_id, "key": key, "computed_at": now, **values})
+                to_create.append(
+                    {"case_id": case_id, "key": key, "computed_at": now, **values, **UNDECIDED_LAPSE}
+                )
             elif stored[1] != values["fingerprint"]:
+                row = Deadline(pk=stored[0], case_id=case_id, key=key, computed_at=now, **values)
                 if stored[2] != values["act_by"]:
                     moved.append((stored[0], stored[2], values["act_by"]))
-                to_update.append(Deadline(pk=stored[0], case_id=case_id, key=key, computed_at=now, **values))
+                    if stored[3]:
+                        undecide.append(row)
+                to_update.append(row)
             else:
                 summary.unchanged += 1
         new_ids = bulk_insert_values(Deadline, to_create)
@@ -616,6 +630,10 @@ def deadlines_recompute(
         Deadline.objects.bulk_update(
             to_update, [*STORED_FIELDS, "fingerprint", "computed_at"], batch_size=CHUNK
         )
+        if undecide:
+            from recovery.lapses import lapse_decisions_clear
+
+            lapse_decisions_clear(deadlines=undecide, old_act_by={pk: old for pk, old, _new in moved})
         if existing:
             Deadline.objects.filter(pk__in=[stored[0] for stored in existing.values()]).delete()
         summary.created += len(to_create)

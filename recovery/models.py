@@ -749,7 +749,25 @@ class DeadlineQuerySet(models.QuerySet):
         return self.open().filter(act_by__gte=today, act_by__lte=today + timedelta(days=days))
 
     def overdue(self, today) -> "DeadlineQuerySet":
+        return self.lapsed(today)
+
+    def lapsed(self, today) -> "DeadlineQuerySet":
+        """Open deadlines whose act-by date has passed: the right they protect may be lost."""
         return self.open().filter(act_by__lt=today)
+
+    def lapsed_undecided(self, today) -> "DeadlineQuerySet":
+        """Lapsed deadlines nobody has recorded a decision on yet."""
+        return self.lapsed(today).filter(lapse_decision="")
+
+    def live(self, today) -> "DeadlineQuerySet":
+        """Open deadlines still ahead (act by today or later): what digests and the feed hold."""
+        return self.open().filter(act_by__gte=today)
+
+
+class LapseDecision(models.TextChoices):
+    RIGHT_LOST = "right_lost", _("Right lost: close the claim")
+    DISPUTED = "disputed", _("Disputed")
+    WRITE_OFF = "write_off", _("Write-off candidate")
 
 
 class Deadline(models.Model):
@@ -792,6 +810,22 @@ class Deadline(models.Model):
     # alerts and the calendar feed all use it; safe_end is the date once everything is proven.
     act_by = models.DateField(_("act by"), null=True, blank=True, validators=[validate_supported_date])
     computed_at = models.DateTimeField(_("computed at"))
+    # The lawyer's decision once the act-by date passed (recovery.lapses.deadline_lapse_decide).
+    # Not computed, so not among the recompute's stored fields; the recompute clears it when
+    # the act-by date moves (a proof recorded later makes the deadline live again).
+    lapse_decision = models.CharField(
+        _("decision on the lapse"), max_length=20, choices=LapseDecision.choices, blank=True
+    )
+    lapse_reason = models.CharField(_("reason for the decision"), max_length=500, blank=True)
+    lapse_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lapse_decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     # A digest of the stored values: the recompute compares it instead of reading every row back.
     fingerprint = models.CharField(max_length=32, editable=False, default="")
 
@@ -810,6 +844,15 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.act_by or '—'}"
+
+    @property
+    def lapsed(self) -> bool:
+        """Its act-by date has passed (today, Asia/Shanghai) and it is not done."""
+        from django.utils import timezone
+
+        from recovery.deadlines.lapse import is_lapsed
+
+        return is_lapsed(self.act_by, self.done, timezone.localdate())
 
 
 def _calendar_token() -> str:
@@ -902,7 +945,8 @@ class Alert(models.Model):
     )
     act_by = models.DateField(_("act by"), validators=[validate_supported_date])
     threshold = models.SmallIntegerField(
-        _("days before (−1 = overdue)"), validators=[MinValueValidator(-1), MaxValueValidator(3660)]
+        _("days before (−2 = lapse notice, −1 = overdue)"),
+        validators=[MinValueValidator(-2), MaxValueValidator(3660)],
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="alerts"

@@ -3,9 +3,10 @@
 from typing import Any
 
 import django_filters
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -34,16 +35,19 @@ from recovery.admin_base import (
     register_create_service,
     register_update_service,
 )
+from recovery.deadline_forms import LapseDecisionForm
 from recovery.deadline_selectors import case_deadlines, dashboard_deadlines
 from recovery.deadline_views import (
     DeadlineViewSet,
     HolidayYearViewSet,
     calculator_menu_item,
     case_deadline_url,
+    lapse_decide_url,
 )
 from recovery.docket_deadlines import holiday_year_save
 from recovery.files import PrivateFileInput
 from recovery.import_views import DOCKET_MENU_HOOK, ImportRunViewSet, upload_menu_item
+from recovery.lapses import LAPSE_DECIDED, LAPSE_DECISION_CLEARED, lapse_notice
 from recovery.masking import MaskedColumn, MaskedInspectView, masked_changes, shown_value
 from recovery.models import (
     Branch,
@@ -54,6 +58,7 @@ from recovery.models import (
     DefaultCause,
     HolidayYear,
     Instalment,
+    LapseDecision,
     Loan,
     Party,
 )
@@ -467,6 +472,18 @@ register_snippet(HolidayYearViewSet)
 @hooks.register("recovery_case_sections", order=-10)
 def deadlines_section(case: Case, request: Any) -> str:
     deadlines = case_deadlines(case)
+    lapsed = [deadline for deadline in deadlines if deadline.lapsed]
+    if lapsed:
+        # Said on the case page until decided, with the form for those who may decide.
+        may_decide = cases_editable_by(request.user).filter(pk=case.pk).exists()
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        for deadline in lapsed:
+            deadline.lapse_notice = lapse_notice(deadline, language=language)
+            deadline.lapse_decide_url = lapse_decide_url(deadline) if may_decide else ""
+            deadline.lapse_form = LapseDecisionForm(
+                initial={"decision": deadline.lapse_decision, "reason": deadline.lapse_reason},
+                auto_id=f"id_lapse_{deadline.pk}_%s",
+            )
     return render_to_string(
         "recovery/deadlines/case_section.html",
         {
@@ -623,6 +640,29 @@ def register_audit_actions(actions: Any) -> None:
 
         def format_message(self, log_entry: Any) -> str:
             return _stage_message(_("Stage corrected by hand"), log_entry)
+
+    @actions.register_action(LAPSE_DECIDED)
+    class LapseDecided(LogFormatter):
+        label = _("Decision on a lapsed deadline")
+
+        def format_message(self, log_entry: Any) -> str:
+            data = log_entry.data
+            labels = dict(LapseDecision.choices)
+            return _("Decision on the lapse of %(act_by)s: %(decision)s — %(reason)s") % {
+                "act_by": data.get("act_by", "—"),
+                "decision": labels.get(data.get("decision"), data.get("decision")),
+                "reason": data.get("reason", ""),
+            }
+
+    @actions.register_action(LAPSE_DECISION_CLEARED)
+    class LapseDecisionCleared(LogFormatter):
+        label = _("Decision on a lapse cleared")
+
+        def format_message(self, log_entry: Any) -> str:
+            data = log_entry.data
+            return _(
+                "The act-by date moved from %(old)s to %(new)s: the decision on the lapse no longer applies"
+            ) % {"old": data.get("old_act_by") or "—", "new": data.get("act_by") or "—"}
 
 
 def _stage_message(what: str, log_entry: Any) -> str:

@@ -162,7 +162,7 @@ NO_DELETE = {"preservationmeasure"}  # measures end (lapse or lift) through thei
 EXPORTED = {"case", "party", "loan", "collectionaction", "lawsuit", "asset"}
 
 HEAD_ONLY = frozenset({"head"})
-ALERT_READERS = frozenset({"manager", "other_manager", "head", "auditor"})
+DECIDERS = frozenset({"lawyer", "other_lawyer", "manager", "other_manager", "head"})
 MATRIX: dict[str, Rule] = {}
 for _prefix, _model in SCOPED_SNIPPETS.items():
     for _view, _make in SNIPPET_VIEWS.items():
@@ -240,10 +240,12 @@ MATRIX |= {
     "recovery_deadlines:index": page("deadline", search=True, export=True),
     "recovery_deadlines:index_results": page("deadline", search=True),
     "recovery_deadlines:what_if": record("deadline"),
+    # The decision on a lapsed deadline (#12 §4): whoever may change the case; auditors do not.
+    "recovery_deadlines:lapse_decide": record("deadline", write=True, roles=DECIDERS),
     "recovery_deadlines:calculator": page(),
-    # Alerts: managers (their cases' alerts), the head and auditors; lawyers get theirs by mail.
-    "recovery_alerts:index": page("alert", search=True, roles=ALERT_READERS),
-    "recovery_alerts:index_results": page("alert", search=True, roles=ALERT_READERS),
+    # Alerts (#12 §6): everyone their own; managers also their cases', the head and auditors all.
+    "recovery_alerts:index": page("alert", search=True),
+    "recovery_alerts:index_results": page("alert", search=True),
     "recovery_alert_policies:index": page("alertpolicy"),
     "recovery_alert_policies:index_results": page("alertpolicy"),
     "recovery_alert_policies:edit": Rule(

@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,13 +29,14 @@ from django.utils import timezone, translation
 from recovery.alerting.thresholds import (
     DEFAULT_THRESHOLDS,
     IMMEDIATE_WITHIN_DAYS,
-    OVERDUE,
+    LAPSED,
     days_left,
     due_threshold,
     newly_urgent,
     should_escalate,
     urgency,
 )
+from recovery.lapses import lapse_notices
 from recovery.links import case_url
 from recovery.models import (
     OPEN_STATUSES,
@@ -108,6 +109,10 @@ def plan_alerts(*, today: date, deadline_ids: Iterable[int] | None = None) -> li
     deadlines = Deadline.objects.open().filter(
         act_by__lte=today + timedelta(days=horizon), case__status__in=OPEN_STATUSES
     )
+    # A lapse whose notice is planned is done with: it is not planned again every hour, for ever.
+    deadlines = deadlines.exclude(
+        Exists(Alert.objects.filter(deadline=OuterRef("pk"), act_by=OuterRef("act_by"), threshold=LAPSED))
+    )
     if deadline_ids is not None:
         deadlines = deadlines.filter(pk__in=list(deadline_ids))
     rows = list(
@@ -140,8 +145,15 @@ def plan_alerts(*, today: date, deadline_ids: Iterable[int] | None = None) -> li
         threshold = due_threshold(act_by, today, policy.threshold_days)
         if threshold is None:
             continue
-        recipients: dict[int, str] = {}
         branch_managers = managers.get(branch_id, [])
+        if threshold == LAPSED:
+            # Said once, to those who decide: the lawyer and the branch's managers.
+            planned.extend(
+                PlannedAlert(deadline_id, act_by, LAPSED, recipient_id, role)
+                for recipient_id, role in lapse_recipients(assignee_id, branch_managers, heads).items()
+            )
+            continue
+        recipients: dict[int, str] = {}
         if assignee_id:
             recipients[assignee_id] = AlertRecipientRole.ASSIGNEE
         else:
@@ -159,14 +171,24 @@ def plan_alerts(*, today: date, deadline_ids: Iterable[int] | None = None) -> li
         if should_escalate(days_left(act_by, today), acted):
             for manager_id in branch_managers:
                 recipients.setdefault(manager_id, AlertRecipientRole.MANAGER)
-        if threshold == OVERDUE:
-            for head_id in heads:
-                recipients.setdefault(head_id, AlertRecipientRole.HEAD)
         planned.extend(
             PlannedAlert(deadline_id, act_by, threshold, recipient_id, role)
             for recipient_id, role in recipients.items()
         )
     return planned
+
+
+def lapse_recipients(assignee_id: int | None, managers: list[int], heads: list[int]) -> dict[int, str]:
+    """Who hears of a lapse: the assigned lawyer and the branch's managers (as an escalation
+    does); the heads of recovery only when the case has neither, so that it is never said to nobody."""
+    recipients: dict[int, str] = {}
+    if assignee_id:
+        recipients[assignee_id] = AlertRecipientRole.ASSIGNEE
+    for manager_id in managers:
+        recipients.setdefault(manager_id, AlertRecipientRole.MANAGER)
+    if not recipients:
+        recipients.update(dict.fromkeys(heads, AlertRecipientRole.HEAD))
+    return recipients
 
 
 @transaction.atomic
@@ -286,14 +308,18 @@ def build_digest(
 ) -> EmailMultiAlternatives:
     preference = AlertPreference.objects.filter(user=user).first()
     language = preference.language if preference else settings.LANGUAGE_CODE
-    lines = alert_lines(alerts, today, kinds)
+    # Lapse notices have their own include (recovery/email/_lapse.*): what was lost, once.
+    lapses = lapse_notices([alert for alert in alerts if alert.threshold == LAPSED], language=language)
+    lines = alert_lines([alert for alert in alerts if alert.threshold != LAPSED], today, kinds)
     groups = [(name, [line for line in lines if line["urgency"] == name]) for name in URGENCY_ORDER]
     context = {
         "user": user,
         "today": today,
         "groups": [(name, items) for name, items in groups if items],
-        "count": len(lines),
-        "immediate": immediate,
+        "lapses": lapses,
+        "count": len(lines) + len(lapses),
+        "immediate": immediate and bool(lines),
+        "lapsed": len(lapses),
         "overdue": sum(1 for line in lines if line["urgency"] == "overdue"),
         "dashboard_url": settings.BASE_URL + reverse("wagtailadmin_home"),
     }

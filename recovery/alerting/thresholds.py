@@ -2,14 +2,15 @@
 
 Thresholds are whole days before `act_by` (0 = on the day). A deadline is due for the
 *nearest* threshold it has reached, so that after downtime each still-relevant alert is sent
-once — the nearest one, never every missed one. Past `act_by` it is due for the overdue
-alert (OVERDUE), once.
+once — the nearest one, never every missed one. Past `act_by` the deadline is lapsed: it is
+due for the lapse notice (LAPSED), once, and for nothing after it.
 """
 
 from collections.abc import Iterable
 from datetime import date
 
-OVERDUE = -1
+OVERDUE = -1  # the "N days overdue" alert of earlier versions; rows of it are no longer planned
+LAPSED = -2  # the lapse notice: what was lost and what follows, said once
 IMMEDIATE_WITHIN_DAYS = 3  # a deadline that newly falls this close is mailed at once
 ESCALATE_WITHIN_DAYS = 7  # ... and, with no action since its last alert, to the manager too
 
@@ -48,11 +49,11 @@ def days_left(act_by: date, today: date) -> int:
 
 
 def due_threshold(act_by: date, today: date, thresholds: Iterable[int]) -> int | None:
-    """The nearest threshold reached today: the smallest threshold >= days left; OVERDUE once
+    """The nearest threshold reached today: the smallest threshold >= days left; LAPSED once
     `act_by` has passed; None while no threshold is reached yet."""
     left = days_left(act_by, today)
     if left < 0:
-        return OVERDUE
+        return LAPSED
     reached = [threshold for threshold in thresholds if threshold >= left]
     return min(reached) if reached else None
 

@@ -195,10 +195,25 @@ def test_the_alerts_sent_are_scoped_by_role(client, staff, sent_alerts):
         home = client.get(reverse("wagtailadmin_home")).content.decode()
         assert "deadline-alerts-sent" in home
 
+    # Lawyers see the alerts sent to them, and only those (#12 §6: it was a 404).
+    Alert.objects.create(
+        deadline=sent_alerts["failing"].deadline,
+        act_by=sent_alerts["failing"].act_by,
+        threshold=3,
+        recipient=staff["manager"],
+        recipient_role="manager",
+        planned_on=timezone.localdate(),
+    )  # about a Hangzhou case, to a Shanghai manager: theirs, whatever the branch
+    client.force_login(staff["manager"])
+    assert hangzhou.number in _listing(client)
     client.force_login(staff["lawyer"])
-    assert client.get(reverse(ALERTS)).status_code == 404
-    assert client.get(reverse("recovery_alerts:index_results")).status_code == 404
-    assert "deadline-alerts-sent" not in client.get(reverse("wagtailadmin_home")).content.decode()
+    page = _listing(client)
+    assert shanghai.number in page and hangzhou.number not in page
+    assert client.get(reverse("recovery_alerts:index_results")).status_code == 200
+    assert "deadline-alerts-sent" in client.get(reverse("wagtailadmin_home")).content.decode()
+    client.force_login(staff["other_lawyer"])
+    page = _listing(client)
+    assert hangzhou.number in page and shanghai.number not in page
 
 
 @pytest.mark.django_db

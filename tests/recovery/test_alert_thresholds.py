@@ -6,7 +6,7 @@ import pytest
 
 from recovery.alerting.thresholds import (
     DEFAULT_THRESHOLDS,
-    OVERDUE,
+    LAPSED,
     due_threshold,
     newly_urgent,
     parse_thresholds,
@@ -34,8 +34,8 @@ SAFE_END = date(2026, 3, 31)
         (date(2026, 3, 28), LIMITATION, 3),
         (date(2026, 3, 30), LIMITATION, 1),
         (date(2026, 3, 31), LIMITATION, 0),  # on the day
-        (date(2026, 4, 1), LIMITATION, OVERDUE),
-        (date(2027, 4, 1), LIMITATION, OVERDUE),
+        (date(2026, 4, 1), LIMITATION, LAPSED),  # the day after: lapsed, the notice is due (once)
+        (date(2027, 4, 1), LIMITATION, LAPSED),
         (date(2026, 3, 1), RENEWAL, 30),
         (date(2026, 3, 31), RENEWAL, 1),  # no on-the-day alert for renewals: 1 is nearest
         (date(2026, 3, 20), APPEAL, None),

@@ -34,8 +34,10 @@ def _events(calendar) -> dict[str, object]:
 
 
 def _deadlines(case) -> list[Deadline]:
+    # Live deadlines: a lapsed one leaves the feed (#12 §4), so the loans fell due a year ago.
+    case.loans.update(due_on=timezone.localdate() - timedelta(days=365))
     deadlines_recompute(case_ids=[case.pk])
-    found = list(Deadline.objects.open().filter(case=case).select_related("party"))
+    found = list(Deadline.objects.live(timezone.localdate()).filter(case=case).select_related("party"))
     assert found, "the recompute gives every case with a loan at least one open deadline"
     return found
 
