@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from wagtail.admin import urls as wagtailadmin_urls
 
+from recovery.account_settings import account_settings_view
 from recovery.calendar_feed import calendar_feed
 from recovery.deadline_views import deadline_compute_api
 from recovery.views import docket_bulk_action_refused, import_run_file, site_history
@@ -29,6 +30,8 @@ urlpatterns = [
     path("admin/recovery/imports/<int:pk>/file/", import_run_file, name="recovery_import_run_file"),
     path("api/deadlines/compute", deadline_compute_api, name="deadline_compute_api"),
     path("calendar/<slug:token>.ics", calendar_feed, name="recovery_calendar_feed"),
+    # Wagtail's account page with optional names and refused saves explained (recovery.account_settings).
+    path("admin/account/", account_settings_view, name="wagtailadmin_account"),
     # Scoped guards on the same paths as Wagtail's own views, which are not scoped by case.
     *wagtail_guard_urlpatterns,
     path("admin/", include(wagtailadmin_urls)),

@@ -670,7 +670,7 @@ def holiday_year_save(*, instance: HolidayYear, user: Any) -> HolidayYear:
 @transaction.atomic
 def holiday_year_delete(*, instance: HolidayYear, user: Any) -> None:
     """Remove a year's holiday notice (audited) and recompute every deadline with a date in
-    that year: they fall back to weekends only and are flagged provisional again."""
+    that year: they fall back to weekends and the statutory holidays and are flagged provisional again."""
     from recovery.services import record_delete
 
     affected = _cases_with_a_date_in(instance.year)

@@ -658,7 +658,8 @@ class ImportRun(models.Model):
 class HolidayYear(models.Model):
     """One year's State Council holiday notice, entered by an administrator for a year the
     `chinese_calendar` package does not cover yet (or to correct it). Until a year is entered,
-    its deadlines count weekends only and are flagged provisional."""
+    its deadlines count weekends and the statutory holidays of the national measures only (no
+    调休) and are flagged provisional."""
 
     year = models.PositiveSmallIntegerField(
         _("year"),

@@ -3,16 +3,21 @@
 Rest days are Saturdays, Sundays and the State Council's announced holidays, except the
 announced make-up working days (调休上班日): law.md §0.2(6), §0.3. The official notices come
 from the `chinese_calendar` package for the years it covers; an administrator can enter
-further years (or correct a packaged one). In any other year only weekends are rest days and
-every date computed in it is marked provisional, to be recomputed once the notice is out.
+further years (or correct a packaged one). In any other year the rest days are the weekends
+and the statutory holidays of 全国年节及纪念日放假办法 computed for that year (law.md §0.3,
+"years without a notice"): the 调休 arrangement is unknown, so every date computed in such a
+year is marked provisional, to be recomputed once the notice is out.
 """
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
+from types import MappingProxyType
 
 from chinese_calendar.constants import holidays as _PACKAGE_HOLIDAYS
 from chinese_calendar.constants import workdays as _PACKAGE_WORKDAYS
+from holidays.constants import PUBLIC
+from holidays.countries.china import China as _StatutoryChina
 
 _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5
@@ -24,6 +29,40 @@ PACKAGE_LAST_YEAR = max(day.year for day in _PACKAGE_HOLIDAYS)
 
 YearNotice = tuple[Iterable[date], Iterable[date]]
 """One year's State Council notice: (holiday dates, make-up working dates)."""
+
+
+# The `holidays` package's names (zh_CN) of the statutory days, and how the explanation names
+# them. Anything else it lists is dropped: its 补假 (observed), 调休 (substituted) and one-off
+# days come from notices or estimates, never from the measures themselves.
+_STATUTORY_NAMES = {
+    "元旦": "元旦",
+    "农历除夕": "除夕",
+    "春节": "春节",
+    "清明节": "清明节",
+    "劳动节": "劳动节",
+    "端午节": "端午节",
+    "中秋节": "中秋节",
+    "国庆节": "国庆节",
+}
+
+
+@cache
+def statutory_holidays(year: int) -> Mapping[date, tuple[str, ...]]:
+    """The statutory holidays of 全国年节及纪念日放假办法 as in force in `year`, each day with its
+    festival name(s), in date order; empty where the package computes none (before 1950, after 2100).
+
+    2025 amendment: 元旦 1 Jan; 除夕 and the first three days of the lunar year; 清明; 1-2 May;
+    端午; 中秋; 1-3 Oct (13 days). Earlier years get the measures then in force (e.g. 2014-2024:
+    no 除夕, 1 May only; 1950-1998: 春节 3 days, 1 May, 1-2 Oct). Never the observed days:
+    `observed=False`, and only the names above are kept.
+    """
+    listed = _StatutoryChina(years=year, observed=False, language="zh_CN", categories=(PUBLIC,))
+    days: dict[date, tuple[str, ...]] = {}
+    for day in sorted(listed):
+        names = tuple(_STATUTORY_NAMES[name] for name in listed.get_list(day) if name in _STATUTORY_NAMES)
+        if names and day.year == year:
+            days[day] = names
+    return MappingProxyType(days)
 
 
 def _weekend_days(year: int) -> set[date]:
@@ -45,7 +84,8 @@ class RestDayCalendar:
 
         RestDayCalendar({2027: ({date(2027, 1, 1), ...}, {date(2027, 2, 6), ...})})
 
-    Entered years take precedence over the package's table for the same year. Instances are
+    Entered years take precedence over the package's table for the same year; a year with
+    neither counts the statutory holidays (`statutory_holidays`) and is provisional. Instances are
     immutable after construction and cache per year, so share one across computations.
     """
 
@@ -64,8 +104,13 @@ class RestDayCalendar:
         self._back: dict[date, date] = {}
 
     def is_provisional(self, year: int) -> bool:
-        """True when no official notice is loaded for `year` (only weekends count as rest days)."""
+        """True when no official notice is loaded for `year`: its rest days are the weekends and
+        the assumed statutory holidays (`assumed_holidays`), without make-up working days."""
         return year not in self._notices
+
+    def assumed_holidays(self, year: int) -> Mapping[date, tuple[str, ...]]:
+        """The statutory holidays counted as rest days in a year without a notice; empty otherwise."""
+        return MappingProxyType({}) if year in self._notices else statutory_holidays(year)
 
     def rest_days(self, year: int) -> frozenset[date]:
         rest = self._rest_days_by_year.get(year)
@@ -76,6 +121,8 @@ class RestDayCalendar:
                 holiday_dates, working_dates = notice
                 rest_set |= holiday_dates
                 rest_set -= working_dates
+            else:  # law.md §0.3: no notice yet, the measures' statutory days are rest days anyway
+                rest_set |= statutory_holidays(year).keys()
             rest = self._rest_days_by_year[year] = frozenset(rest_set)
         return rest
 

@@ -12,7 +12,7 @@ from .calendar import RestDayCalendar, default_calendar
 from .interruption import ENFORCEMENT, LIMITATION, run_interruptible
 from .model import DeadlineResult, Event, Status, TraceEntry
 from .periods import UnsupportedDate, add_days, add_months, add_years
-from .results import SOURCE_CALENDAR, SOURCE_SAFE_END, conclude
+from .results import SOURCE_SAFE_END, conclude, provisional_steps
 
 SOURCE_CC_ROLLOVER = "民法典第203条"
 SOURCE_CPL_ROLLOVER = "民事诉讼法第85条"
@@ -112,7 +112,6 @@ EXPIRY_START = (
     "该日本身不因休息日顺延。"
 )
 EXPIRY_SAFE_END = "{0}为休息日；为稳妥起见，台账和提醒以此前最后一个工作日{1}为准。"
-EXPIRY_PROVISIONAL = "{0}年国务院放假安排尚未载入，审慎办理日暂只按周六、周日计算；公布后须重新计算。"
 
 
 def preservation_expiry(
@@ -125,11 +124,10 @@ def preservation_expiry(
     trace += _ignored_events(trigger, events, "保全期限", "查扣冻规定第27条")
     if safe_end != trigger:
         trace.append((safe_end, SOURCE_SAFE_END, EXPIRY_SAFE_END, (trigger, safe_end)))
-    provisional = False
-    for year in sorted({trigger.year, safe_end.year}):
-        if calendar.is_provisional(year):
-            provisional = True
-            trace.append((trigger, SOURCE_CALENDAR, EXPIRY_PROVISIONAL, (year,)))
+    years = sorted({trigger.year, safe_end.year})
+    provisional = any(calendar.is_provisional(year) for year in years)
+    if provisional:
+        trace += provisional_steps(calendar, years, safe_end, trigger, trigger)
     status = Status.EXPIRED if as_of > trigger else Status.RUNNING
     return DeadlineResult(
         "preservation_expiry", trigger, trigger, safe_end, status, provisional, tuple(trace)

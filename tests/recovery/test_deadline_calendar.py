@@ -92,12 +92,13 @@ def test_roll_forward_and_back(day, forward, back):
     assert calendar.roll_back(D(day)) == D(back)
 
 
-def test_unloaded_year_counts_weekends_only_and_is_provisional():
+def test_unloaded_year_counts_weekends_and_statutory_holidays_and_is_provisional():
     calendar = default_calendar()
     assert calendar.is_provisional(2027)
-    assert not calendar.is_rest_day(D("2027-01-01"))  # a Friday; the 2027 notice is not out
+    assert calendar.is_rest_day(D("2027-01-01"))  # a Friday, 元旦 by the measures; no 2027 notice yet
     assert calendar.is_rest_day(D("2027-01-02"))
-    assert calendar.roll_forward(D("2027-04-10")) == D("2027-04-12")
+    assert not calendar.is_rest_day(D("2027-01-04"))
+    assert calendar.roll_forward(D("2027-04-10")) == D("2027-04-12")  # law.md §3.5: weekend only
 
 
 def test_entered_year_is_used_and_not_provisional():
@@ -114,7 +115,10 @@ def test_entered_year_overrides_the_package():
     assert calendar.is_rest_day(D("2025-10-11"))  # no make-up days entered either
 
 
-def test_calendar_without_package_is_weekend_only():
+def test_calendar_without_package_counts_the_statutory_holidays_only():
     calendar = RestDayCalendar(use_package=False)
     assert calendar.is_provisional(2025)
-    assert not calendar.is_rest_day(D("2025-10-01"))
+    assert calendar.is_rest_day(D("2025-10-01"))  # 国庆节 by the measures
+    assert calendar.is_rest_day(D("2025-10-06"))  # 中秋节 2025, a Monday
+    assert not calendar.is_rest_day(D("2025-10-08"))  # off only by the notice's 调休
+    assert calendar.is_rest_day(D("2025-10-11"))  # the notice's make-up Saturday is unknown here

@@ -443,7 +443,9 @@ def case_ending_in_2031(staff, make_case):
 def test_the_head_enters_a_holiday_year_and_deadlines_are_recomputed(client, staff, case_ending_in_2031):
     limitation = Deadline.objects.get(case=case_ending_in_2031, kind=DeadlineKind.LIMITATION)
     assert limitation.raw_end == date(2031, 10, 3) and limitation.calendar_provisional
-    assert limitation.legal_end == date(2031, 10, 3)  # a Friday: weekends alone do not move it
+    # A Friday, but 1-3 October are statutory holidays even before the 2031 notice (law.md §0.3):
+    # rolled over them and the weekend.
+    assert limitation.legal_end == date(2031, 10, 6)
     client.force_login(staff["head"])
     add_url = reverse("wagtailsnippets_recovery_holidayyear:add")
     form = client.get(add_url).content.decode()
@@ -477,7 +479,7 @@ def test_the_head_enters_a_holiday_year_and_deadlines_are_recomputed(client, sta
     )
     assert response.status_code == 302
     limitation.refresh_from_db()
-    assert limitation.legal_end == date(2031, 10, 3)
+    assert limitation.legal_end == date(2031, 10, 3)  # the entered notice rules: 3 October is a working day
 
 
 @pytest.mark.django_db
@@ -521,4 +523,4 @@ def test_deleting_a_holiday_year_makes_its_deadlines_provisional_again(client, s
     response = client.post(reverse("wagtailsnippets_recovery_holidayyear:delete", args=[year.pk]))
     assert response.status_code == 302
     limitation.refresh_from_db()
-    assert limitation.calendar_provisional and limitation.legal_end == date(2031, 10, 3)
+    assert limitation.calendar_provisional and limitation.legal_end == date(2031, 10, 6)  # statutory 1-3 Oct

@@ -232,7 +232,7 @@ def test_entering_a_holiday_year_recomputes_its_provisional_deadlines(make_case,
     record_update(instance=loan, user=staff["manager"])
     deadline = limitation_of(case)
     assert deadline.calendar_provisional
-    assert deadline.legal_end == date(2030, 10, 1)  # a Tuesday: only weekends count yet
+    assert deadline.legal_end == date(2030, 10, 4)  # no notice yet: the statutory 1-3 October are rest days
 
     holiday_year_save(
         instance=HolidayYear(

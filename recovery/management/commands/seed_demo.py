@@ -36,12 +36,14 @@ from recovery.models import (
 from recovery.services import case_open, collection_action_record, record_create, staff_set_role
 from recovery.validators import credit_code_with_check, resident_id_with_check
 
+# (user name, 姓 last name, 名 first name, role, branch): a person's name only; the role and
+# branch are the StaffProfile's, shown from there.
 DEMO_USERS = [
-    ("head", "清收负责人 王主任", Role.HEAD, None),
-    ("manager", "上海分行主管 李经理", Role.MANAGER, "上海分行"),
-    ("lawyer", "承办律师 张律师", Role.LAWYER, "上海分行"),
-    ("lawyer2", "承办律师 赵律师", Role.LAWYER, "杭州分行"),
-    ("auditor", "审计 陈审计", Role.AUDITOR, None),
+    ("head", "王", "建华", Role.HEAD, None),
+    ("manager", "李", "静", Role.MANAGER, "上海分行"),
+    ("lawyer", "张", "伟", Role.LAWYER, "上海分行"),
+    ("lawyer2", "赵", "明", Role.LAWYER, "杭州分行"),
+    ("auditor", "陈", "芳", Role.AUDITOR, None),
 ]
 
 # (debtor name, kind, id first 17 chars, branch, assignee, cause, status, marital)
@@ -219,11 +221,12 @@ class Command(BaseCommand):
     def _users(self, branches: dict[str, Branch]) -> dict[str, tuple[Any, str, str]]:
         User = get_user_model()
         accounts = {}
-        for username, full_name, role, branch_name in DEMO_USERS:
+        for username, last_name, first_name, role, branch_name in DEMO_USERS:
             user, _created = User.objects.get_or_create(
-                username=username,
-                defaults={"email": f"{username}@recovery-desk.example", "first_name": full_name},
+                username=username, defaults={"email": f"{username}@recovery-desk.example"}
             )
+            # Set on every run, like the password: earlier demos kept the role in the first name.
+            user.first_name, user.last_name = first_name, last_name
             password = _demo_password(user)
             user.set_password(password)
             user.is_staff = False
