@@ -518,7 +518,7 @@ def _labels(events: Iterable[FactEvent]) -> str:
     return "；".join(event.label for event in events)
 
 
-def act_by_step(proven_only: DeadlineResult, unproven: list[FactEvent]) -> dict[str, str]:
+def act_by_step(proven_only: DeadlineResult, unproven: list[FactEvent], once_proven: date) -> dict[str, str]:
     """The step that set the act-by date when the unproven facts are left out: the rule's own
     step (its start, or the proven interruption that restarted it) of that computation."""
     steps = proven_only.steps
@@ -526,7 +526,7 @@ def act_by_step(proven_only: DeadlineResult, unproven: list[FactEvent]) -> dict[
     assert proven_only.safe_end is not None
     text = (
         f"不计无送达凭证的事实（{_labels(unproven)}）：{basis.text}"
-        f"台账和提醒以{cn_date(proven_only.safe_end)}为准，凭证登记后改按上述日期。"
+        f"台账和提醒以{cn_date(proven_only.safe_end)}为准；凭证登记后以{cn_date(once_proven)}为准。"
     )
     return {"date": basis.on.isoformat(), "source": basis.source, "text": text, "kind": ACT_BY_STEP}
 
@@ -562,7 +562,7 @@ def evaluate(spec: DeadlineSpec, *, today: date, calendar: RestDayCalendar) -> d
         if proven_only.safe_end is not None and proven_only.safe_end != result.safe_end:
             conservative = proven_only.safe_end
             at_risk_note = "依赖无送达凭证的事实：" + _labels(unproven)
-            steps.append(act_by_step(proven_only, unproven))
+            steps.append(act_by_step(proven_only, unproven, result.safe_end))
     done_note = spec.done_note
     done_once_proven = ""
     unproven_completion = [event for event in spec.done_by if not event.proven]
