@@ -437,7 +437,7 @@ def _guarantee_specs(
                             "source": "民法典第694条第2款",
                             "text": f"债权人在保证期间届满前请求连带责任保证人承担保证责任（{first.label}），"
                             f"保证债务的诉讼时效自{cn_date(first.on)}起算。"
-                            + ("" if first.proven else UNPROVEN_DEMAND_ON_GUARANTOR),
+                            + ("" if kept_by.proven else UNPROVEN_DEMAND_ON_GUARANTOR),
                         }
                     ],
                 )
