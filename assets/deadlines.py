@@ -120,6 +120,7 @@ def _our_specs(case: CaseFacts, measure: PreservationMeasure, rank: int) -> list
             if end is not None and suit.on <= end:
                 spec.done_note = f"已于期限内起诉：{suit.label}，保全自动转为诉讼中的保全（保全规定第17条）"
                 spec.events = [suit]
+                spec.done_by = [suit]  # a court record, proven; were it not, the spec stays open
             else:
                 spec.notes.append(
                     _note(

@@ -10,7 +10,7 @@
 3. Fills the deadline table up to --stored rows (default 1,000,000) with generated ones, then
    times "my open deadlines due within 30 days" (the dashboard's query) and "all open deadlines
    due within 7 days" (a head's view), prints their plans (EXPLAIN ANALYZE) and checks that they
-   use the index on safe_end — goal <= 50 ms each.
+   use the index on act_by — goal <= 50 ms each.
 Exits 1 when a goal is missed.
 """
 
@@ -133,7 +133,7 @@ def build_portfolio(cases: int, seed: int) -> None:
 
 
 def fill_deadlines(total: int) -> int:
-    """Generated rows up to `total`, spread over ten years of safe_end, a quarter done."""
+    """Generated rows up to `total`, spread over ten years of act_by, a quarter done."""
     from django.db import connection
 
     from recovery.models import Case, Deadline
@@ -147,10 +147,10 @@ def fill_deadlines(total: int) -> int:
         cursor.execute(
             """
             INSERT INTO recovery_deadline (case_id, key, kind, rule, party_role, subject, trigger, raw_end,
-                legal_end, safe_end, status, calendar_provisional, steps, facts, done, done_note, at_risk,
-                at_risk_note, computed_at, fingerprint)
+                legal_end, safe_end, act_by, status, calendar_provisional, steps, facts, done, done_note,
+                at_risk, at_risk_note, done_once_proven, computed_at, fingerprint)
             SELECT %s + (i %% %s), 'bench:' || i, 'limitation', 'limitation', 'borrower', 'bench', d, d, d, d,
-                'running', false, '[]', '[]', (i %% 4 = 0), '', false, '', now(), ''
+                d, 'running', false, '[]', '[]', (i %% 4 = 0), '', false, '', '', now(), ''
             FROM (SELECT i, date '2021-01-01' + (i %% 3650) AS d FROM generate_series(1, %s) AS i) AS rows
             """,
             [first_case, span, missing],
@@ -218,20 +218,20 @@ def main() -> int:
         Deadline.objects.due_within(TODAY, 30)
         .filter(case__assignee=lawyer)
         .select_related("case", "party")
-        .order_by("safe_end")[:100]
+        .order_by("act_by")[:100]
     )
-    all_week = Deadline.objects.due_within(TODAY, 7).select_related("case").order_by("safe_end")[:200]
+    all_week = Deadline.objects.due_within(TODAY, 7).select_related("case").order_by("act_by")[:200]
     failures = []
     if recompute > GOAL_RECOMPUTE_SECONDS:
         failures.append(f"recompute took {recompute:.1f} s > {GOAL_RECOMPUTE_SECONDS} s")
     for label, queryset in (("my deadlines, next 30 days", mine), ("all deadlines, next 7 days", all_week)):
         median_ms, plan = time_query(queryset)
-        uses_index = "deadline_open_by_safe_end" in plan
+        uses_index = "deadline_open_by_act_by" in plan
         print(f"\n{label}: median {median_ms:.2f} ms over 20 runs; index used: {uses_index}\n{plan}")
         if median_ms > GOAL_QUERY_MS:
             failures.append(f"{label}: {median_ms:.1f} ms > {GOAL_QUERY_MS} ms")
         if not uses_index:
-            failures.append(f"{label}: the plan does not use deadline_open_by_safe_end")
+            failures.append(f"{label}: the plan does not use deadline_open_by_act_by")
     print()
     for failure in failures:
         print("MISSED:", failure)

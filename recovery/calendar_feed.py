@@ -35,6 +35,7 @@ from wagtail import hooks
 
 from recovery.access import cases_visible_to, role_of
 from recovery.alerting.services import policies
+from recovery.deadline_display import once_proven_text, why_text
 from recovery.links import case_url
 from recovery.models import OPEN_STATUSES, AlertPreference, Deadline, DeadlineKind
 
@@ -92,19 +93,24 @@ def feed_cases(user: Any) -> Any:
 # --- the deadlines ------------------------------------------------------------------------------
 
 
+def _act_by(deadline: Deadline) -> str:
+    """2026-12-22, or 2026-12-22 (2027-01-21 once “…” is proven — upload the proof: URL)."""
+    once = once_proven_text(deadline)
+    return f"{deadline.act_by.isoformat()} ({once})" if once else deadline.act_by.isoformat()
+
+
 def _deadline_event(deadline: Deadline, hint: str) -> CalendarEvent:
     case = deadline.case
     party = deadline.party or case.debtor
     tag = KIND_TAGS.get(deadline.kind, deadline.get_kind_display())
     lines = [
         _("%(kind)s: %(subject)s") % {"kind": deadline.get_kind_display(), "subject": deadline.subject},
-        _("Act by (safe end): %(day)s") % {"day": deadline.act_by.isoformat()},
+        _("Act by: %(day)s") % {"day": _act_by(deadline)},
         _("Legal end: %(day)s") % {"day": deadline.legal_end.isoformat() if deadline.legal_end else "—"},
     ]
-    if deadline.steps:
-        step = deadline.steps[-1]
-        source = f" ({step['source']})" if step.get("source") else ""
-        lines.append(_("Why: %(text)s") % {"text": f"{step.get('text', '')}{source}"})
+    why, source = why_text(deadline.steps)  # the rule that set the date, not the rounding
+    if why:
+        lines.append(_("Why: %(text)s") % {"text": f"{why} ({source})" if source else why})
     if deadline.at_risk_note:
         lines.append(_("At risk: %(note)s") % {"note": deadline.at_risk_note})
     if deadline.calendar_provisional:

@@ -133,14 +133,26 @@ class StoredInputs:
     rule: str
     trigger: date
     months: int | None
-    events: list[dict[str, Any]]  # {"type", "date", "label", "proven"}
+    events: list[dict[str, Any]]  # {"type", "date", "label", "proven", "action"}
     events_apply: bool  # False for rules that ignore events (the engine says so)
 
+    @property
+    def unproven(self) -> list[dict[str, Any]]:
+        """The stored events without proof, where events count (they may move the act-by date)."""
+        return [e for e in self.events if not e["proven"]] if self.events_apply else []
+
     def as_item(
-        self, *, extra_events: Sequence[dict[str, str]] = (), as_of: str | None = None
+        self,
+        *,
+        extra_events: Sequence[dict[str, str]] = (),
+        as_of: str | None = None,
+        proven_only: bool = False,
     ) -> dict[str, Any]:
+        """The contract's input; `proven_only` leaves out the stored events without proof (what
+        the act-by date is computed from)."""
         item: dict[str, Any] = {"rule": self.rule, "trigger": self.trigger.isoformat()}
-        events = [{"type": e["type"], "date": e["date"]} for e in self.events] if self.events_apply else []
+        stored = [e for e in self.events if e["proven"] or not proven_only] if self.events_apply else []
+        events = [{"type": e["type"], "date": e["date"]} for e in stored]
         events += list(extra_events)
         if events:
             item["events"] = events
@@ -158,12 +170,24 @@ def deadline_stored_inputs(deadline: Deadline) -> StoredInputs:
     for spec in all_specs(facts, deadline_calendar()):
         if spec.case_id == deadline.case_id and spec.key == deadline.key:
             events = [
-                {"type": str(e.kind), "date": e.on.isoformat(), "label": e.label, "proven": e.proven}
+                {
+                    "type": str(e.kind),
+                    "date": e.on.isoformat(),
+                    "label": e.label,
+                    "proven": e.proven,
+                    "action": e.action_id,
+                }
                 for e in sorted(spec.events, key=lambda e: e.on)
             ]
             return StoredInputs(spec.rule, spec.trigger, spec.months, events, spec.rule in EVENT_RULES)
     events = [
-        {"type": f["kind"], "date": f["date"], "label": f["label"], "proven": f.get("proven", True)}
+        {
+            "type": f["kind"],
+            "date": f["date"],
+            "label": f["label"],
+            "proven": f.get("proven", True),
+            "action": f.get("action"),
+        }
         for f in sorted(deadline.facts or [], key=lambda f: f["date"])
     ]
     return StoredInputs(deadline.rule, deadline.trigger, None, events, deadline.rule in EVENT_RULES)

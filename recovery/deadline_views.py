@@ -8,6 +8,7 @@ computation goes through `deadline_compute` (the contract's `compute_from_json`)
 import base64
 import binascii
 import json
+from datetime import date
 from typing import Any
 
 import django_filters
@@ -37,6 +38,7 @@ from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
 
 from recovery.access import cases_editable_by, role_of
 from recovery.admin_base import ReadOnlyListingMixin, ScopedFilterSet, ServiceCreateView, ServiceEditView
+from recovery.deadline_display import may_upload_proof, once_proven_html
 from recovery.deadline_forms import (
     EVENT_LABELS,
     RULE_LABELS,
@@ -85,6 +87,23 @@ def _require_role(user: Any) -> None:
 def _result_view(result: dict[str, Any]) -> dict[str, Any]:
     """A calculator output object, with the labels the templates show."""
     return {**result, "status_label": STATUS_LABELS.get(result["status"], result["status"])}
+
+
+def _with_act_by(
+    result: dict[str, Any], proven_only: dict[str, Any], unproven: list[dict[str, Any]], *, link: bool
+) -> dict[str, Any]:
+    """A what-if result with the docket's act-by date: the one that holds without the stored
+    facts that have no proof, where they move it, and the date once they are proven."""
+    safe_end, without = result["safe_end"], proven_only["safe_end"]
+    if not safe_end or not without or without == safe_end:
+        return result
+    # Shown as the stored deadline is (recovery.deadline_display), from an unsaved one.
+    shown = Deadline(
+        act_by=date.fromisoformat(min(without, safe_end)),
+        safe_end=date.fromisoformat(safe_end),
+        facts=[{"label": e["label"], "proven": False, "action": e.get("action")} for e in unproven],
+    )
+    return {**result, "act_by": shown.act_by.isoformat(), "once_proven": once_proven_html(shown, link=link)}
 
 
 # --- the listing ---------------------------------------------------------------------------
@@ -170,6 +189,19 @@ def _lapse_state(deadline: Deadline) -> str:
     return _("lapsed") + ": " + decision
 
 
+class ActByColumn(Column):
+    """The act-by date and, where an unproven fact moves it, the date once the proof is recorded."""
+
+    cell_template_name = "recovery/deadlines/act_by_cell.html"
+
+    def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict:
+        context = super().get_cell_context_data(instance, parent_context)
+        request = parent_context.get("request")
+        link = request is not None and may_upload_proof(request.user)
+        context["once_proven"] = once_proven_html(instance, link=link)
+        return context
+
+
 class WhatIfColumn(Column):
     cell_template_name = "recovery/deadlines/what_if_cell.html"
 
@@ -233,7 +265,7 @@ class DeadlineViewSet(ReadOnlyListingMixin, ModelViewSet):
         Column("party", label=gettext_lazy("Against"), accessor=lambda d: d.party.name if d.party else "—"),
         Column("kind", label=gettext_lazy("Kind"), accessor="get_kind_display", sort_key="kind"),
         Column("subject", label=gettext_lazy("Concerning")),
-        Column("act_by", label=gettext_lazy("Act by"), accessor=_iso("act_by"), sort_key="act_by"),
+        ActByColumn("act_by", label=gettext_lazy("Act by"), accessor=_iso("act_by"), sort_key="act_by"),
         Column(
             "legal_end", label=gettext_lazy("Legal end"), accessor=_iso("legal_end"), sort_key="legal_end"
         ),
@@ -263,6 +295,7 @@ class DeadlineViewSet(ReadOnlyListingMixin, ModelViewSet):
         "done_note",
         "get_lapse_decision_display",
         "lapse_reason",
+        "done_once_proven",
     ]
     export_headings = {
         "case.number": gettext_lazy("Case number"),
@@ -279,6 +312,7 @@ class DeadlineViewSet(ReadOnlyListingMixin, ModelViewSet):
         "at_risk_note": gettext_lazy("Risk"),
         "calendar_provisional": gettext_lazy("Provisional calendar"),
         "done_note": gettext_lazy("Done because"),
+        "done_once_proven": gettext_lazy("Done once proven"),
     }
     export_filename = "deadlines"
 
@@ -339,8 +373,14 @@ class WhatIfView(WagtailAdminTemplateMixin, TemplateView):
         # Facts stored before the supported range was enforced (a collection action dated
         # 0001-01-01) cannot be computed: say which, rather than fail the page for everyone.
         stored_problems: list[str] = []
+        link = may_upload_proof(self.request.user)
+        unproven = stored.unproven
         try:
             current = _result_view(deadline_compute(stored.as_item()))
+            if unproven:
+                current = _with_act_by(
+                    current, deadline_compute(stored.as_item(proven_only=True)), unproven, link=link
+                )
         except InputProblems as problems:
             current = None
             stored_problems = [f"{p.field}: {p.message}" for p in problems.problems]
@@ -357,6 +397,12 @@ class WhatIfView(WagtailAdminTemplateMixin, TemplateView):
                 except InputProblems as problems:
                     offset = len(stored.events) if stored.events_apply else 0
                     form.add_problems(problems.problems, event_rows=rows, event_offset=offset)
+                else:
+                    if unproven:  # the same hypothesis, without the stored facts that lack proof
+                        proven_only = stored.as_item(extra_events=extra, as_of=as_of, proven_only=True)
+                        hypothetical = _with_act_by(
+                            hypothetical, deadline_compute(proven_only), unproven, link=link
+                        )
         context.update(
             deadline=deadline,
             stored=stored,

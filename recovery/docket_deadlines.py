@@ -30,8 +30,8 @@ from django.db.models import Max
 from django.utils import timezone, translation
 
 from recovery.bulk import bulk_insert_values, gc_paused
-from recovery.deadlines import Event, EventKind, RestDayCalendar, Status, compute_deadline
-from recovery.deadlines.model import cn_date
+from recovery.deadlines import EVENT_RULES, Event, EventKind, RestDayCalendar, Status, compute_deadline
+from recovery.deadlines.model import DeadlineResult, StepKind, cn_date
 from recovery.deadlines.periods import UnsupportedDate
 from recovery.deadlines.rules import MAX_GUARANTEE_MONTHS
 from recovery.models import (
@@ -59,6 +59,10 @@ MORTGAGE_NOTE = (
     "故本期限与主债权诉讼时效相同，对抵押人的催收不中断主债权时效。"
 )
 
+UNPROVEN_DEMAND_ON_GUARANTOR = (
+    "该主张尚无送达凭证：凭证登记前不能证明已在保证期间内主张，保证期间按未完成跟踪，须在其届满前办理。"
+)
+
 MAIN_DEBTOR_ROLES = (PartyRole.BORROWER, PartyRole.CO_BORROWER)
 STORED_FIELDS = (
     "kind",
@@ -80,7 +84,11 @@ STORED_FIELDS = (
     "at_risk_note",
     "conservative_safe_end",
     "act_by",
+    "done_once_proven",
 )
+# Kinds of the steps the docket adds to the engine's (recovery.deadlines.model.StepKind).
+NOTE_STEP = "note"  # context from the docket (CC 419, CC 694…): never sets a date
+ACT_BY_STEP = "act_by"  # the step that set the act-by date when unproven facts are left out
 
 # A new row has no decision on a lapse (the bulk insert names every column).
 UNDECIDED_LAPSE = {
@@ -101,6 +109,7 @@ class FactEvent:
     label: str
     against: int | None = None
     proven: bool = True
+    action_id: int | None = None  # the collection action it comes from, where its proof is recorded
 
 
 @dataclass
@@ -118,6 +127,9 @@ class DeadlineSpec:
     events: list[FactEvent] = field(default_factory=list)
     months: int | None = None
     done_note: str = ""
+    # The facts `done_note` rests on: while one of them is unproven the deadline is not done —
+    # it stays open, to be acted on by its end, and is done once the proof is recorded.
+    done_by: list[FactEvent] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)  # extra explanation steps
 
     @property
@@ -205,6 +217,7 @@ class ActionFacts:
     delivered_on: date | None
     addressed_to_id: int | None
     has_proof: bool
+    pk: int | None = None
 
 
 def action_labels() -> dict[str, str]:
@@ -221,14 +234,19 @@ def action_event(action: ActionFacts, labels: dict[str, str]) -> FactEvent | Non
             return None
         label = f"{name}，{action.delivered_on.isoformat()} 送达"
         return FactEvent(
-            EventKind.DEMAND_DELIVERED, action.delivered_on, label, action.addressed_to_id, action.has_proof
+            EventKind.DEMAND_DELIVERED,
+            action.delivered_on,
+            label,
+            action.addressed_to_id,
+            action.has_proof,
+            action.pk,
         )
     kind = _ACTION_EVENTS.get(action.kind)
     if kind is None:
         return None
     proven = action.kind in _SELF_PROVING or action.has_proof
     label = f"{name}（{action.acted_on.isoformat()}）"
-    return FactEvent(kind, action.acted_on, label, action.addressed_to_id, proven)
+    return FactEvent(kind, action.acted_on, label, action.addressed_to_id, proven, action.pk)
 
 
 def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
@@ -253,7 +271,8 @@ def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
             case.events.append(FactEvent(EventKind.PARTIAL_PAYMENT, last_payment_on, label))
     labels = action_labels()
     actions = CollectionAction.objects.filter(case_id__in=case_ids).order_by("acted_on", "pk")
-    for case_id, *values, proof_file, tracking_number, signed_on in actions.values_list(
+    for pk, case_id, *values, proof_file, tracking_number, signed_on in actions.values_list(
+        "pk",
         "case_id",
         "kind",
         "acted_on",
@@ -265,7 +284,7 @@ def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
         "signed_on",
     ):
         # Same rule as CollectionAction.has_proof: a file, a tracking number or a signed receipt.
-        action = ActionFacts(*values, has_proof=bool(proof_file or tracking_number or signed_on))
+        action = ActionFacts(*values, has_proof=bool(proof_file or tracking_number or signed_on), pk=pk)
         event = action_event(action, labels)
         if event is not None:
             facts[case_id].events.append(event)
@@ -400,8 +419,14 @@ def _guarantee_specs(
         ]
         if demands:
             first = min(demands, key=lambda event: event.on)
-            period.done_note = f"已在保证期间内向连带保证人主张：{first.label}"
-            period.events = [first]
+            # CC 693(2): the guarantee is kept by a demand that reached the guarantor within the
+            # period. The earliest proven one keeps it; with none proven, the earliest keeps it
+            # once its proof is recorded (until then the period stays open: see evaluate).
+            kept_by = min((event for event in demands if event.proven), key=lambda e: e.on, default=first)
+            period.done_note = f"已在保证期间内向连带保证人主张：{kept_by.label}"
+            period.events = [kept_by]
+            period.done_by = [kept_by]
+            # The guarantor's own limitation runs from the earliest demand: the earlier date.
             later = [event for event in case.events if event.against == party_id and event.on > first.on]
             specs.append(
                 DeadlineSpec(
@@ -419,7 +444,8 @@ def _guarantee_specs(
                             "date": first.on.isoformat(),
                             "source": "民法典第694条第2款",
                             "text": f"债权人在保证期间届满前请求连带责任保证人承担保证责任（{first.label}），"
-                            f"保证债务的诉讼时效自{cn_date(first.on)}起算。",
+                            f"保证债务的诉讼时效自{cn_date(first.on)}起算。"
+                            + ("" if kept_by.proven else UNPROVEN_DEMAND_ON_GUARANTOR),
                         }
                     ],
                 )
@@ -430,6 +456,7 @@ def _guarantee_specs(
         if suit is not None:
             period.done_note = f"已在保证期间内对债务人起诉：{suit.label}"
             period.events = [suit]
+            period.done_by = [suit]
             period.notes.append(
                 {
                     "date": suit.on.isoformat(),
@@ -495,21 +522,43 @@ def _engine_events(events: Iterable[FactEvent]) -> tuple[Event, ...]:
     return tuple(Event(event.kind, event.on) for event in events)
 
 
+def _labels(events: Iterable[FactEvent]) -> str:
+    return "；".join(event.label for event in events)
+
+
+def act_by_step(proven_only: DeadlineResult, unproven: list[FactEvent], once_proven: date) -> dict[str, str]:
+    """The step that set the act-by date when the unproven facts are left out: the rule's own
+    step (its start, or the proven interruption that restarted it) of that computation."""
+    steps = proven_only.steps
+    basis = next((step for step in reversed(steps) if step.kind == StepKind.PERIOD), steps[0])
+    assert proven_only.safe_end is not None
+    text = (
+        f"不计无送达凭证的事实（{_labels(unproven)}）：{basis.text}"
+        f"台账和提醒以{cn_date(proven_only.safe_end)}为准；凭证登记后以{cn_date(once_proven)}为准。"
+    )
+    return {"date": basis.on.isoformat(), "source": basis.source, "text": text, "kind": ACT_BY_STEP}
+
+
 def evaluate(spec: DeadlineSpec, *, today: date, calendar: RestDayCalendar) -> dict[str, Any]:
-    """The stored values of one deadline: the engine's dates and steps, plus done and risk."""
+    """The stored values of one deadline: the engine's dates and steps, plus done and risk.
+
+    `act_by` is the date the docket acts on: the earliest any unproven fact could make it (the
+    date without them, `conservative_safe_end`, where they move it). A deadline whose completion
+    rests on an unproven fact is not done: it is acted on by its end, and `done_once_proven`
+    says what completes it once the proof is recorded."""
     result = compute_deadline(
         spec.rule,
         spec.trigger,
-        _engine_events(spec.events) if spec.rule in ("limitation", "enforcement") else (),
+        _engine_events(spec.events) if spec.rule in EVENT_RULES else (),
         as_of=today,
         months=spec.months,
         calendar=calendar,
     )
-    steps = [step.as_json() for step in result.steps] + spec.notes
+    steps = [step.as_stored() for step in result.steps] + [{**note, "kind": NOTE_STEP} for note in spec.notes]
     at_risk_note = ""
     conservative = None
     unproven = [event for event in spec.events if not event.proven]
-    if unproven and result.safe_end is not None and spec.rule in ("limitation", "enforcement"):
+    if unproven and result.safe_end is not None and spec.rule in EVENT_RULES:
         proven_only = compute_deadline(
             spec.rule,
             spec.trigger,
@@ -518,19 +567,33 @@ def evaluate(spec: DeadlineSpec, *, today: date, calendar: RestDayCalendar) -> d
             months=spec.months,
             calendar=calendar,
         )
-        if proven_only.safe_end != result.safe_end:
+        if proven_only.safe_end is not None and proven_only.safe_end != result.safe_end:
             conservative = proven_only.safe_end
-            at_risk_note = "依赖无送达凭证的事实：" + "；".join(event.label for event in unproven)
+            at_risk_note = "依赖无送达凭证的事实：" + _labels(unproven)
+            steps.append(act_by_step(proven_only, unproven, result.safe_end))
     done_note = spec.done_note
+    done_once_proven = ""
+    unproven_completion = [event for event in spec.done_by if not event.proven]
+    if done_note and unproven_completion:
+        # E.g. a demand on a joint guarantor (CC 693(2)) that cannot be proven kept nothing:
+        # the period stays open and alerted until the proof is recorded.
+        done_once_proven, done_note = done_note, ""
+        at_risk_note = (
+            "完成依据缺少送达凭证：" + _labels(unproven_completion) + "；凭证登记前，须在本期限届满前办理"
+        )
     if not done_note and result.status == Status.PENDING_PROCEEDINGS:
         done_note = "已起诉，时效中断，诉讼期间不再计算（民法典第195条）"
-    if spec.kind == DeadlineKind.GUARANTEE_PERIOD and done_note and unproven:
-        # The guarantee was preserved only if this demand can be proven.
-        at_risk_note = "完成依据缺少送达凭证：" + "；".join(event.label for event in unproven)
     facts = [
-        {"date": event.on.isoformat(), "label": event.label, "kind": str(event.kind), "proven": event.proven}
+        {
+            "date": event.on.isoformat(),
+            "label": event.label,
+            "kind": str(event.kind),
+            "proven": event.proven,
+            "action": event.action_id,
+        }
         for event in spec.events
     ]
+    act_by = result.safe_end if conservative is None else min(conservative, result.safe_end)
     return {
         "kind": spec.kind,
         "rule": spec.rule,
@@ -550,7 +613,8 @@ def evaluate(spec: DeadlineSpec, *, today: date, calendar: RestDayCalendar) -> d
         "at_risk": bool(at_risk_note),
         "at_risk_note": at_risk_note[:300],
         "conservative_safe_end": conservative,
-        "act_by": conservative or result.safe_end,
+        "act_by": act_by,
+        "done_once_proven": done_once_proven[:200],
     }
 
 

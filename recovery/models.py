@@ -1,6 +1,7 @@
 """The docket's core records: branches, staff roles, parties, cases, loans, collection actions."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -810,6 +811,9 @@ class Deadline(models.Model):
     # conservative_safe_end where one is set, else safe_end. Listings, filters, ordering,
     # alerts and the calendar feed all use it; safe_end is the date once everything is proven.
     act_by = models.DateField(_("act by"), null=True, blank=True, validators=[validate_supported_date])
+    # What completes the deadline once the proof of the fact it rests on is recorded (e.g. a
+    # demand on a joint guarantor without proof of delivery): until then it is not done.
+    done_once_proven = models.CharField(_("done once proven"), max_length=200, blank=True, default="")
     computed_at = models.DateTimeField(_("computed at"))
     # The lawyer's decision once the act-by date passed (recovery.lapses.deadline_lapse_decide).
     # Not computed, so not among the recompute's stored fields; the recompute clears it when
@@ -854,6 +858,18 @@ class Deadline(models.Model):
         from recovery.deadlines.lapse import is_lapsed
 
         return is_lapsed(self.act_by, self.done, timezone.localdate())
+
+    @property
+    def unproven_facts(self) -> list[dict[str, Any]]:
+        """The facts this deadline's dates rest on that have no proof yet (from `facts`)."""
+        return [fact for fact in self.facts or [] if not fact.get("proven", True)]
+
+    @property
+    def awaits_proof(self) -> bool:
+        """The act-by date is earlier than it would be, or the deadline is not done, only because
+        a fact is not proven: recording the proof moves it (to `safe_end`, or to done)."""
+        moved = self.act_by is not None and self.safe_end is not None and self.act_by != self.safe_end
+        return bool(moved or self.done_once_proven)
 
 
 def _calendar_token() -> str:

@@ -35,6 +35,7 @@ from recovery.admin_base import (
     register_create_service,
     register_update_service,
 )
+from recovery.deadline_display import may_upload_proof
 from recovery.deadline_forms import LapseDecisionForm
 from recovery.deadline_selectors import case_deadlines, dashboard_deadlines
 from recovery.deadline_views import (
@@ -562,6 +563,7 @@ class MyDeadlinesPanel(Component):
             "today": today,
             "rows": [(deadline, case_deadline_url(deadline)) for deadline in data.upcoming],
             "mine_url": f"{listing}?assignee={self.request.user.pk}",
+            "can_upload_proof": may_upload_proof(self.request.user),
             "listing_url": listing,
         }
 

@@ -36,6 +36,7 @@ from recovery.alerting.thresholds import (
     should_escalate,
     urgency,
 )
+from recovery.deadline_display import why_text
 from recovery.lapses import lapse_notices
 from recovery.links import case_url
 from recovery.models import (
@@ -272,6 +273,7 @@ def alert_lines(
         deadline = alert.deadline
         left = days_left(deadline.act_by, today)
         policy = kinds.get(deadline.kind)
+        why, why_source = why_text(deadline.steps)  # the rule that set the date, not the rounding
         lines.append(
             {
                 "alert": alert,
@@ -285,8 +287,8 @@ def alert_lines(
                 "days_left": left,
                 "overdue_days": -left,
                 "urgency": urgency(left),
-                "why": deadline.steps[-1]["text"] if deadline.steps else "",
-                "why_source": deadline.steps[-1]["source"] if deadline.steps else "",
+                "why": why,
+                "why_source": why_source,
                 "todo": policy.action_hint if policy else "",
                 "provisional": deadline.calendar_provisional,
                 "at_risk_note": deadline.at_risk_note,
@@ -422,6 +424,31 @@ def alerts_run(*, today: date, dry_run: bool = False, hour: int | None = None) -
     return summary
 
 
+@transaction.atomic
+def alerts_replan_moved(
+    *, changes: Iterable[tuple[int, date | None, date | None]], today: date, skip: Iterable[int] = ()
+) -> int:
+    """Deadlines whose act-by date moved (a proof recorded, a fact corrected): the alerts still
+    waiting for the old date are obsolete at once — not at delivery — and each deadline is
+    planned anew for its new date, except those in `skip` (newly urgent ones, planned and mailed
+    by `alerts_send_immediate`). Returns how many waiting alerts became obsolete."""
+    moved = {deadline_id: new for deadline_id, old, new in changes if old is not None and old != new}
+    if not moved:
+        return 0
+    waiting = Alert.objects.filter(deadline_id__in=list(moved), status=AlertStatus.PENDING)
+    stale = [
+        pk
+        for pk, deadline_id, act_by in waiting.values_list("pk", "deadline_id", "act_by")
+        if act_by != moved[deadline_id]
+    ]
+    if stale:
+        Alert.objects.filter(pk__in=stale, status=AlertStatus.PENDING).update(status=AlertStatus.OBSOLETE)
+    replan = set(moved) - set(skip)
+    if replan:
+        alerts_record(planned=plan_alerts(today=today, deadline_ids=replan), today=today)
+    return len(stale)
+
+
 def immediate_candidates(changes: Iterable[tuple[int, date | None, date | None]], today: date) -> list[int]:
     """Deadline ids whose date newly falls within IMMEDIATE_WITHIN_DAYS (see thresholds.newly_urgent)."""
     return [deadline_id for deadline_id, old, new in changes if newly_urgent(old, new, today)]
@@ -448,6 +475,7 @@ __all__ = [
     "IMMEDIATE_WITHIN_DAYS",
     "AlertRunSummary",
     "alerts_deliver",
+    "alerts_replan_moved",
     "alerts_run",
     "alerts_send_immediate",
     "plan_alerts",

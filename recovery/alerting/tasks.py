@@ -66,11 +66,13 @@ def recompute_all_deadlines() -> int:
 
 def alerts_on_deadline_dates(changes: list[tuple[int, date | None, date | None]], today: date) -> None:
     """Deadline listener: a deadline that newly falls within three days is mailed now, after
-    the transaction that moved it commits (never for a change that rolled back)."""
+    the transaction that moved it commits (never for a change that rolled back); the waiting
+    alerts of any other moved date are replaced by the new date's, in the same transaction."""
     from django.db import transaction
 
-    from recovery.alerting.services import immediate_candidates
+    from recovery.alerting.services import alerts_replan_moved, immediate_candidates
 
     urgent = immediate_candidates(changes, today)
+    alerts_replan_moved(changes=changes, today=today, skip=urgent)
     if urgent:
         transaction.on_commit(lambda: alerts_immediate_task.delay(urgent, today.isoformat()))

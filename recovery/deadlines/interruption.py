@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from operator import attrgetter
 
 from .calendar import RestDayCalendar
-from .model import DeadlineResult, Event, EventKind, Status, TraceEntry
+from .model import DeadlineResult, Event, EventKind, PeriodText, Status, TraceEntry
 from .periods import add_months, add_years
 from .results import conclude, open_ended
 
@@ -47,7 +47,7 @@ _LABELS: dict[str, str] = {
 }
 
 # Templates: {0} is always the event's label, {1} the period's name.
-START = (
+START = PeriodText(
     "{0}期间为{1}年，自{2}起算，开始当日不计入（民法典第201条），{3}；按年计算至对应日{4}（民法典第202条）。"
 )
 BEFORE_TRIGGER = "{0}发生在起算日当日或之前，期间尚未开始，不影响计算。"
@@ -57,26 +57,26 @@ AFTER_EXPIRY_ACKNOWLEDGED = (
     "在催收通知单上签字盖章可认定放弃时效抗辩，时效规定第19条）。是否由此另起新期间属实务做法，"
     "未经核实，应尽快起诉。"
 )
-INTERRUPTED = "{0}，{1}中断，从该日起重新计算{2}年（当日不计入），届满日为{3}。"
+INTERRUPTED = PeriodText("{0}，{1}中断，从该日起重新计算{2}年（当日不计入），届满日为{3}。")
 WHILE_PENDING = "{0}；但自{2}起的程序尚未终结，{1}不进行，本事件不改变日期。"
 SUIT_FILED = "{0}，{1}中断；在有关程序终结前不重新计算，暂无届满日。"
-PROCEEDINGS_ENDED = "{0}，{1}从程序终结时起重新计算{2}年，届满日为{3}。"
-PROCEEDINGS_ENDED_NO_SUIT = "{0}（未记录起诉日期），{1}从程序终结时起重新计算{2}年，届满日为{3}。"
+PROCEEDINGS_ENDED = PeriodText("{0}，{1}从程序终结时起重新计算{2}年，届满日为{3}。")
+PROCEEDINGS_ENDED_NO_SUIT = PeriodText("{0}（未记录起诉日期），{1}从程序终结时起重新计算{2}年，届满日为{3}。")
 OBSTACLE_STARTED = "{0}；若障碍存在于{1}期间的最后六个月内，{1}中止，障碍消除前暂无届满日。"
 OBSTACLE_OVERLAPS = "{0}，与尚未消除的障碍重叠；须待全部障碍消除后才计算中止后的届满日。"
 OBSTACLE_UNMATCHED = "{0}，但此前没有记录对应的障碍发生日期，按不发生中止处理（取较早日期）。"
 OBSTACLE_OTHERS_REMAIN = "{0}，但仍有其他障碍未消除，{1}继续中止。"
 OBSTACLE_DURING_PROCEEDINGS = "{0}；障碍期间有关程序尚未终结，{1}本不进行，不另计中止。"
 OBSTACLE_TOO_EARLY = "{0}：障碍自{2}至{3}，不在{1}期间的最后六个月（{4}起）内，不发生中止。"
-SUSPENDED = (
+SUSPENDED = PeriodText(
     "{0}：障碍自{2}至{3}存在于{1}期间的最后六个月内，{1}中止；自障碍消除之日起满六个月，期间届满：{4}。"
 )
-SUSPENDED_EARLIER_OF_TWO = (
+SUSPENDED_EARLIER_OF_TWO = PeriodText(
     "{0}：障碍自{2}至{3}存在于{1}期间的最后六个月内，{1}中止。按民法典第194条，障碍消除后满六个月届满：{4}；"
     "按执行程序解释第19条，中止时（{5}）剩余的{6}日在障碍消除后继续计算：{7}。两者冲突，取较早者{8}"
     "（中止开始当日按已经过计算，取较早读法，未经核实）。"
 )
-LONG_STOP = (
+LONG_STOP = PeriodText(
     "自权利受到损害之日（按起算日{0}计）起超过二十年的，人民法院不予保护；二十年期间不适用中止、中断"
     "（总则编解释第35条），故期间最迟至{1}。延长须经法院依申请决定，此处不予考虑；最后一日能否顺延无定论，"
     "请按审慎办理日办理（未经核实）。"

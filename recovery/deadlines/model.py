@@ -35,6 +35,30 @@ class Event:
     on: date
 
 
+class StepKind(StrEnum):
+    """What a step of the explanation did to the dates (not part of the calculator's output)."""
+
+    PERIOD = "period"  # set (or set anew) the period's last day: the rule the date comes from
+    EVENT = "event"  # a fact weighed that left the last day where it was
+    CALENDAR = "calendar"  # rest days, the working-day act-by date, provisional years, the range
+
+
+class PeriodText(str):
+    """A step template whose step sets the period's last day (start, interruption, suspension…)."""
+
+
+class CalendarText(str):
+    """A step template about the calendar only: rolling over rest days, the working day to act by."""
+
+
+def template_kind(template: str) -> StepKind:
+    if isinstance(template, PeriodText):
+        return StepKind.PERIOD
+    if isinstance(template, CalendarText):
+        return StepKind.CALENDAR
+    return StepKind.EVENT
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """One line of the explanation: what happened on `on`, under which article (`source`)."""
@@ -42,9 +66,16 @@ class Step:
     on: date
     source: str
     text: str
+    kind: StepKind = field(default=StepKind.EVENT, compare=False)
 
     def as_json(self) -> dict[str, str]:
+        """The calculator contract's step: date, source and text (nothing else)."""
         return {"date": self.on.isoformat(), "source": self.source, "text": self.text}
+
+    def as_stored(self) -> dict[str, str]:
+        """As the docket stores it: the contract's step plus its kind, so that a digest can quote
+        the step that set the date rather than the last one (usually the working-day rounding)."""
+        return {**self.as_json(), "kind": self.kind.value}
 
 
 TraceEntry = tuple[date, str, str, tuple[Any, ...]]
@@ -61,7 +92,8 @@ def cn_date(day: date) -> str:
 
 def word_step(entry: TraceEntry) -> Step:
     on, source, template, args = entry
-    return Step(on, source, template.format(*(cn_date(a) if isinstance(a, date) else a for a in args)))
+    text = template.format(*(cn_date(a) if isinstance(a, date) else a for a in args))
+    return Step(on, source, text, template_kind(template))
 
 
 @dataclass(frozen=True, slots=True)

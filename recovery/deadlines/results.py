@@ -7,33 +7,35 @@ from functools import cache
 from recovery.validators import LATEST_SUPPORTED_DATE
 
 from .calendar import RestDayCalendar, statutory_holidays
-from .model import DeadlineResult, Status, TraceEntry, cn_date
+from .model import CalendarText, DeadlineResult, Status, TraceEntry, cn_date
 
 SOURCE_CALENDAR = "国务院节假日安排"
 SOURCE_SAFE_END = "审慎办理日（法律参考§0.2(7)）"
 SOURCE_RANGE = "系统日期范围"
 
-ROLLED_FORWARD = "期间最后一日{0}是休息日（法定休假日），以休假日结束的次日{1}为期间的最后一日。"
-ROLLED_BACK = (
+ROLLED_FORWARD = CalendarText(
+    "期间最后一日{0}是休息日（法定休假日），以休假日结束的次日{1}为期间的最后一日。"
+)
+ROLLED_BACK = CalendarText(
     "{0}为休息日；倒数计算的期限不得顺延，提前至此前最后一个工作日{1}"
     "（法律参考§0.2(8)；是否可顺延无定论，取较早日期，未经核实）。"
 )
-MAKE_UP_WORKING_DAY = (
+MAKE_UP_WORKING_DAY = CalendarText(
     "{0}虽是周末，但为国务院安排的调休上班日，不是休息日，可在当日办理"
     "（“法定休假日”含义无明确条文，按实务理解，未经核实；为稳妥可提前一个工作日办理）。"
 )
-SAFE_END = "为稳妥起见，台账和提醒以{0}当日或之前最后一个工作日{1}为准。"
-BEYOND_RANGE = (
+SAFE_END = CalendarText("为稳妥起见，台账和提醒以{0}当日或之前最后一个工作日{1}为准。")
+BEYOND_RANGE = CalendarText(
     "期间最后一日{0}晚于系统支持的最后日期{1}：结果照常计算，但该日期不能作为事实录入，"
     "节假日按暂定规则计算，请临近时重新核对。"
 )
 # law.md §0.3: a year without a notice counts the measures' statutory holidays; {1} lists them.
-PROVISIONAL_YEAR = (
+PROVISIONAL_YEAR = CalendarText(
     "{0}年未载入国务院放假通知，按《全国年节及纪念日放假办法》推定法定节假日：{1}；"
     "调休安排未知（不计调休上班日和补休），本期间的日期为暂定，通知公布后须重新计算。"
 )
-PROVISIONAL_YEAR_SKIPPED = PROVISIONAL_YEAR + "其中{2}按推定的法定节假日作为休息日计算。"
-PROVISIONAL_YEAR_NO_HOLIDAYS = (
+PROVISIONAL_YEAR_SKIPPED = CalendarText(PROVISIONAL_YEAR + "其中{2}按推定的法定节假日作为休息日计算。")
+PROVISIONAL_YEAR_NO_HOLIDAYS = CalendarText(
     "{0}年未载入国务院放假通知，且超出法定节假日的推算范围，暂只按周六、周日计算休息日；"
     "结果为暂定，公布后须重新计算。"
 )

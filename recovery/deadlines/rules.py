@@ -10,7 +10,7 @@ from recovery.validators import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
 
 from .calendar import RestDayCalendar, default_calendar
 from .interruption import ENFORCEMENT, LIMITATION, run_interruptible
-from .model import DeadlineResult, Event, Status, TraceEntry
+from .model import CalendarText, DeadlineResult, Event, PeriodText, Status, TraceEntry
 from .periods import UnsupportedDate, add_days, add_months, add_years
 from .results import SOURCE_SAFE_END, conclude, provisional_steps
 
@@ -24,12 +24,12 @@ Rule = Callable[..., DeadlineResult]
 
 
 IGNORED_EVENTS = "{0}不因催收、起诉等事件中断或中止，所列{1}个事件均不予考虑。"
-GUARANTEE_START = (
+GUARANTEE_START = PeriodText(
     "保证期间为{0}，自主债务履行期限届满之日{1}起算（当日不计入），至对应日{2}；保证期间不发生中止、"
     "中断和延长。是否适用民法典第203条顺延无定论（未经核实），应在审慎办理日前向债务人起诉（一般保证）"
     "或向保证人主张（连带责任保证）。"
 )
-RENEWAL_START = (
+RENEWAL_START = PeriodText(
     "保全期限届满日为{0}（以法院文书或登记记载为准）；续行保全应在届满七日前提出，即不晚于{1}，"
     "逾期自行承担不能续行的后果。"
 )
@@ -107,11 +107,11 @@ def preservation_renewal(
     )
 
 
-EXPIRY_START = (
+EXPIRY_START = PeriodText(
     "保全措施于{0}期限届满（以法院文书或登记记载为准）；届满前未办理续行手续的，其效力消灭，"
     "该日本身不因休息日顺延。"
 )
-EXPIRY_SAFE_END = "{0}为休息日；为稳妥起见，台账和提醒以此前最后一个工作日{1}为准。"
+EXPIRY_SAFE_END = CalendarText("{0}为休息日；为稳妥起见，台账和提醒以此前最后一个工作日{1}为准。")
 
 
 def preservation_expiry(
@@ -149,7 +149,7 @@ def _fixed_period(
 
     `text` may name {trigger} and {end}; they are worded as Chinese dates when read.
     """
-    template = text.replace("{trigger}", "{0}").replace("{end}", "{1}")
+    template = PeriodText(text.replace("{trigger}", "{0}").replace("{end}", "{1}"))
 
     def compute(
         trigger: date, events: Sequence[Event] = (), *, as_of: date, calendar: RestDayCalendar | None = None

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from recovery.alerting.services import _claim, alerts_deliver, alerts_run
+from recovery.deadline_display import why_step
 from recovery.docket_deadlines import deadlines_recompute
 from recovery.models import (
     Alert,
@@ -64,7 +65,8 @@ def test_the_digest_arrives_well_formed_and_once(alerted_case, smtp_sink):
         assert "2025-12-31" in body  # safe end
         assert "2026-01-04" in body  # legal end, after the New Year holiday and a make-up Sunday
         assert case_url in body
-    why = Deadline.objects.get(case=alerted_case).steps[-1]
+    why = why_step(Deadline.objects.get(case=alerted_case).steps)
+    assert why["source"] == "民法典第188条"  # the rule that set the date, not the working-day rounding
     for body in (text, html):
         assert why["text"][:30] in body and why["source"] in body  # why, with its article
     alert = Alert.objects.get()
