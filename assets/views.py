@@ -8,7 +8,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
     FileResponse,
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseNotAllowed,
@@ -305,12 +304,14 @@ def collateral_convert(request: HttpRequest, pk: int) -> HttpResponse:
     """POST: make the collateral an asset with our security interest (once), then open it.
     Collateral outside the user's cases is a 404 whatever the method."""
     item = get_object_or_404(Collateral, pk=pk, case__in=cases_visible_to(request.user).values("pk"))
+    if not (
+        request.user.has_perm("assets.add_asset") and request.user.has_perm("recovery.change_collateral")
+    ):
+        raise PermissionDenied
+    if not cases_editable_by(request.user).filter(pk=item.case_id).exists():
+        raise PermissionDenied
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    if not cases_editable_by(request.user).filter(pk=item.case_id).exists():
-        raise Http404
-    if not request.user.has_perm("assets.add_asset"):
-        raise PermissionDenied
     try:
         asset = services.collateral_convert_to_asset(collateral=item, user=request.user)
     except (RecoveryError, ValidationError) as error:

@@ -492,7 +492,9 @@ def collateral_actions(items: list, request: Any) -> dict[int, str]:
         .filter(pk__in={item.case_id for item in items})
         .values_list("pk", flat=True)
     )
-    may_add = request.user.has_perm("assets.add_asset")
+    may_add = request.user.has_perm("assets.add_asset") and request.user.has_perm(
+        "recovery.change_collateral"
+    )
     return {
         item.pk: render_to_string(
             "assets/collateral_action.html",

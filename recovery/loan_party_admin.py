@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -105,6 +106,9 @@ class CasePartyForm(CaseScopedForm):
             self.add_error(
                 "loans", _("Only a co-borrower, guarantor, mortgagor or pledgor is linked to loans.")
             )
+        if role in LOAN_ROLES and not cleaned.get("loans") and self.fields["loans"].queryset.exists():
+            # Linked to no loan, no deadline would run against the party: the service refuses too.
+            self.add_error("loans", _("Pick the loans this party owes, guarantees or secures."))
         return cleaned
 
     def guarantee_terms(self) -> GuaranteeTerms:
@@ -118,6 +122,10 @@ class CasePartyForm(CaseScopedForm):
 
 
 class _CasePartySaveMixin:
+    # Wagtail sets it only when the form itself is invalid; a refusal by the service shows the
+    # form again through the same path (recovery.admin_base.ServiceFormMixin).
+    produced_error_message = None
+
     def save_instance(self) -> Any:
         instance = self.form.save(commit=False)
         return case_party_save(
@@ -140,16 +148,19 @@ class CasePartyEditView(_CasePartySaveMixin, ServiceEditView):
 
 
 def _review(request: Any, pk: int, *, remove: bool) -> Any:
-    """POST only. A link outside the user's cases is a 404 whatever the method."""
+    """POST only. A link outside the user's cases is a 404 whatever the method; one the
+    user may not change is refused before the method is looked at."""
     link = get_object_or_404(
         LoanParty.objects.select_related("loan"),
         pk=pk,
         loan__case__in=cases_visible_to(request.user).values("pk"),
     )
+    if not request.user.has_perm("recovery.delete_loanparty" if remove else "recovery.change_loanparty"):
+        raise PermissionDenied
+    if not cases_editable_by(request.user).filter(pk=link.loan.case_id).exists():
+        raise PermissionDenied
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    if not cases_editable_by(request.user).filter(pk=link.loan.case_id).exists():
-        raise Http404
     try:
         if remove:
             remove_link(link=link, user=request.user)
@@ -191,10 +202,9 @@ def loan_security_section(case: Any, request: Any) -> str:
 class LoanInspectView(MaskedInspectView):
     """The loan page: its fields, then who owes, guarantees and secures it and its collateral."""
 
-    template_name = "recovery/loan_inspect.html"
-
     def get_template_names(self) -> list[str]:
-        return [self.template_name]
+        # The viewset hands every view Wagtail's template list; the loan page has its own.
+        return ["recovery/loan_inspect.html"]
 
     def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
