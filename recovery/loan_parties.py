@@ -139,7 +139,7 @@ def case_party_save(
         stored_role = CaseParty.objects.filter(pk=case_party.pk).values_list("role", flat=True).first()
         record_update(instance=case_party, user=user, source=source)
         if stored_role in LOAN_ROLES and case_party.role not in LOAN_ROLES:
-            loans = []  # the role no longer concerns loans: its links go
+            # The role no longer concerns loans (a guarantor recorded as a contact): its links go.
             _unlink_all(case_party, user=user, source=source)
             return case_party
     loan_parties_set(case_party=case_party, loans=loans, terms=terms, user=user, source=source)

@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from litigation.models import Enforcement, Judgment, Lawsuit
 from recovery.docket_deadlines import deadlines_recompute, holiday_year_save
+from recovery.loan_parties import GuaranteeTerms, case_party_save
 from recovery.models import (
     CaseParty,
     CollectionAction,
@@ -21,7 +22,6 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
-from recovery.loan_parties import GuaranteeTerms, case_party_save
 from recovery.services import collection_action_record, record_create, record_delete, record_update
 from tests.recovery.handover import resident_id
 

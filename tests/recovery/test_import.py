@@ -170,7 +170,9 @@ def test_a_first_import_creates_debtor_case_loans_guarantors_and_collateral(tmp_
     guarantor = CaseParty.objects.get(case=shanghai, role=PartyRole.GUARANTOR)
     assert guarantor.party.id_number == GUARANTOR_ID
     # The guarantee is on the row's loan: HT-002 names no guarantor.
-    assert list(guarantor.loan_links.values_list("loan__contract_no", "guarantee_type")) == [("HT-001", "joint")]
+    assert list(guarantor.loan_links.values_list("loan__contract_no", "guarantee_type")) == [
+        ("HT-001", "joint")
+    ]
     assert CaseParty.objects.filter(case=shanghai, role=PartyRole.BORROWER, party=debtor).exists()
     assert list(loan.collateral_items.values_list("description", flat=True)) == [
         "上海市浦东新区XX路1号房产",
