@@ -35,7 +35,7 @@ def rank_text(rank: int) -> str:
 def _party_role(case: CaseFacts, party_id: int) -> str:
     if party_id == case.debtor_id:
         return PartyRole.BORROWER
-    for role_party_id, role, _type, _months in case.parties:
+    for role_party_id, role in case.parties:
         if role_party_id == party_id:
             return role
     return ""

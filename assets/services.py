@@ -30,15 +30,27 @@ from wagtail.log_actions import log
 
 from assets.models import (
     Asset,
+    AssetKind,
     MeasureRenewal,
     MeasureStatus,
     PreservationMeasure,
     SecurityInterest,
+    SecurityKind,
 )
 from assets.waterfall import Claim, ClaimKind, DebtorType, Distribution, distribute, distribution_to_json
+from recovery.access import cases_editable_by
 from recovery.audit import CHANGE, CREATE, diff, snapshot
 from recovery.links import case_url
-from recovery.models import AlertPreference, Case, CaseParty, PartyKind
+from recovery.models import (
+    AlertPreference,
+    Case,
+    CaseParty,
+    Collateral,
+    LoanParty,
+    PartyKind,
+    PartyRole,
+    SecurityType,
+)
 from recovery.services import (
     RecoveryError,
     case_facts_changed,
@@ -704,3 +716,78 @@ def case_expected_recovery(*, case: Case) -> CaseRecovery:
         problems=tuple(problems),
         outstanding=outstanding,
     )
+
+
+# --- hand-over collateral into an asset ------------------------------------------------------
+
+# Words of a hand-over description that say what kind of asset the collateral is.
+_KIND_WORDS = (
+    (("房", "室", "楼", "住宅", "商铺", "土地", "厂房", "不动产"), AssetKind.REAL_ESTATE),
+    (("车", "牌"), AssetKind.VEHICLE),
+    (("股权", "股份"), AssetKind.EQUITY),
+    (("存单", "存款"), AssetKind.DEPOSIT),
+    (("应收", "账款"), AssetKind.RECEIVABLE),
+)
+CONVERT_SOURCE = "collateral converted"
+
+
+def collateral_asset_kind(description: str) -> str:
+    """The asset kind a hand-over description most likely names (other when unsure)."""
+    for words, kind in _KIND_WORDS:
+        if any(word in description for word in words):
+            return kind
+    return AssetKind.OTHER
+
+
+@transaction.atomic
+def collateral_convert_to_asset(*, collateral: Collateral, user: Any) -> Asset:
+    """Turn an item of hand-over collateral into an asset with our security interest over it
+    for its loan, in one step (audited). Idempotent: the item's existing asset is returned,
+    so a second click makes no second asset. The owner is the loan's mortgagor (or pledgor)
+    when exactly one is recorded, else the debtor; the interest is unregistered until the
+    lawyer enters its registration."""
+    item = Collateral.objects.select_for_update().select_related("loan", "case").get(pk=collateral.pk)
+    if user is not None and not cases_editable_by(user).filter(pk=item.case_id).exists():
+        raise RecoveryError(_("You may not change this record."))
+    existing = Asset.objects.filter(collateral=item).order_by("pk").first()
+    if existing is not None:
+        return existing
+    loan = item.loan
+    providers = list(
+        LoanParty.objects.filter(
+            loan=loan, case_party__role__in=[PartyRole.MORTGAGOR, PartyRole.PLEDGOR]
+        ).values_list("case_party__party_id", "case_party__role")
+    )
+    owner_id = providers[0][0] if len(providers) == 1 else item.case.debtor_id
+    pledge = (
+        providers[0][1] == PartyRole.PLEDGOR
+        if len(providers) == 1
+        else SecurityType.PLEDGE in loan.security_type_list
+        and SecurityType.MORTGAGE not in loan.security_type_list
+    )
+    asset = asset_create(
+        asset=Asset(
+            case_id=item.case_id,
+            owner_id=owner_id,
+            kind=collateral_asset_kind(item.description),
+            description=item.description,
+            collateral=item,
+            notes=_("From the hand-over file's collateral of loan %(c)s.") % {"c": loan.contract_no},
+        ),
+        user=user,
+        source=CONVERT_SOURCE,
+    )
+    security_interest_record(
+        interest=SecurityInterest(
+            asset=asset,
+            kind=SecurityKind.PLEDGE if pledge else SecurityKind.MORTGAGE,
+            ours=True,
+            creditor=_("Our bank"),
+            loan=loan,
+            secured_amount=loan.amount,
+            notes=_("Registration not yet entered (from the hand-over file)."),
+        ),
+        user=user,
+        source=CONVERT_SOURCE,
+    )
+    return asset

@@ -6,7 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -27,10 +33,11 @@ from assets.selectors import (
     assets_visible_to,
     position_label,
 )
+from recovery.access import cases_editable_by, cases_visible_to
 from recovery.admin_base import _add_form_error
 from recovery.files import record_file_download
 from recovery.links import case_path
-from recovery.models import PartyKind
+from recovery.models import Collateral, PartyKind
 from recovery.services import RecoveryError
 
 ASSET_URL_NAME = "wagtailsnippets_assets_asset:inspect"
@@ -288,3 +295,29 @@ def asset_file_download(request: HttpRequest, pk: int) -> FileResponse:
     return record_file_download(
         asset_files_visible_to(request.user), pk, field="file", name_field="original_name"
     )
+
+
+# --- hand-over collateral into an asset -------------------------------------------------------
+
+
+def collateral_convert(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST: make the collateral an asset with our security interest (once), then open it.
+    Collateral outside the user's cases is a 404 whatever the method."""
+    item = get_object_or_404(Collateral, pk=pk, case__in=cases_visible_to(request.user).values("pk"))
+    if not (
+        request.user.has_perm("assets.add_asset") and request.user.has_perm("recovery.change_collateral")
+    ):
+        raise PermissionDenied
+    if not cases_editable_by(request.user).filter(pk=item.case_id).exists():
+        raise PermissionDenied
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        asset = services.collateral_convert_to_asset(collateral=item, user=request.user)
+    except (RecoveryError, ValidationError) as error:
+        messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
+        return HttpResponseRedirect(case_path(item.case_id))
+    messages.success(
+        request, _("Asset recorded from the hand-over collateral: %(d)s") % {"d": asset.description}
+    )
+    return HttpResponseRedirect(asset_url(asset.pk))

@@ -36,6 +36,7 @@ from assets.views import (
     MeasureRenewView,
     asset_file_download,
     asset_url,
+    collateral_convert,
     measure_url,
 )
 from recovery.access import cases_editable_by
@@ -49,6 +50,7 @@ from recovery.admin_base import (
     register_create_service,
     register_update_service,
 )
+from recovery.loan_parties import COLLATERAL_ACTIONS_HOOK, LOAN_SECURITY_HOOK
 from recovery.models import Branch, Case
 
 # The generic create and edit views call these (see recovery.admin_base): every write of the
@@ -431,7 +433,10 @@ register_snippet(AssetsGroup)
 
 @hooks.register("register_admin_urls")
 def register_asset_file_urls() -> list:
-    return [path("assets/file/<int:pk>/", asset_file_download, name="assets_file_download")]
+    return [
+        path("assets/file/<int:pk>/", asset_file_download, name="assets_file_download"),
+        path("assets/collateral/<int:pk>/convert/", collateral_convert, name="assets_collateral_convert"),
+    ]
 
 
 # --- the case page ---------------------------------------------------------------------------
@@ -465,3 +470,61 @@ def assets_section(case: Case, request: Any) -> str:
         },
         request=request,
     )
+
+
+# --- per loan, on the case and loan pages (recovery.loan_parties' hooks) ----------------------
+
+
+@hooks.register(COLLATERAL_ACTIONS_HOOK)
+def collateral_actions(items: list, request: Any) -> dict[int, str]:
+    """Each item of hand-over collateral: a link to the asset made of it, or the one-step
+    button that makes it (for those who may change the case and add assets)."""
+    if not items:
+        return {}
+    converted = {
+        collateral_id: (pk, description)
+        for collateral_id, pk, description in Asset.objects.filter(collateral__in=[item.pk for item in items])
+        .order_by("pk")
+        .values_list("collateral_id", "pk", "description")
+    }
+    editable = set(
+        cases_editable_by(request.user)
+        .filter(pk__in={item.case_id for item in items})
+        .values_list("pk", flat=True)
+    )
+    may_add = request.user.has_perm("assets.add_asset") and request.user.has_perm(
+        "recovery.change_collateral"
+    )
+    return {
+        item.pk: render_to_string(
+            "assets/collateral_action.html",
+            {
+                "item": item,
+                "asset": converted.get(item.pk),
+                "asset_url": asset_url(converted[item.pk][0]) if item.pk in converted else "",
+                "can_convert": may_add and item.case_id in editable,
+            },
+            request=request,
+        )
+        for item in items
+    }
+
+
+@hooks.register(LOAN_SECURITY_HOOK)
+def loan_security_interests(loans: list, request: Any) -> dict[int, list[str]]:
+    """Our security interests over assets, per secured loan."""
+    lines: dict[int, list[str]] = {}
+    interests = (
+        SecurityInterest.objects.filter(loan__in=[loan.pk for loan in loans], ours=True)
+        .select_related("asset")
+        .order_by("loan_id", "pk")
+    )
+    for interest in interests:
+        lines.setdefault(interest.loan_id, []).append(
+            render_to_string(
+                "assets/loan_interest_line.html",
+                {"interest": interest, "asset_url": asset_url(interest.asset_id)},
+                request=request,
+            )
+        )
+    return lines

@@ -42,7 +42,7 @@ def build_portfolio(cases: int, seed: int) -> None:
     from django.contrib.auth import get_user_model
 
     from litigation.models import Lawsuit
-    from recovery.models import Branch, Case, CaseParty, CollectionAction, Loan, Party
+    from recovery.models import Branch, Case, CaseParty, CollectionAction, Loan, LoanParty, Party
 
     rng = random.Random(seed)
     branch = Branch.objects.create(name="基准分行")
@@ -77,18 +77,13 @@ def build_portfolio(cases: int, seed: int) -> None:
                 for n, debtor in zip(range(start, stop), debtors, strict=True)
             ]
         )
-        loans, links, actions, suits = [], [], [], []
+        loans, links, actions, suits, guarantees = [], [], [], [], []
         for n, case in zip(range(start, stop), new_cases, strict=True):
             links.append(CaseParty(case=case, party=case.debtor, role="borrower"))
+            guarantor = None
             if n in guarantor_by_case:
-                links.append(
-                    CaseParty(
-                        case=case,
-                        party=guarantor_by_case[n],
-                        role="guarantor",
-                        guarantee_type=rng.choice(["joint", "general"]),
-                    )
-                )
+                guarantor = CaseParty(case=case, party=guarantor_by_case[n], role="guarantor")
+                links.append(guarantor)
             for i in range(rng.randint(1, 3)):
                 due = date(2021, 1, 1) + timedelta(days=rng.randrange(5 * 365))
                 loans.append(
@@ -103,6 +98,14 @@ def build_portfolio(cases: int, seed: int) -> None:
                         branch=branch,
                     )
                 )
+                if guarantor is not None and i == 0:  # guarantees the case's first loan only
+                    guarantees.append(
+                        LoanParty(
+                            case_party=guarantor,
+                            loan=loans[-1],
+                            guarantee_type=rng.choice(["joint", "general"]),
+                        )
+                    )
             for _ in range(rng.randint(0, 3)):
                 sent = date(2022, 1, 1) + timedelta(days=rng.randrange(4 * 365))
                 delivered = rng.random() < 0.8
@@ -128,6 +131,9 @@ def build_portfolio(cases: int, seed: int) -> None:
                 )
         Loan.objects.bulk_create(loans)
         CaseParty.objects.bulk_create(links)
+        for guarantee in guarantees:  # the ids bulk_create just set
+            guarantee.case_party_id, guarantee.loan_id = guarantee.case_party.pk, guarantee.loan.pk
+        LoanParty.objects.bulk_create(guarantees)
         CollectionAction.objects.bulk_create(actions)
         Lawsuit.objects.bulk_create(suits)
 

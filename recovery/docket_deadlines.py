@@ -7,13 +7,17 @@ year is entered. Other apps add facts and deadlines of their own through provide
 (`register_deadline_provider`): litigation adds suits, judgments and enforcement; assets adds
 preservation measures. `recovery` itself imports none of them.
 
-Per case, for each loan:
-- the limitation period against the borrower and each co-borrower, interrupted by what was
-  done against any of them (co-borrowers share interruptions, 时效规定 15);
-- each mortgagor's mortgage, exercisable only within the main claim's limitation (CC 419);
-- each guarantor's guarantee period (CC 692), which nothing extends and which only a demand on
-  the guarantor (joint) or a suit against the debtor (general) preserves (CC 693), and, once a
-  joint guarantor was asked to pay, the guarantor's own limitation from that day (CC 694).
+Per case, for each loan, against the parties linked to THAT loan (`LoanParty`; a guarantor
+named on one loan is no guarantor of the others):
+- the limitation period against the borrower and each of the loan's co-borrowers, interrupted
+  by what was done against any of them (co-borrowers share interruptions, 时效规定 15);
+- each of its mortgagors' mortgage, exercisable only within the main claim's limitation
+  (CC 419); a loan secured by mortgage with collateral in the hand-over file and no mortgagor
+  recorded counts the borrower as mortgagor;
+- each of its guarantors' guarantee period (CC 692) on that link's terms, which nothing extends
+  and which only a demand on the guarantor (joint) or a suit against the debtor (general)
+  preserves (CC 693), and, once a joint guarantor was asked to pay, the guarantor's own
+  limitation from that day (CC 694).
 A demand recorded without proof of delivery still counts, but the deadline is flagged at risk
 and shows the date that holds if that demand cannot be proven.
 """
@@ -26,7 +30,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone, translation
 
 from recovery.bulk import bulk_insert_values, gc_paused
@@ -39,12 +43,14 @@ from recovery.models import (
     ActionKind,
     Case,
     CaseParty,
+    Collateral,
     CollectionAction,
     Deadline,
     DeadlineKind,
     GuaranteeType,
     HolidayYear,
     Loan,
+    LoanParty,
     PartyRole,
     SecurityType,
 )
@@ -61,6 +67,10 @@ MORTGAGE_NOTE = (
 
 UNPROVEN_DEMAND_ON_GUARANTOR = (
     "该主张尚无送达凭证：凭证登记前不能证明已在保证期间内主张，保证期间按未完成跟踪，须在其届满前办理。"
+)
+COLLATERAL_NOTE = (
+    "移交清单载有本笔贷款的抵押物，未登记抵押人：按借款人以自有财产抵押跟踪。"
+    "如抵押人为第三人，请在当事人中登记抵押人并关联本笔贷款。"
 )
 
 MAIN_DEBTOR_ROLES = (PartyRole.BORROWER, PartyRole.CO_BORROWER)
@@ -137,6 +147,17 @@ class DeadlineSpec:
         return f"{self.kind}:{self.party_id or '-'}:{self.subject_key}"[:120]
 
 
+@dataclass(frozen=True, slots=True)
+class LoanLink:
+    """A party's obligation on one loan (a LoanParty row), with a guarantor's terms."""
+
+    party_id: int
+    role: str
+    contract_no: str
+    guarantee_type: str = ""
+    guarantee_months: int | None = None
+
+
 @dataclass
 class CaseFacts:
     """What the engine needs of one case, read in bulk. Providers add events (e.g. a suit)
@@ -144,16 +165,21 @@ class CaseFacts:
 
     case_id: int
     debtor_id: int
-    parties: list[tuple[int, str, str, int | None]] = field(default_factory=list)  # id, role, type, months
+    parties: list[tuple[int, str]] = field(default_factory=list)  # party id, role in the case
     loans: list[tuple[str, date, str]] = field(default_factory=list)  # contract no., due date, security
+    links: list[LoanLink] = field(default_factory=list)  # who owes, guarantees, secures which loan
+    loans_with_collateral: set[str] = field(default_factory=set)  # contract numbers
     events: list[FactEvent] = field(default_factory=list)
     ignored: list[dict[str, Any]] = field(default_factory=list)  # facts recorded that count for nothing
     main_claim_decided: tuple[date, str] | None = None
 
     @property
     def main_debtor_ids(self) -> set[int]:
-        ids = {party_id for party_id, role, _type, _months in self.parties if role in MAIN_DEBTOR_ROLES}
+        ids = {party_id for party_id, role in self.parties if role in MAIN_DEBTOR_ROLES}
         return ids | {self.debtor_id}
+
+    def links_of(self, contract_no: str) -> list[LoanLink]:
+        return [link for link in self.links if link.contract_no == contract_no]
 
 
 Provider = Callable[[dict[int, CaseFacts]], Iterable[DeadlineSpec]]
@@ -255,16 +281,34 @@ def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
         case_id: CaseFacts(case_id=case_id, debtor_id=debtor_id)
         for case_id, debtor_id in Case.objects.filter(pk__in=case_ids).values_list("pk", "debtor_id")
     }
-    for case_id, party_id, role, guarantee_type, months in CaseParty.objects.filter(
-        case_id__in=case_ids
-    ).values_list("case_id", "party_id", "role", "guarantee_type", "guarantee_months"):
-        facts[case_id].parties.append((party_id, role, guarantee_type, months))
-    loans = Loan.objects.filter(case_id__in=case_ids).values_list(
-        "case_id", "contract_no", "due_on", "security_types", "last_payment_on"
+    for case_id, party_id, role in CaseParty.objects.filter(case_id__in=case_ids).values_list(
+        "case_id", "party_id", "role"
+    ):
+        facts[case_id].parties.append((party_id, role))
+    links = LoanParty.objects.filter(case_party__case_id__in=case_ids).order_by("loan_id", "pk")
+    for case_id, *values in links.values_list(
+        "case_party__case_id",
+        "case_party__party_id",
+        "case_party__role",
+        "loan__contract_no",
+        "guarantee_type",
+        "guarantee_months",
+    ):
+        facts[case_id].links.append(LoanLink(*values))
+    loans = (
+        Loan.objects.filter(case_id__in=case_ids)
+        .annotate(has_collateral=Exists(Collateral.objects.filter(loan_id=OuterRef("pk"))))
+        .values_list(
+            "case_id", "contract_no", "due_on", "security_types", "last_payment_on", "has_collateral"
+        )
     )
-    for case_id, contract_no, due_on, security, last_payment_on in loans.order_by("due_on", "contract_no"):
+    for case_id, contract_no, due_on, security, last_payment_on, has_collateral in loans.order_by(
+        "due_on", "contract_no"
+    ):
         case = facts[case_id]
         case.loans.append((contract_no, due_on, security))
+        if has_collateral:
+            case.loans_with_collateral.add(contract_no)
         if last_payment_on and last_payment_on > due_on:
             # The bank's own ledger: a payment after the due date interrupts (时效规定 14).
             label = f"贷款 {contract_no} 最后还款（{last_payment_on.isoformat()}，移交数据）"
@@ -319,20 +363,22 @@ def first_suit_filed(
 
 
 def case_specs(case: CaseFacts, calendar: RestDayCalendar | None = None) -> list[DeadlineSpec]:
-    """Recovery's own deadlines of one case (limitation, mortgage, guarantee)."""
+    """Recovery's own deadlines of one case (limitation, mortgage, guarantee), per loan
+    against the parties linked to that loan."""
     specs: list[DeadlineSpec] = []
-    main_ids = case.main_debtor_ids
-    main_events = _events_against(case, main_ids)
     decided = case.main_claim_decided
     for contract_no, due_on, security in case.loans:
         subject = f"贷款 {contract_no}"
         subject_key = f"loan:{contract_no}"
         done_note = f"{decided[1]}（{decided[0].isoformat()}），改按申请执行期间跟踪" if decided else ""
+        links = case.links_of(contract_no)
         debtors = [(case.debtor_id, PartyRole.BORROWER)] + [
-            (party_id, role)
-            for party_id, role, _type, _months in case.parties
-            if role == PartyRole.CO_BORROWER and party_id != case.debtor_id
+            (link.party_id, link.role)
+            for link in links
+            if link.role == PartyRole.CO_BORROWER and link.party_id != case.debtor_id
         ]
+        # Co-borrowers of this loan share its interruptions (时效规定 15), not other loans'.
+        main_events = _events_against(case, {party_id for party_id, _role in debtors})
         for party_id, role in debtors:
             specs.append(
                 DeadlineSpec(
@@ -348,32 +394,45 @@ def case_specs(case: CaseFacts, calendar: RestDayCalendar | None = None) -> list
                     done_note=done_note,
                 )
             )
-        for party_id, role, guarantee_type, months in case.parties:
-            if role == PartyRole.MORTGAGOR and SecurityType.MORTGAGE in security.split(","):
-                specs.append(
-                    DeadlineSpec(
-                        case.case_id,
-                        DeadlineKind.MORTGAGE,
-                        "limitation",
-                        due_on,
-                        subject,
-                        subject_key,
-                        party_id,
-                        role,
-                        main_events,
-                        done_note=done_note,
-                        notes=[
-                            {
-                                "date": due_on.isoformat(),
-                                "source": "民法典第419条",
-                                "text": MORTGAGE_NOTE,
-                            }
-                        ],
-                    )
+        mortgagors = [(link.party_id, link.role, []) for link in links if link.role == PartyRole.MORTGAGOR]
+        if (
+            not mortgagors
+            and contract_no in case.loans_with_collateral
+            and SecurityType.MORTGAGE in security.split(",")
+        ):
+            collateral_note = {"date": due_on.isoformat(), "source": "移交清单", "text": COLLATERAL_NOTE}
+            mortgagors = [(case.debtor_id, PartyRole.BORROWER, [collateral_note])]
+        for party_id, role, notes in mortgagors:
+            specs.append(
+                DeadlineSpec(
+                    case.case_id,
+                    DeadlineKind.MORTGAGE,
+                    "limitation",
+                    due_on,
+                    subject,
+                    subject_key,
+                    party_id,
+                    role,
+                    main_events,
+                    done_note=done_note,
+                    notes=[
+                        {"date": due_on.isoformat(), "source": "民法典第419条", "text": MORTGAGE_NOTE},
+                        *notes,
+                    ],
                 )
-            elif role == PartyRole.GUARANTOR:
+            )
+        for link in links:
+            if link.role == PartyRole.GUARANTOR:
                 specs.extend(
-                    _guarantee_specs(case, contract_no, due_on, party_id, guarantee_type, months, calendar)
+                    _guarantee_specs(
+                        case,
+                        contract_no,
+                        due_on,
+                        link.party_id,
+                        link.guarantee_type,
+                        link.guarantee_months,
+                        calendar,
+                    )
                 )
     return specs
 

@@ -45,6 +45,7 @@ from recovery.models import (
     ImportSource,
     ImportStatus,
     Loan,
+    LoanParty,
     Party,
     PartyRole,
     Role,
@@ -379,7 +380,10 @@ class _Plan:
         self.loans: dict[str, Loan] = {}
         self.loan_before: dict[str, dict[str, Any]] = {}
         self.new_case_parties: dict[tuple[int, str, str], CaseParty] = {}
-        self.changed_case_parties: dict[int, tuple[CaseParty, dict[str, Any]]] = {}
+        self.stored_case_parties: dict[int, CaseParty] = {}  # built only when a row needs one
+        # A guarantor's guarantee is on the loan of the row that names him, not on the case.
+        self.new_loan_links: dict[tuple[int, str], LoanParty] = {}
+        self.changed_loan_links: dict[int, tuple[LoanParty, dict[str, Any]]] = {}
         self.new_collateral: list[Collateral] = []
 
     # --- reading and matching ---------------------------------------------------------
@@ -574,21 +578,25 @@ class _Plan:
 
     def _load_case_parties_and_collateral(self, existing_loans: dict[str, Loan]) -> None:
         case_ids = set(self.case_by_pk)
-        # (case, party, role) -> (id, guarantee type): objects are built only for changes.
-        self.case_parties: dict[tuple[int, int, str], tuple[int, str]] = {}
+        # (case, party, role) -> id: objects are built only when a row needs one.
+        self.case_parties: dict[tuple[int, int, str], int] = {}
         for chunk in _chunks(case_ids):
             roles = [PartyRole.BORROWER, PartyRole.GUARANTOR]
             links = CaseParty.objects.filter(case_id__in=chunk, role__in=roles)
-            for pk, case_id, party_id, role, guarantee_type in links.values_list(
-                "pk", "case_id", "party_id", "role", "guarantee_type"
-            ):
-                self.case_parties[(case_id, party_id, role)] = (pk, guarantee_type)
+            for pk, case_id, party_id, role in links.values_list("pk", "case_id", "party_id", "role"):
+                self.case_parties[(case_id, party_id, role)] = pk
         self.collateral: set[tuple[str, str]] = set()
+        # (party role id, loan id) -> (id, guarantee type, needs review)
+        self.loan_links: dict[tuple[int, int], tuple[int, str, bool]] = {}
         loan_ids = [loan.pk for loan in existing_loans.values()]
         for chunk in _chunks(loan_ids):
             self.collateral.update(
                 Collateral.objects.filter(loan_id__in=chunk).values_list("loan__contract_no", "description")
             )
+            for pk, case_party_id, loan_id, guarantee_type, review in LoanParty.objects.filter(
+                loan_id__in=chunk
+            ).values_list("pk", "case_party_id", "loan_id", "guarantee_type", "needs_review"):
+                self.loan_links[(case_party_id, loan_id)] = (pk, guarantee_type, review)
 
     def _plan_row(self, row: HandoverRow, branch_name: str, assignee: Any, existing: Loan | None) -> None:
         changed = False
@@ -644,11 +652,14 @@ class _Plan:
                 self.loans[row.contract_no] = loan
                 changed = True
 
-        changed |= self._plan_link(case, debtor, PartyRole.BORROWER, "")
+        changed |= self._plan_link(case, debtor, PartyRole.BORROWER)[0]
         for guarantor in row.guarantors:
             party = self.parties[guarantor.id_number]
             guarantee_type = GuaranteeType(guarantor.guarantee_type)
-            changed |= self._plan_link(case, party, PartyRole.GUARANTOR, guarantee_type)
+            role_changed, case_party = self._plan_link(case, party, PartyRole.GUARANTOR)
+            changed |= role_changed
+            # The guarantee is on THIS row's loan only (a guarantor on two rows: two links).
+            changed |= self._plan_loan_link(case_party, loan, guarantee_type)
             if party.pk is not None and guarantor.id_number in self.party_changes:
                 changed = True
         for description in row.collateral:
@@ -664,25 +675,49 @@ class _Plan:
         else:
             self.outcome.unchanged += 1
 
-    def _plan_link(self, case: Case, party: Party, role: str, guarantee_type: str) -> bool:
-        """Plan the party's role in the case; True when that is a change."""
+    def _plan_link(self, case: Case, party: Party, role: str) -> tuple[bool, CaseParty]:
+        """Plan the party's role in the case: (True when that is a change, the role)."""
         if case.pk is not None and party.pk is not None:
-            stored = self.case_parties.get((case.pk, party.pk, role))
-            if stored is not None:
-                pk, stored_type = stored
-                if role == PartyRole.GUARANTOR and stored_type != guarantee_type:
-                    if pk not in self.changed_case_parties:
-                        link = CaseParty(pk=pk, case=case, party=party, role=role, guarantee_type=stored_type)
-                        self.changed_case_parties[pk] = (link, snapshot(link))
-                    self.changed_case_parties[pk][0].guarantee_type = guarantee_type
-                    self.case_parties[(case.pk, party.pk, role)] = (pk, guarantee_type)
-                    return True
-                return False
+            pk = self.case_parties.get((case.pk, party.pk, role))
+            if pk is not None:
+                stored = self.stored_case_parties.get(pk)
+                if stored is None:
+                    stored = CaseParty(pk=pk, case=case, party=party, role=role)
+                    self.stored_case_parties[pk] = stored
+                return False, stored
         key = (id(case), party.id_number, role)
         if key in self.new_case_parties:
-            return False
-        link = CaseParty(case=case, party=party, role=role, guarantee_type=guarantee_type)
+            return False, self.new_case_parties[key]
+        link = CaseParty(case=case, party=party, role=role)
         self.new_case_parties[key] = link
+        return True, link
+
+    def _plan_loan_link(self, case_party: CaseParty, loan: Loan, guarantee_type: str) -> bool:
+        """Plan the guarantor's guarantee of this loan; True when that is a change. A link the
+        migration made for review is confirmed by a row naming the guarantor on its loan."""
+        if case_party.pk is not None and loan.pk is not None:
+            stored = self.loan_links.get((case_party.pk, loan.pk))
+            if stored is not None:
+                pk, stored_type, review = stored
+                if stored_type == guarantee_type and not review:
+                    return False
+                if pk not in self.changed_loan_links:
+                    link = LoanParty(
+                        pk=pk,
+                        case_party=case_party,
+                        loan=loan,
+                        guarantee_type=stored_type,
+                        needs_review=review,
+                    )
+                    self.changed_loan_links[pk] = (link, snapshot(link))
+                link = self.changed_loan_links[pk][0]
+                link.guarantee_type, link.needs_review = guarantee_type, False
+                self.loan_links[(case_party.pk, loan.pk)] = (pk, guarantee_type, False)
+                return True
+        key = (id(case_party), loan.contract_no)
+        if key in self.new_loan_links:
+            return False
+        self.new_loan_links[key] = LoanParty(case_party=case_party, loan=loan, guarantee_type=guarantee_type)
         return True
 
     # --- writing ----------------------------------------------------------------------
@@ -730,9 +765,14 @@ class _Plan:
             _link_ids(link, "case", "party")
         bulk_insert(links)
         audit.created(links)
-        changed_links = list(self.changed_case_parties.values())
-        CaseParty.objects.bulk_update(
-            [link for link, _before in changed_links], ["guarantee_type"], batch_size=BATCH
+        loan_links = list(self.new_loan_links.values())
+        for loan_link in loan_links:
+            _link_ids(loan_link, "case_party", "loan")
+        bulk_insert(loan_links)
+        audit.created(loan_links)
+        changed_links = list(self.changed_loan_links.values())
+        LoanParty.objects.bulk_update(
+            [link for link, _before in changed_links], ["guarantee_type", "needs_review"], batch_size=BATCH
         )
         for link, before in changed_links:
             audit.changed(link, _diff(before, snapshot(link)))
@@ -745,7 +785,8 @@ class _Plan:
         audit.flush()
         touched = {case.pk for case in new_cases} | {loan.case_id for loan in changed_loans}
         touched |= {case.pk for case in reassigned} | {link.case_id for link in links}
-        touched |= {link.case_id for link, _before in changed_links}
+        touched |= {link.loan.case_id for link in loan_links}
+        touched |= {link.loan.case_id for link, _before in changed_links}
         touched |= {item.case_id for item in self.new_collateral}
         case_facts_changed(case_ids=touched, user=self.user)
 

@@ -376,7 +376,8 @@ class GuaranteeType(models.TextChoices):
 
 
 class CaseParty(models.Model):
-    """A party's role in a case; one party may hold several roles across cases."""
+    """A party's role in a case; one party may hold several roles across cases. What a
+    co-borrower owes, a guarantor guarantees or a mortgagor secures is per loan: `LoanParty`."""
 
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="case_parties"
@@ -385,17 +386,6 @@ class CaseParty(models.Model):
         Party, verbose_name=_("party"), on_delete=models.PROTECT, related_name="case_roles"
     )
     role = models.CharField(_("role"), max_length=30, choices=PartyRole.choices)
-    guarantee_type = models.CharField(
-        _("guarantee type"), max_length=10, choices=GuaranteeType.choices, blank=True
-    )
-    guarantee_months = models.PositiveSmallIntegerField(
-        _("agreed guarantee period (months)"),
-        null=True,
-        blank=True,
-        # Fifty years: no guarantee agrees more, and the engine's month arithmetic stays in range.
-        validators=[MinValueValidator(1), MaxValueValidator(600)],
-        help_text=_("Leave empty when nothing was agreed: the period is then six months (CC 692)."),
-    )
     notes = models.CharField(_("notes"), max_length=300, blank=True)
 
     class Meta:
@@ -409,14 +399,88 @@ class CaseParty(models.Model):
     def __str__(self) -> str:
         return f"{self.party} — {PartyRole(self.role).label}"
 
+
+# Roles whose obligation is on particular loans of the case, not on the case as a whole.
+LOAN_ROLES = (PartyRole.CO_BORROWER, PartyRole.GUARANTOR, PartyRole.MORTGAGOR, PartyRole.PLEDGOR)
+
+
+class LoanParty(models.Model):
+    """A party's obligation on one loan of its case: a co-borrower owes it, a guarantor
+    guarantees it (on the terms below), a mortgagor or pledgor secures it. Deadlines against
+    the party run only for the loans it is linked to."""
+
+    case_party = models.ForeignKey(
+        CaseParty, verbose_name=_("party role"), on_delete=models.CASCADE, related_name="loan_links"
+    )
+    loan = models.ForeignKey(
+        Loan, verbose_name=_("loan"), on_delete=models.CASCADE, related_name="party_links"
+    )
+    guarantee_type = models.CharField(
+        _("guarantee type"), max_length=10, choices=GuaranteeType.choices, blank=True
+    )
+    guarantee_months = models.PositiveSmallIntegerField(
+        _("agreed guarantee period (months)"),
+        null=True,
+        blank=True,
+        # Fifty years: no guarantee agrees more, and the engine's month arithmetic stays in range.
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text=_("Leave empty when nothing was agreed: the period is then six months (CC 692)."),
+    )
+    max_amount = models.DecimalField(
+        _("maximum amount (最高额保证)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Only for a maximum-amount guarantee: the most the guarantor answers for."),
+        **MONEY,
+    )
+    signed_on = models.DateField(
+        _("guarantee signed on"), null=True, blank=True, validators=[validate_supported_date]
+    )
+    needs_review = models.BooleanField(
+        _("needs review"),
+        default=False,
+        help_text=_(
+            "Linked to every loan of the case when the party was moved to per-loan links: confirm or remove."
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("party's loan")
+        verbose_name_plural = _("parties' loans")
+        ordering = ["loan", "case_party", "id"]
+        constraints = [models.UniqueConstraint(fields=["case_party", "loan"], name="unique_loan_party")]
+
+    def __str__(self) -> str:
+        return f"{self.case_party} — {self.loan}"
+
     def clean(self) -> None:
-        if self.role == PartyRole.GUARANTOR:
-            if not self.guarantee_type:
-                self.guarantee_type = GuaranteeType.GENERAL
-        elif self.guarantee_type or self.guarantee_months:
-            raise ValidationError(
-                {"guarantee_type": _("A guarantee type or period only applies to a guarantor.")}
+        from django.utils import timezone
+
+        errors: dict[str, str] = {}
+        case_party = self.case_party if self.case_party_id else None
+        if case_party is not None and case_party.role not in LOAN_ROLES:
+            errors["case_party"] = _(
+                "Only a co-borrower, guarantor, mortgagor or pledgor is linked to loans."
             )
+        if case_party is not None and self.loan_id and self.loan.case_id != case_party.case_id:
+            errors["loan"] = _("The loan must be one of this case's loans.")
+        guarantor = case_party is not None and case_party.role == PartyRole.GUARANTOR
+        if guarantor:
+            if not self.guarantee_type:
+                # CC 686: a guarantee whose type is not agreed is a general guarantee.
+                self.guarantee_type = GuaranteeType.GENERAL
+        elif self.guarantee_type or self.guarantee_months or self.max_amount or self.signed_on:
+            errors["guarantee_type"] = _(
+                "A guarantee type, period, amount or date only applies to a guarantor."
+            )
+        if self.signed_on and self.signed_on > timezone.localdate():
+            errors["signed_on"] = _("The guarantee cannot be signed after today.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class ActionKind(models.TextChoices):

@@ -63,6 +63,7 @@ def roles_sync_permissions(**_kwargs: Any) -> None:
                 codename__in=[
                     "delete_collectionaction",
                     "delete_caseparty",
+                    "delete_loanparty",  # a link to a loan the party has nothing to do with
                     "delete_hearing",
                     "delete_instalment",
                 ],

@@ -49,6 +49,15 @@ from recovery.docket_deadlines import holiday_year_save
 from recovery.files import PrivateFileInput
 from recovery.import_views import DOCKET_MENU_HOOK, ImportRunViewSet, upload_menu_item
 from recovery.lapses import LAPSE_DECIDED, LAPSE_DECISION_CLEARED, lapse_notice
+from recovery.loan_party_admin import (
+    CasePartyCreateView,
+    CasePartyEditView,
+    CasePartyForm,
+    LoanInspectView,
+    loan_party_confirm_view,
+    loan_party_remove_view,
+    loan_security_section,
+)
 from recovery.masking import MaskedColumn, MaskedInspectView, masked_changes, shown_value
 from recovery.models import (
     Branch,
@@ -293,6 +302,7 @@ class PartyViewSet(ScopedSnippetViewSet):
 class LoanViewSet(ScopedSnippetViewSet):
     model = Loan
     icon = "table"
+    inspect_view_class = LoanInspectView
     menu_label = _("Loans")
     list_display = [
         "contract_no",
@@ -344,14 +354,21 @@ class CasePartyViewSet(ScopedSnippetViewSet):
     model = CaseParty
     icon = "group"
     menu_label = _("Party roles")
-    list_display = ["party", "role", "case", "guarantee_type"]
-    list_filter = ["role", "guarantee_type"]
+    add_view_class = CasePartyCreateView
+    edit_view_class = CasePartyEditView
+    base_form_class = CasePartyForm
+    list_display = ["party", "role", "case"]
+    list_filter = ["role"]
     search_fields = ["party__name", "case__number"]
     panels = [
         FieldRowPanel([FieldPanel("case"), FieldPanel("party"), FieldPanel("role")]),
+        FieldPanel("loans"),
         MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("guarantee_type"), FieldPanel("guarantee_months")])],
-            heading=_("Guarantee"),
+            [
+                FieldRowPanel([FieldPanel("guarantee_type"), FieldPanel("guarantee_months")]),
+                FieldRowPanel([FieldPanel("max_amount"), FieldPanel("signed_on")]),
+            ],
+            heading=_("Guarantee (for the loans picked above)"),
         ),
         FieldPanel("notes"),
     ]
@@ -470,6 +487,10 @@ hooks.register("register_admin_menu_item", calculator_menu_item)
 register_snippet(HolidayYearViewSet)
 
 
+# Who owes, guarantees and secures each loan, and the links awaiting a lawyer's review.
+hooks.register("recovery_case_sections", loan_security_section, order=-5)
+
+
 @hooks.register("recovery_case_sections", order=-10)
 def deadlines_section(case: Case, request: Any) -> str:
     deadlines = case_deadlines(case)
@@ -502,7 +523,15 @@ def deadlines_section(case: Case, request: Any) -> str:
 @hooks.register("register_admin_urls")
 def register_proof_urls() -> list:
     return [
-        path("recovery/proof/<int:pk>/", collection_action_proof, name="recovery_collection_action_proof")
+        path("recovery/proof/<int:pk>/", collection_action_proof, name="recovery_collection_action_proof"),
+        path(
+            "recovery/loan-link/<int:pk>/confirm/",
+            loan_party_confirm_view,
+            name="recovery_loan_party_confirm",
+        ),
+        path(
+            "recovery/loan-link/<int:pk>/remove/", loan_party_remove_view, name="recovery_loan_party_remove"
+        ),
     ]
 
 

@@ -70,7 +70,7 @@ def _company_case(make_case, assignee, user):
     company = Party.objects.create(
         kind=PartyKind.COMPANY, name="上海某某实业有限公司", id_number="91310115MA1K000001"
     )
-    CaseParty.objects.create(case=case, party=company, role=PartyRole.GUARANTOR, guarantee_type="joint")
+    CaseParty.objects.create(case=case, party=company, role=PartyRole.GUARANTOR)
     return case, company
 
 

@@ -300,7 +300,7 @@ def test_the_owner_must_be_a_party_of_the_case(case, staff):
     with pytest.raises(RecoveryError) as error:
         make_asset(case, owner=stranger, user=staff["lawyer"])
     assert error.value.field == "owner"
-    CaseParty.objects.create(case=case, party=stranger, role=PartyRole.GUARANTOR, guarantee_type="joint")
+    CaseParty.objects.create(case=case, party=stranger, role=PartyRole.GUARANTOR)
     asset = make_asset(case, owner=stranger, user=staff["lawyer"])
     assert asset.owner == stranger
 

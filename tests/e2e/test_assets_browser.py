@@ -42,7 +42,7 @@ def test_lawyer_reads_the_ranking_and_computes_the_waterfall(
     company = Party.objects.create(
         kind=PartyKind.COMPANY, name="上海某某实业有限公司", id_number="91310115MA1K000002"
     )
-    CaseParty.objects.create(case=case, party=company, role=PartyRole.GUARANTOR, guarantee_type="joint")
+    CaseParty.objects.create(case=case, party=company, role=PartyRole.GUARANTOR)
     asset = asset_create(
         asset=Asset(
             case=case,

@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from litigation.models import Enforcement, Judgment, Lawsuit
 from recovery.docket_deadlines import deadlines_recompute, holiday_year_save
+from recovery.loan_parties import GuaranteeTerms, case_party_save
 from recovery.models import (
     CaseParty,
     CollectionAction,
@@ -43,6 +44,16 @@ def case(make_case, staff):
     case = make_case(assignee=staff["lawyer"])  # one loan due 2023-01-01
     deadlines_recompute(case_ids=[case.pk], today=TODAY)
     return case
+
+
+def on_loans(case, party, role, *, loans=None, **terms):
+    """The party in this role on these loans of the case (all of them by default)."""
+    return case_party_save(
+        case_party=CaseParty(case=case, party=party, role=role),
+        loans=case.loans.all() if loans is None else loans,
+        terms=GuaranteeTerms(**terms),
+        user=None,
+    )
 
 
 def demand(case, user, **fields):
@@ -97,7 +108,7 @@ def test_correcting_a_fact_recomputes_and_keeps_the_deadline_id(case, staff):
 
 def test_co_borrowers_share_interruptions(case, staff):
     co_borrower = person("共同借款人", "31011519850101002")
-    record_create(instance=CaseParty(case=case, party=co_borrower, role=PartyRole.CO_BORROWER), user=None)
+    on_loans(case, co_borrower, PartyRole.CO_BORROWER)
     demand(
         case,
         staff["lawyer"],
@@ -113,10 +124,7 @@ def test_co_borrowers_share_interruptions(case, staff):
 
 def test_a_guarantee_period_is_never_extended_by_acts_against_the_borrower(case, staff):
     guarantor = person("保证人", "31011519700101003")
-    record_create(
-        instance=CaseParty(case=case, party=guarantor, role=PartyRole.GUARANTOR, guarantee_type="joint"),
-        user=None,
-    )
+    on_loans(case, guarantor, PartyRole.GUARANTOR, guarantee_type="joint")
     demand(
         case,
         staff["lawyer"],
@@ -133,12 +141,7 @@ def test_a_guarantee_period_is_never_extended_by_acts_against_the_borrower(case,
 
 def test_a_joint_guarantor_asked_in_time_gets_their_own_limitation(case, staff):
     guarantor = person("保证人", "31011519700101003")
-    record_create(
-        instance=CaseParty(
-            case=case, party=guarantor, role=PartyRole.GUARANTOR, guarantee_type="joint", guarantee_months=12
-        ),
-        user=None,
-    )
+    on_loans(case, guarantor, PartyRole.GUARANTOR, guarantee_type="joint", guarantee_months=12)
     demand(
         case,
         staff["lawyer"],
@@ -160,10 +163,7 @@ def test_a_joint_guarantor_asked_in_time_gets_their_own_limitation(case, staff):
 
 def test_a_general_guarantee_is_preserved_by_suing_the_debtor_in_time(case, staff):
     guarantor = person("保证人", "31011519700101003")
-    record_create(
-        instance=CaseParty(case=case, party=guarantor, role=PartyRole.GUARANTOR, guarantee_type="general"),
-        user=None,
-    )
+    on_loans(case, guarantor, PartyRole.GUARANTOR, guarantee_type="general")
     record_create(
         instance=Lawsuit(
             case=case,
@@ -185,7 +185,7 @@ def test_a_mortgage_lives_within_the_main_claims_limitation(case, staff):
     loan = case.loans.get()
     loan.security_types = "mortgage"
     record_update(instance=loan, user=staff["lawyer"])
-    record_create(instance=CaseParty(case=case, party=mortgagor, role=PartyRole.MORTGAGOR), user=None)
+    on_loans(case, mortgagor, PartyRole.MORTGAGOR)
     mortgage = Deadline.objects.get(case=case, kind=DeadlineKind.MORTGAGE, party=mortgagor)
     assert mortgage.safe_end == limitation_of(case).safe_end
     assert any(step["source"] == "民法典第419条" for step in mortgage.steps)
@@ -298,11 +298,15 @@ def test_imported_loans_arrive_with_their_deadlines(tmp_path, staff):
 
     handover_import(source=write_csv(tmp_path / "h.csv", [row("HT-1"), row("HT-2")]), user=staff["head"])
     kinds = sorted(Deadline.objects.values_list("kind", "subject"))
+    # Each row names the guarantor and a mortgaged house: a guarantee and a mortgage (CC 419,
+    # the borrower as mortgagor while no other is recorded) per loan.
     assert kinds == [
         ("guarantee_period", "贷款 HT-1"),
         ("guarantee_period", "贷款 HT-2"),
         ("limitation", "贷款 HT-1"),
         ("limitation", "贷款 HT-2"),
+        ("mortgage", "贷款 HT-1"),
+        ("mortgage", "贷款 HT-2"),
     ]
 
 

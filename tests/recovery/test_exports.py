@@ -16,7 +16,7 @@ from assets.models import Asset, AssetKind
 from assets.services import asset_create
 from litigation.models import Lawsuit
 from recovery.docket_deadlines import deadlines_recompute
-from recovery.models import CaseParty, CollectionAction, Loan, Party, PartyKind, PartyRole
+from recovery.models import CaseParty, CollectionAction, Loan, LoanParty, Party, PartyKind, PartyRole
 from recovery.services import record_update
 from recovery.spreadsheets import FORMULA_TRIGGERS
 from recovery.validators import credit_code_with_check
@@ -36,7 +36,10 @@ def hostile(staff, make_case):
     guarantor = Party.objects.create(
         kind=PartyKind.COMPANY, name=FORMULAS[1], id_number=credit_code_with_check("91310115MA1K4AB7X")
     )
-    CaseParty.objects.create(case=case, party=guarantor, role=PartyRole.GUARANTOR, guarantee_months=6)
+    role = CaseParty.objects.create(case=case, party=guarantor, role=PartyRole.GUARANTOR)
+    LoanParty.objects.create(
+        case_party=role, loan=case.loans.get(), guarantee_type="general", guarantee_months=6
+    )
     CollectionAction.objects.create(
         case=case, kind="notice", acted_on=date(2024, 3, 1), addressed_to=guarantor, tracking_number="-1"
     )

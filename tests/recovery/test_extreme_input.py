@@ -21,7 +21,7 @@ from wagtail.snippets.models import get_snippet_models
 from recovery.deadlines import compute_deadline
 from recovery.deadlines.periods import UnsupportedDate, add_days, add_months, add_years
 from recovery.docket_deadlines import deadlines_recompute
-from recovery.models import CaseParty, CollectionAction, Deadline, Role
+from recovery.models import CaseParty, CollectionAction, Deadline, LoanParty, Role
 from recovery.validators import LATEST_SUPPORTED_DATE, validate_supported_date
 
 PRODUCT_APPS = {"recovery", "litigation", "assets", "documents"}
@@ -66,7 +66,7 @@ def test_every_integer_field_has_a_lower_and_an_upper_bound():
 
 
 def test_guarantee_months_are_bounded_to_fifty_years():
-    field = CaseParty._meta.get_field("guarantee_months")
+    field = LoanParty._meta.get_field("guarantee_months")
     limits = {type(v): v.limit_value for v in field._validators}
     assert limits[MinValueValidator] == 1 and limits[MaxValueValidator] == 600
 
@@ -311,6 +311,17 @@ def test_a_recompute_survives_facts_outside_the_range(case_with_a_year_one_actio
 # --- every admin add form -------------------------------------------------------------------
 
 
+def _model_field_like(form_field):
+    """A model field of the same kind as a form-only field, to test its bounds the same way."""
+    from django import forms
+
+    if isinstance(form_field, forms.DateField) and not isinstance(form_field, forms.DateTimeField):
+        return models.DateField()
+    if isinstance(form_field, forms.IntegerField) and not isinstance(form_field, forms.DecimalField):
+        return models.IntegerField()
+    return None
+
+
 def add_forms():
     for model in get_snippet_models():
         if model._meta.app_label not in PRODUCT_APPS:
@@ -319,11 +330,13 @@ def add_forms():
         if not getattr(viewset, "add_view_class", None):
             continue
         form_class = viewset.get_form_class()
-        for name in form_class.base_fields:
+        for name, form_field in form_class.base_fields.items():
             try:
                 model_field = model._meta.get_field(name)
-            except Exception:  # noqa: BLE001 - a form-only field
-                continue
+            except Exception:  # noqa: BLE001 - a form-only field (e.g. a guarantee's terms)
+                model_field = _model_field_like(form_field)
+                if model_field is None:
+                    continue
             if isinstance(model_field, models.DateField) and not isinstance(
                 model_field, models.DateTimeField
             ):

@@ -22,6 +22,7 @@ from recovery.models import (
     Collateral,
     ImportRun,
     Loan,
+    LoanParty,
     Party,
     PartyRole,
 )
@@ -107,8 +108,11 @@ def docket_state():
             Case.objects.values_list("number", "debtor__id_number", "branch__name", "assignee_id")
         ),
         "loans": sorted(Loan.objects.values_list("contract_no", "amount", "principal_outstanding", "due_on")),
-        "links": sorted(
-            CaseParty.objects.values_list("case__number", "party__id_number", "role", "guarantee_type")
+        "links": sorted(CaseParty.objects.values_list("case__number", "party__id_number", "role")),
+        "loan_links": sorted(
+            LoanParty.objects.values_list(
+                "loan__contract_no", "case_party__party__id_number", "guarantee_type", "needs_review"
+            )
         ),
         "collateral": sorted(Collateral.objects.values_list("loan__contract_no", "description")),
         "log": ModelLogEntry.objects.count(),
@@ -164,7 +168,11 @@ def test_a_first_import_creates_debtor_case_loans_guarantors_and_collateral(tmp_
     )
     assert loan.security_type_list == ["guarantee", "mortgage"]
     guarantor = CaseParty.objects.get(case=shanghai, role=PartyRole.GUARANTOR)
-    assert (guarantor.party.id_number, guarantor.guarantee_type) == (GUARANTOR_ID, "joint")
+    assert guarantor.party.id_number == GUARANTOR_ID
+    # The guarantee is on the row's loan: HT-002 names no guarantor.
+    assert list(guarantor.loan_links.values_list("loan__contract_no", "guarantee_type")) == [
+        ("HT-001", "joint")
+    ]
     assert CaseParty.objects.filter(case=shanghai, role=PartyRole.BORROWER, party=debtor).exists()
     assert list(loan.collateral_items.values_list("description", flat=True)) == [
         "上海市浦东新区XX路1号房产",
@@ -222,7 +230,7 @@ def test_a_changed_guarantee_type_and_new_contacts_count_as_updates(tmp_path, st
     )
     outcome = handover_import(source=resent, user=staff["head"])
     assert outcome.updated == 1
-    assert CaseParty.objects.get(role=PartyRole.GUARANTOR).guarantee_type == "general"
+    assert LoanParty.objects.get(case_party__role=PartyRole.GUARANTOR).guarantee_type == "general"
     assert Party.objects.get(id_number=PERSON_ID).phones == "13800138000;13900139000"
 
 

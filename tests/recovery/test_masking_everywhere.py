@@ -24,7 +24,15 @@ from litigation.models import Hearing, Lawsuit
 from recovery.access import mask_id_number, mask_phones
 from recovery.alerting.services import alerts_run
 from recovery.docket_deadlines import deadlines_recompute
-from recovery.models import AlertPreference, CaseParty, CollectionAction, Party, PartyKind, PartyRole
+from recovery.models import (
+    AlertPreference,
+    CaseParty,
+    CollectionAction,
+    LoanParty,
+    Party,
+    PartyKind,
+    PartyRole,
+)
 from recovery.services import record_update
 from recovery.validators import credit_code_with_check, resident_id_with_check
 
@@ -50,7 +58,10 @@ def personal(staff, make_case):
     )
     guarantor.phones = GUARANTOR_PHONES
     record_update(instance=guarantor, user=staff["head"])
-    CaseParty.objects.create(case=case, party=guarantor, role=PartyRole.GUARANTOR, guarantee_months=6)
+    role = CaseParty.objects.create(case=case, party=guarantor, role=PartyRole.GUARANTOR)
+    LoanParty.objects.create(
+        case_party=role, loan=case.loans.get(), guarantee_type="general", guarantee_months=6
+    )
     action = CollectionAction.objects.create(
         case=case, kind="notice", acted_on=date(2024, 3, 1), addressed_to=guarantor, reached=True
     )

@@ -17,12 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail import hooks
 
+from recovery.loan_parties import GuaranteeTerms, case_party_save
 from recovery.models import (
     ActionKind,
     Branch,
     Case,
     CaseParty,
     CaseStatus,
+    Collateral,
     CollectionAction,
     DefaultCause,
     GuaranteeType,
@@ -297,17 +299,30 @@ class Command(BaseCommand):
             user=head,
             source="demo",
         )
-        record_create(
-            instance=CaseParty(
-                case=case,
-                party=guarantor,
-                role=PartyRole.GUARANTOR,
+        # The guarantor signed for the case's first loan only: the second (where there is one)
+        # is secured by the mortgage alone, so no guarantee period runs for it.
+        first_loan = case.loans.order_by("due_on", "contract_no").first()
+        case_party_save(
+            case_party=CaseParty(case=case, party=guarantor, role=PartyRole.GUARANTOR),
+            loans=[first_loan],
+            terms=GuaranteeTerms(
                 guarantee_type=GuaranteeType.JOINT if index % 2 == 0 else GuaranteeType.GENERAL,
                 guarantee_months=24 if index % 2 == 0 else None,
+                signed_on=first_loan.disbursed_on,
             ),
             user=head,
             source="demo",
         )
+        if index % 2 == 0:
+            # The hand-over file's collateral of the mortgage-secured loans (抵押物).
+            for loan in case.loans.all():
+                record_create(
+                    instance=Collateral(
+                        case=case, loan=loan, description=f"{name[0]}名下房产（{loan.contract_no}）"
+                    ),
+                    user=head,
+                    source="demo",
+                )
         record_create(
             instance=CaseParty(case=case, party=debtor, role=PartyRole.BORROWER), user=head, source="demo"
         )
