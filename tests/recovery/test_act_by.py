@@ -22,6 +22,7 @@ from recovery.deadline_display import why_step
 from recovery.deadline_selectors import dashboard_deadlines
 from recovery.deadlines.calculator import compute_from_json
 from recovery.docket_deadlines import deadlines_recompute
+from recovery.loan_parties import GuaranteeTerms, case_party_save
 from recovery.models import (
     Alert,
     AlertStatus,
@@ -33,7 +34,7 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
-from recovery.services import collection_action_record, record_create, record_update
+from recovery.services import collection_action_record, record_update
 from tests.recovery.handover import resident_id
 
 LIMITATION_THRESHOLDS = DEFAULT_THRESHOLDS["limitation"]
@@ -237,8 +238,10 @@ def _joint_guarantor(case):
     guarantor = Party.objects.create(
         kind=PartyKind.PERSON, name="连带保证人", id_number=resident_id("31011519700101003")
     )
-    record_create(
-        instance=CaseParty(case=case, party=guarantor, role=PartyRole.GUARANTOR, guarantee_type="joint"),
+    case_party_save(
+        case_party=CaseParty(case=case, party=guarantor, role=PartyRole.GUARANTOR),
+        loans=case.loans.all(),
+        terms=GuaranteeTerms(guarantee_type="joint"),
         user=None,
     )
     return guarantor

@@ -21,6 +21,7 @@ from recovery.alerting.thresholds import LAPSED
 from recovery.deadlines.lapse import GENERIC, is_lapsed, lapse_consequence
 from recovery.docket_deadlines import deadlines_recompute
 from recovery.lapses import LAPSE_DECIDED, LAPSE_DECISION_CLEARED, deadline_lapse_decide
+from recovery.loan_parties import GuaranteeTerms, case_party_save
 from recovery.models import (
     Alert,
     AlertPreference,
@@ -33,7 +34,7 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
-from recovery.services import RecoveryError, collection_action_record, record_create, record_update
+from recovery.services import RecoveryError, collection_action_record, record_update
 from tests.recovery.handover import resident_id
 
 GUARANTEE_LOST = "保证期间届满，保证人不再承担保证责任（民法典第693条）"
@@ -61,8 +62,10 @@ def guaranteed_case(make_case, staff):
     guarantor = Party.objects.create(
         kind=PartyKind.PERSON, name="保证人王五", id_number=resident_id("31011519700101003")
     )
-    record_create(
-        instance=CaseParty(case=case, party=guarantor, role=PartyRole.GUARANTOR, guarantee_type="joint"),
+    case_party_save(
+        case_party=CaseParty(case=case, party=guarantor, role=PartyRole.GUARANTOR),
+        loans=case.loans.all(),
+        terms=GuaranteeTerms(guarantee_type="joint"),
         user=None,
     )
     period = Deadline.objects.get(case=case, kind=DeadlineKind.GUARANTEE_PERIOD)
