@@ -25,32 +25,20 @@ from recovery.admin_base import (
 from recovery.models import Case
 from recovery.selectors import TimelineEvent
 
-# The generic create and edit views call these (see recovery.admin_base): every write of the
-# litigation admin goes through litigation.services, which moves the suit's and case's stage.
-register_create_service(
-    Lawsuit, lambda *, instance, user, m2m: services.lawsuit_file(lawsuit=instance, user=user)
-)
-register_update_service(
-    Lawsuit, lambda *, instance, user, m2m: services.lawsuit_update(lawsuit=instance, user=user)
-)
-register_create_service(
-    Hearing, lambda *, instance, user, m2m: services.hearing_schedule(hearing=instance, user=user)
-)
-register_update_service(
-    Hearing, lambda *, instance, user, m2m: services.hearing_update(hearing=instance, user=user)
-)
-register_create_service(
-    Judgment, lambda *, instance, user, m2m: services.judgment_record(judgment=instance, user=user)
-)
-register_update_service(
-    Judgment, lambda *, instance, user, m2m: services.judgment_update(judgment=instance, user=user)
-)
-register_create_service(
-    Enforcement, lambda *, instance, user, m2m: services.enforcement_open(enforcement=instance, user=user)
-)
-register_update_service(
-    Enforcement, lambda *, instance, user, m2m: services.enforcement_update(enforcement=instance, user=user)
-)
+
+def _write_through(model: Any, field: str, create: Any, update: Any) -> None:
+    """The generic create and edit views of `model` call these services (see
+    recovery.admin_base), given the instance as the keyword `field` (lawsuit=, hearing=, …):
+    every write of the litigation admin goes through litigation.services, which moves the
+    suit's and the case's stage."""
+    register_create_service(model, lambda *, instance, user, m2m: create(**{field: instance}, user=user))
+    register_update_service(model, lambda *, instance, user, m2m: update(**{field: instance}, user=user))
+
+
+_write_through(Lawsuit, "lawsuit", services.lawsuit_file, services.lawsuit_update)
+_write_through(Hearing, "hearing", services.hearing_schedule, services.hearing_update)
+_write_through(Judgment, "judgment", services.judgment_record, services.judgment_update)
+_write_through(Enforcement, "enforcement", services.enforcement_open, services.enforcement_update)
 
 
 def _scoped_id(request: Any, name: str, queryset: Any) -> int | None:

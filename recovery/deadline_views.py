@@ -335,21 +335,11 @@ class DeadlineViewSet(ReadOnlyListingMixin, ModelViewSet):
 # --- what if, on one deadline ----------------------------------------------------------------
 
 
-class WhatIfView(WagtailAdminTemplateMixin, TemplateView):
-    """A stored deadline's inputs, recomputed with hypothetical events or another as-of day.
-    Nothing is written."""
+class OneDeadlinePageMixin(WagtailAdminTemplateMixin):
+    """A page about one deadline (`self.deadline`): its case and subject as the subtitle, and
+    the breadcrumbs Deadlines › case › `crumb_label`."""
 
-    template_name = "recovery/deadlines/what_if.html"
-    header_icon = "date"
-
-    @cached_property
-    def deadline(self) -> Deadline:
-        return get_object_or_404(
-            deadlines_visible_to(self.request.user).select_related("case", "party"), pk=self.kwargs["pk"]
-        )
-
-    def get_page_title(self) -> str:
-        return _("What if: %(kind)s") % {"kind": self.deadline.get_kind_display()}
+    crumb_label: Any = ""
 
     def get_page_subtitle(self) -> str:
         return f"{self.deadline.case.number} {self.deadline.subject}"
@@ -359,8 +349,26 @@ class WhatIfView(WagtailAdminTemplateMixin, TemplateView):
             *self.breadcrumbs_items,
             {"url": _url("index"), "label": _("Deadlines")},
             {"url": case_deadline_url(self.deadline), "label": self.deadline.case.number},
-            {"url": "", "label": _("What if")},
+            {"url": "", "label": self.crumb_label},
         ]
+
+
+class WhatIfView(OneDeadlinePageMixin, TemplateView):
+    """A stored deadline's inputs, recomputed with hypothetical events or another as-of day.
+    Nothing is written."""
+
+    template_name = "recovery/deadlines/what_if.html"
+    header_icon = "date"
+    crumb_label = gettext_lazy("What if")
+
+    @cached_property
+    def deadline(self) -> Deadline:
+        return get_object_or_404(
+            deadlines_visible_to(self.request.user).select_related("case", "party"), pk=self.kwargs["pk"]
+        )
+
+    def get_page_title(self) -> str:
+        return _("What if: %(kind)s") % {"kind": self.deadline.get_kind_display()}
 
     def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
@@ -429,12 +437,13 @@ def lapse_decide_url(deadline: Deadline) -> str:
     return _url("lapse_decide", deadline.pk)
 
 
-class LapseDecideView(WagtailAdminTemplateMixin, TemplateView):
+class LapseDecideView(OneDeadlinePageMixin, TemplateView):
     """What the lapse of one deadline means, and the lawyer's decision on it (POST, through
     `deadline_lapse_decide`). Out of the user's editable scope (auditors included): 404."""
 
     template_name = "recovery/deadlines/lapse_decide.html"
     header_icon = "warning"
+    crumb_label = gettext_lazy("Decision")
 
     @cached_property
     def deadline(self) -> Deadline:
@@ -447,17 +456,6 @@ class LapseDecideView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_page_title(self) -> str:
         return _("Decision on a lapsed deadline: %(kind)s") % {"kind": self.deadline.get_kind_display()}
-
-    def get_page_subtitle(self) -> str:
-        return f"{self.deadline.case.number} {self.deadline.subject}"
-
-    def get_breadcrumbs_items(self) -> list:
-        return [
-            *self.breadcrumbs_items,
-            {"url": _url("index"), "label": _("Deadlines")},
-            {"url": case_deadline_url(self.deadline), "label": self.deadline.case.number},
-            {"url": "", "label": _("Decision")},
-        ]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = LapseDecisionForm(request.POST)
