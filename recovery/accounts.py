@@ -326,3 +326,20 @@ def register_unlock_action(actions: Any) -> None:
             if data.get("username"):
                 return _("Unlocked the account %(username)s") % {"username": data["username"]}
             return _("Unlocked the address %(address)s") % {"address": data.get("ip_address", "")}
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3400" <= char <= "\u9fff" for char in text)
+
+
+def full_name(first_name: str, last_name: str) -> str:
+    """A person's name as it is written: a Chinese name family name first and without a space
+    (赵明), a Western one given name first (Ming Zhao)."""
+    first, last = first_name.strip(), last_name.strip()
+    if _is_cjk(first + last):
+        return f"{last}{first}"
+    return f"{first} {last}".strip()
+
+
+def user_full_name(user: Any) -> str:
+    return full_name(user.first_name, user.last_name)

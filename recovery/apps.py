@@ -19,5 +19,13 @@ class RecoveryConfig(AppConfig):
         # A deadline that newly falls within three days is mailed at once.
         register_deadline_date_listener(alerts_on_deadline_dates)
 
+        # Django's get_full_name puts the given name first ("明 赵"); every page, mail and
+        # history entry shows a user through it, so it writes the name as it is written.
+        from django.contrib.auth.models import User
+
+        from recovery.accounts import user_full_name
+
+        User.get_full_name = user_full_name  # type: ignore[method-assign]
+
         # After every migrate the role groups get exactly the permissions of the current models.
         post_migrate.connect(roles_sync_permissions, dispatch_uid="recovery.roles_sync_permissions")
