@@ -35,14 +35,14 @@ from recovery.bulk import bulk_insert, bulk_insert_values, gc_paused
 from recovery.handover import (
     HandoverFileError,
     HandoverRow,
+    RejectedRow,
     RowError,
-    RowKeys,
     RowValidator,
     normalized_cells,
     open_handover,
 )
 from recovery.handover.parsing import cell_text
-from recovery.handover.reading import ReadLimits
+from recovery.handover.reading import RawRow, ReadLimits
 from recovery.models import (
     OPEN_STATUSES,
     Branch,
@@ -299,16 +299,15 @@ def _read_and_plan(
 ) -> tuple[ImportOutcome, "_Plan", Progress]:
     report = progress or (lambda stage, done, total: None)
     outcome = ImportOutcome(file=name, max_errors=settings.HANDOVER_MAX_ERRORS)
-    rejected: list[RowKeys] = []
-    raw_cells: dict[int, tuple[object, ...]] = {}
     with open_handover(source, name, limits=read_limits()) as sheet:
         outcome.unknown_columns = sheet.unknown_columns
         outcome.cell_columns = [sheet.headers[field_name] for field_name, _index in sheet.header.positions]
         validator = RowValidator(sheet.headers)
-        rows = list(_validated_rows(sheet, validator, outcome, report, rejected, raw_cells))
-    plan = _Plan(
-        rows=rows, user=user, validator=validator, outcome=outcome, rejected=rejected, raw_cells=raw_cells
-    )
+        plan = _Plan(user=user, validator=validator, outcome=outcome)
+        # Checked against the docket a batch at a time while reading, so that a row the docket
+        # refutes still has its raw cells for the error file (and only a batch of them is held).
+        for batch in _chunks(_checked_rows(sheet, validator, outcome, report)):
+            plan.check_against_docket(batch)
     plan.resolve()
     outcome.finish_errors()
     return outcome, plan, report
@@ -373,31 +372,22 @@ def _check_may_import(user: Any) -> None:
         raise RecoveryError("只有主管或清收负责人可以导入移交清单（only managers and the head may import）")
 
 
-def _validated_rows(
-    sheet: Any,
-    validator: RowValidator,
-    outcome: ImportOutcome,
-    report: Progress,
-    rejected: list[RowKeys],
-    raw_cells: dict[int, tuple[object, ...]],
-) -> Iterator[HandoverRow]:
-    """The rows without a problem of their own. A rejected row's keys go to `rejected`, for
-    the docket checks to report its other problems too; an accepted row's raw cells (a tuple
-    of the values already read, no copy) to `raw_cells`, for the error file should the docket
-    checks reject it."""
+def _checked_rows(
+    sheet: Any, validator: RowValidator, outcome: ImportOutcome, report: Progress
+) -> Iterator[tuple[HandoverRow | RejectedRow, RawRow]]:
+    """Every row checked on its own, with its raw cells. A row with problems is rejected
+    here, its cells kept for the error file; it still goes on to the docket checks, which
+    may find more."""
     total = sheet.estimated_rows
     for count, (row_number, raw) in enumerate(sheet.rows(), start=1):
         outcome.rows += 1
         checked = validator.check(row_number, raw)
-        if checked.row is not None:
-            raw_cells[row_number] = tuple(raw.values())
-            yield checked.row
-        else:
+        if isinstance(checked, RejectedRow):
             for error in checked.errors:
                 outcome.add_error(error)
             outcome.rejected_rows.add(row_number)
             outcome.keep_cells(row_number, raw.values())
-            rejected.append(checked.keys)
+        yield checked, raw
         if count % PROGRESS_EVERY == 0:
             report("reading", count, total)
     report("reading", outcome.rows, outcome.rows)
@@ -422,25 +412,21 @@ class _Plan:
     """Matches the accepted rows against the database (reads only), rejects what only the
     database can refute, then writes the difference in batches."""
 
-    def __init__(
-        self,
-        *,
-        rows: list[HandoverRow],
-        user: Any,
-        validator: RowValidator,
-        outcome: ImportOutcome,
-        rejected: list[RowKeys] | None = None,
-        raw_cells: dict[int, tuple[object, ...]] | None = None,
-    ) -> None:
-        self.rows = rows
-        # Rows already rejected for their own cells: checked against the docket as well.
-        self.rejected = rejected or []
-        self.raw_cells = raw_cells or {}
+    def __init__(self, *, user: Any, validator: RowValidator, outcome: ImportOutcome) -> None:
         self.user = user if getattr(user, "is_authenticated", False) else None
         self.validator = validator
         self.outcome = outcome
-        self.accepted: list[HandoverRow] = []
-        # Filled by resolve(); unsaved objects are created by write().
+        # Filled by check_against_docket(): the rows accepted, with their branch and assignee.
+        self.accepted: list[tuple[HandoverRow, str, Any]] = []
+        self.users: dict[str, Any] = {}
+        self.assignees_looked_up: set[str] = set()
+        # Contract number -> (debtor's ID number, debtor's name, branch id) of the loans on
+        # record, for the checks while reading: plain values, the loans themselves are loaded
+        # by resolve() for the rows accepted (objects made while the sheet's reader process
+        # runs would be copied into its memory, page by page).
+        self.loan_owners: dict[str, tuple[str, str, int]] = {}
+        self.existing_loans: dict[str, Loan] = {}
+        # Filled by resolve() (the branches at once); unsaved objects are created by write().
         self.branches: dict[str, Branch] = {}
         self.parties: dict[str, Party] = {}
         self.party_changes: dict[str, dict[str, list[Any]]] = {}
@@ -452,32 +438,41 @@ class _Plan:
         self.new_case_parties: dict[tuple[int, str, str], CaseParty] = {}
         self.changed_case_parties: dict[int, tuple[CaseParty, dict[str, Any]]] = {}
         self.new_collateral: list[Collateral] = []
-
-    # --- reading and matching ---------------------------------------------------------
-
-    def reject(self, row: HandoverRow | RowKeys, field_name: str, value: object, message: str) -> None:
-        self.outcome.add_error(self.validator.error(row.row, field_name, value, message))
-        self.outcome.rejected_rows.add(row.row)
-        if row.row in self.raw_cells:
-            self.outcome.keep_cells(row.row, self.raw_cells[row.row])
-
-    def resolve(self) -> None:
-        self.users = self._users()
         self._load_branches()
-        existing_loans = self.existing_loans = self._existing_loans()
         self.importer_branch = self._importer_branch()
         self.may_import_any_branch = self.user is None or role_of(self.user) == Role.HEAD
 
-        accepted: list[tuple[HandoverRow, str, Any]] = []
-        for row in self.rows:
-            ok, branch_name, assignee = self._check_against_docket(row)
-            if ok:
-                accepted.append((row, branch_name, assignee))
-        # A row rejected for its cells is checked too: every problem of a row at once.
-        for keys in self.rejected:
-            self._check_against_docket(keys)
-        self.raw_cells = {}  # needed only to report the rows rejected above
+    # --- reading and matching ---------------------------------------------------------
 
+    def reject(
+        self,
+        row: HandoverRow | RejectedRow,
+        field_name: str,
+        value: object,
+        message: str,
+        raw: RawRow | None = None,
+    ) -> None:
+        self.outcome.add_error(self.validator.error(row.row, field_name, value, message))
+        self.outcome.rejected_rows.add(row.row)
+        if raw is not None:
+            self.outcome.keep_cells(row.row, raw.values())
+
+    def check_against_docket(self, batch: list[tuple[HandoverRow | RejectedRow, RawRow]]) -> None:
+        """Check a batch of rows against the docket, those already rejected for their own
+        cells too (every problem of a row at once); keep the rows accepted."""
+        self._look_up_users({row.assignee for row, _raw in batch if row.assignee})
+        self._look_up_owners([row.contract_no for row, _raw in batch if row.contract_no])
+        for row, raw in batch:
+            ok, branch_name, assignee = self._check_against_docket(row, raw)
+            if ok and isinstance(row, HandoverRow):
+                self.accepted.append((row, branch_name, assignee))
+
+    def resolve(self) -> None:
+        accepted = self.accepted
+        existing_loans = self.existing_loans = self._existing_loans(
+            [row.contract_no for row, _branch, _assignee in accepted if row.contract_no in self.loan_owners]
+        )
+        self.loan_owners = {}
         self._load_parties(row for row, _branch, _assignee in accepted)
         self._load_cases({row.id_number for row, _branch, _assignee in accepted})
         self._load_case_parties_and_collateral(existing_loans)
@@ -487,57 +482,54 @@ class _Plan:
             if len(self.outcome.sample) < PREVIEW_SAMPLE_ROWS:
                 self.outcome.sample.append(self._sample(row, branch_name, assignee, counts_before))
 
-    def _check_against_docket(self, row: HandoverRow | RowKeys) -> tuple[bool, str, Any]:
+    def _check_against_docket(self, row: HandoverRow | RejectedRow, raw: RawRow) -> tuple[bool, str, Any]:
         """Reject what only the docket can refute, every problem of the row (an unknown
-        assignee and a contract of another branch are two lines). Returns (no problem found,
-        the row's branch, its assignee)."""
+        assignee and a contract of another branch are two lines), keeping its `raw` cells for
+        the error file. Returns (no problem found, the row's branch, its assignee)."""
+
+        def reject(field_name: str, value: object, message: str) -> None:
+            self.reject(row, field_name, value, message, raw)
+
         ok = True
         assignee = None
         if row.assignee:
             assignee = self.users.get(row.assignee) or self.users.get(row.assignee.lower())
             if assignee is None:
-                self.reject(row, "assignee", row.assignee, f"找不到用户“{row.assignee}”（no such user）")
+                reject("assignee", row.assignee, f"找不到用户“{row.assignee}”（no such user）")
                 ok = False
             elif assignee == "ambiguous":
-                self.reject(
-                    row,
+                reject(
                     "assignee",
                     row.assignee,
                     f"邮箱“{row.assignee}”对应多个用户，请填写用户名（several users share this e-mail）",
                 )
                 ok = False
-        existing = self.existing_loans.get(row.contract_no) if row.contract_no else None
+        owner = self.loan_owners.get(row.contract_no) if row.contract_no else None
+        existing_branch = self.branch_names[owner[2]] if owner is not None else None
         importer_branch = self.importer_branch
-        branch_name = (
-            row.branch
-            or (existing.branch.name if existing else None)
-            or importer_branch
-            or settings.RECOVERY_DEFAULT_BRANCH
-        )
+        branch_name = row.branch or existing_branch or importer_branch or settings.RECOVERY_DEFAULT_BRANCH
         if not self.may_import_any_branch and branch_name != importer_branch:
-            self.reject(
-                row,
+            reject(
                 "branch",
                 branch_name,
                 f"只能导入本机构（{importer_branch}）的贷款（you may import loans of your own branch only）",
             )
             ok = False
-        if existing is not None:
-            if row.id_number and existing.case.debtor.id_number != row.id_number:
-                self.reject(
-                    row,
+        if owner is not None:
+            debtor_id_number, debtor_name, _branch_id = owner
+            if row.id_number and debtor_id_number != row.id_number:
+                reject(
                     "id_number",
                     row.id_number,
-                    f"合同编号“{row.contract_no}”已登记在 {existing.case.debtor.name} 名下"
+                    f"合同编号“{row.contract_no}”已登记在 {debtor_name} 名下"
                     f"（this contract already belongs to another debtor）",
                 )
                 ok = False
-            if branch_name and existing.branch.name != branch_name:
-                self.reject(
-                    row,
+            if branch_name and existing_branch != branch_name:
+                reject(
                     "branch",
                     branch_name,
-                    f"合同编号“{row.contract_no}”已属于机构 {existing.branch.name}"
+                    f"合同编号“{row.contract_no}”已属于机构 {existing_branch}"
                     f"（this contract belongs to another branch; move the case instead）",
                 )
                 ok = False
@@ -562,11 +554,14 @@ class _Plan:
         profile = getattr(self.user, "staff_profile", None) if self.user else None
         return profile.branch.name if profile and profile.branch_id else None
 
-    def _users(self) -> dict[str, Any]:
-        """Assignee as written -> user; an e-mail several users share -> "ambiguous"."""
-        written = {row.assignee for row in (*self.rows, *self.rejected) if row.assignee}
+    def _look_up_users(self, written: set[str]) -> None:
+        """Add to `users` each assignee as written -> user; an e-mail several users share ->
+        "ambiguous". A text is looked up once, with its username and e-mail readings at once:
+        what an earlier batch found stands."""
+        written = written - self.assignees_looked_up
         if not written:
-            return {}
+            return
+        self.assignees_looked_up |= written
         lowered = {text.lower() for text in written}
         found: dict[str, Any] = {}
         user_model = get_user_model()
@@ -581,16 +576,26 @@ class _Plan:
         for email, users in by_email.items():
             if email not in found:
                 found[email] = users[0] if len(users) == 1 else "ambiguous"
-        return found
+        for text, user in found.items():
+            self.users.setdefault(text, user)
 
     def _load_branches(self) -> None:
         self.branches = {branch.name: branch for branch in Branch.objects.all()}
+        self.branch_names = {branch.pk: name for name, branch in self.branches.items()}
 
-    def _existing_loans(self) -> dict[str, Loan]:
-        """The file's loans already on record, each with its case (one object per case, so
-        that a change planned through any loan is seen by all) and branch attached."""
-        numbers = [row.contract_no for row in self.rows]
-        numbers += [keys.contract_no for keys in self.rejected if keys.contract_no]
+    def _look_up_owners(self, numbers: list[str]) -> None:
+        """Add the batch's loans on record to `loan_owners`."""
+        numbers = [number for number in numbers if number not in self.loan_owners]
+        for chunk in _chunks(numbers):
+            owners = Loan.objects.filter(contract_no__in=chunk).values_list(
+                "contract_no", "case__debtor__id_number", "case__debtor__name", "branch_id"
+            )
+            for number, id_number, name, branch_id in owners:
+                self.loan_owners[number] = (id_number, name, branch_id)
+
+    def _existing_loans(self, numbers: list[str]) -> dict[str, Loan]:
+        """These loans on record, each with its case (one object per case, so that a change
+        planned through any loan is seen by all) and branch attached."""
         loans: dict[str, Loan] = {}
         for chunk in _chunks(numbers):
             for loan in Loan.objects.filter(contract_no__in=chunk):

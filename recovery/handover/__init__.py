@@ -4,7 +4,7 @@ with open_handover(path) as sheet:               # raises HandoverFileError (exi
     validator = RowValidator(sheet.headers)
     for row_number, raw in sheet.rows():
         result = validator.validate(row_number, raw)  # HandoverRow | list[RowError]
-        # or validator.check(row_number, raw): a RowCheck, the row or its errors, and its keys
+        # or validator.check(row_number, raw): HandoverRow | RejectedRow (its errors and keys)
     sheet.unknown_columns                         # ignored columns, in file order
 """
 
@@ -20,9 +20,8 @@ from recovery.handover.reading import (
 from recovery.handover.rows import (
     DuplicateContractTracker,
     HandoverRow,
-    RowCheck,
+    RejectedRow,
     RowError,
-    RowKeys,
     RowValidator,
     check_row,
     column_label,
@@ -41,9 +40,8 @@ __all__ = [
     "HandoverFileError",
     "HandoverRow",
     "HandoverSheet",
-    "RowCheck",
+    "RejectedRow",
     "RowError",
-    "RowKeys",
     "RowValidator",
     "check_row",
     "column_label",

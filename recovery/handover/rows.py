@@ -219,25 +219,17 @@ def _text(value: object) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class RowKeys:
-    """What the import service checks against the docket (is there such a user, may this
-    branch be imported, whose is this contract), as far as the row's cells could be read.
-    Kept for rejected rows too, so that an unknown assignee is reported beside a bad date.
-    `HandoverRow` has the same attributes."""
+class RejectedRow:
+    """A row with problems of its own (`errors`), and what the import service still checks
+    against the docket (is there such a user, may this branch be imported, whose is this
+    contract) as far as its cells could be read: so that an unknown assignee is reported
+    beside a bad date. `HandoverRow` has the same attributes but `errors`."""
 
     row: int
     contract_no: str | None
     id_number: str | None
     assignee: str | None
     branch: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class RowCheck:
-    """One row checked: `row` when it has no problem, else every problem in `errors`."""
-
-    keys: RowKeys
-    row: HandoverRow | None
     errors: list[RowError]
 
 
@@ -256,7 +248,7 @@ def validate_row(
     over the file, reports a 合同编号 seen on an earlier row.
     """
     checked = check_row(row, raw, headers=headers, parse_date=parse_date, duplicates=duplicates)
-    return checked.errors if checked.errors else checked.row
+    return checked.errors if isinstance(checked, RejectedRow) else checked
 
 
 def check_row(
@@ -266,8 +258,9 @@ def check_row(
     headers: Mapping[str, str] | None = None,
     parse_date: Callable[[object], date] | None = None,
     duplicates: DuplicateContractTracker | None = None,
-) -> RowCheck:
-    """`validate_row`, also giving the row's `RowKeys` whether or not it has problems."""
+) -> HandoverRow | RejectedRow:
+    """`validate_row`, a rejected row keeping what the docket checks need beside its errors
+    (one object per row, as many as rows: no wrapper around the accepted ones)."""
     parse_date = parse_date or DateParser()
     check = _RowChecker(row, raw, headers)
 
@@ -369,10 +362,9 @@ def check_row(
         },
     )
 
-    keys = RowKeys(row, contract_no, id_number, assignee, branch)
     if check.errors:
-        return RowCheck(keys, None, check.errors)
-    handover_row = HandoverRow(
+        return RejectedRow(row, contract_no, id_number, assignee, branch, check.errors)
+    return HandoverRow(
         row=row,
         contract_no=contract_no,
         borrower_name=borrower_name,
@@ -394,7 +386,6 @@ def check_row(
         assignee=assignee,
         branch=branch,
     )
-    return RowCheck(keys, handover_row, [])
 
 
 def _check_lengths(check: "_RowChecker", texts: Mapping[str, list[str]]) -> None:
@@ -421,7 +412,7 @@ class RowValidator:
             row, raw, headers=self.headers, parse_date=self.parse_date, duplicates=self.duplicates
         )
 
-    def check(self, row: int, raw: RawRow) -> RowCheck:
+    def check(self, row: int, raw: RawRow) -> HandoverRow | RejectedRow:
         return check_row(
             row, raw, headers=self.headers, parse_date=self.parse_date, duplicates=self.duplicates
         )

@@ -3,7 +3,7 @@ cell or of a rule (the validator alone: what the docket refutes is in test_impor
 
 import pytest
 
-from recovery.handover import CellError, check_row, normalized_cells, validate_row
+from recovery.handover import CellError, RejectedRow, check_row, normalized_cells, validate_row
 from recovery.handover.parsing import parse_guarantors, parse_phones, parse_security_types
 from tests.recovery.handover import COMPANY_CODE, PERSON_ID, PERSON_ID_2, wrong_check
 from tests.recovery.handover.test_rows import full_raw, minimal_raw
@@ -71,10 +71,10 @@ def test_a_long_guarantor_name_is_reported_beside_another_guarantors_bad_entry()
 
 def test_a_rejected_row_keeps_what_the_docket_checks_need():
     checked = check_row(7, minimal_raw(disbursed_on="2023-02-30", assignee=" nobody ", branch="杭州分行"))
-    assert checked.row is None and [error.column for error in checked.errors] == ["放款日"]
-    assert (checked.keys.contract_no, checked.keys.id_number) == ("HT-001", PERSON_ID)
-    assert (checked.keys.assignee, checked.keys.branch) == ("nobody", "杭州分行")
-    unreadable = check_row(8, minimal_raw(contract_no="=1+1", id_number="123")).keys
+    assert isinstance(checked, RejectedRow) and [error.column for error in checked.errors] == ["放款日"]
+    assert (checked.contract_no, checked.id_number) == ("HT-001", PERSON_ID)
+    assert (checked.assignee, checked.branch) == ("nobody", "杭州分行")
+    unreadable = check_row(8, minimal_raw(contract_no="=1+1", id_number="123"))
     assert (unreadable.contract_no, unreadable.id_number) == (None, None)
 
 
