@@ -132,19 +132,41 @@ def _personal_tokens(field: str, value: str) -> list[str]:
     return []
 
 
+def _mask_tokens(field: str, value: str, *texts: str) -> list[str]:
+    """`value` (a cell of `field`, or the part of it in error) and `texts` quoting it, with
+    the cell's identity or phone numbers masked, even invalid (short) ones, then any other
+    such number in them."""
+    masker = mask_phone if field == "phone" else mask_id_number
+    shown = [value, *texts]
+    for token in sorted({token for token in _personal_tokens(field, value) if token}, key=len, reverse=True):
+        shown = [text.replace(token, masker(token)) for text in shown]
+    return [mask_personal_text(text) for text in shown]
+
+
+def mask_cell(field: str, text: str) -> str:
+    """A cell of the file (an original row's, a preview's) as shown to someone who may not
+    see personal data: the personal columns masked, the others as they are."""
+    if field not in PERSONAL_FIELDS or not text:
+        return text
+    return _mask_tokens(field, text)[0]
+
+
+def mask_cells(cells: Iterable[Any]) -> list[list[str]]:
+    """A rejected row's original [column, text] pairs, masked by mask_cell."""
+    return [[column, mask_cell(header_field(str(column)) or "", str(text))] for column, text in cells]
+
+
 def mask_error(error: dict[str, Any]) -> dict[str, Any]:
     """A stored problem as shown to someone who may not see personal data: identity and
-    phone numbers in its value and message masked, even invalid (short) ones."""
+    phone numbers in its value and message masked, even invalid (short) ones, and the
+    personal cells of the original row it carries."""
+    if error.get("cells"):
+        error = {**error, "cells": mask_cells(error["cells"])}
     field = error.get("field") or header_field(str(error.get("column") or "")) or ""
-    value = str(error.get("value") or "")
-    message = str(error.get("message") or "")
     if field not in PERSONAL_FIELDS and error.get("field"):
         return error
-    masker = mask_phone if field == "phone" else mask_id_number
-    for token in sorted({token for token in _personal_tokens(field, value) if token}, key=len, reverse=True):
-        value = value.replace(token, masker(token))
-        message = message.replace(token, masker(token))
-    return {**error, "value": mask_personal_text(value), "message": mask_personal_text(message)}
+    value, message = _mask_tokens(field, str(error.get("value") or ""), str(error.get("message") or ""))
+    return {**error, "value": value, "message": message}
 
 
 def errors_shown_to(user: Any, errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -152,6 +174,13 @@ def errors_shown_to(user: Any, errors: Iterable[dict[str, Any]]) -> list[dict[st
     if can_view_personal_data(user):
         return list(errors)
     return [mask_error(error) for error in errors]
+
+
+def sample_shown_to(user: Any, sample: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The preview's rows (field -> text, see ImportOutcome.sample) as `user` may see them."""
+    if can_view_personal_data(user):
+        return list(sample)
+    return [{name: mask_cell(name, str(text)) for name, text in line.items()} for line in sample]
 
 
 def text_shown_to(user: Any, text: str) -> str:
@@ -341,7 +370,8 @@ def import_run_check_start(*, run: ImportRun) -> bool:
 def _previewed(outcome: Any) -> dict[str, Any]:
     return {
         "status": ImportStatus.PREVIEWED,
-        "preview": outcome.counts(),
+        # The counts, and the first rows as they will be imported (the page masks them).
+        "preview": {**outcome.counts(), "sample": outcome.sample},
         "errors": outcome.error_records(),
         "error_count": outcome.error_total,
         # The preview's expiry counts from here.

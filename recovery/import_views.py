@@ -23,6 +23,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from recovery.admin_base import ReadOnlyListingMixin
+from recovery.handover import COLUMNS
 from recovery.import_runs import (
     ALLOWED_EXTENSIONS,
     COUNT_KEYS,
@@ -43,6 +44,7 @@ from recovery.import_runs import (
     may_retry,
     notice_recipient,
     preview_expires_at,
+    sample_shown_to,
     text_shown_to,
 )
 from recovery.models import ImportRun, ImportStatus
@@ -214,6 +216,7 @@ class RunView(RunMixin, WagtailAdminTemplateMixin, TemplateView):
         for counts in (preview, summary):
             if counts.get("unknown_columns"):
                 counts["unknown_columns"] = [text_shown_to(user, name) for name in counts["unknown_columns"]]
+        sample = sample_shown_to(user, preview.pop("sample", None) or [])
         context.update(
             run=run,
             working=working,
@@ -227,6 +230,16 @@ class RunView(RunMixin, WagtailAdminTemplateMixin, TemplateView):
             summary=summary,
             failure=text_shown_to(user, run.failure),
             first_errors=errors_shown_to(user, (run.errors or [])[:PREVIEW_ERROR_ROWS]),
+            # The first rows as they will be imported, one cell per column of the format.
+            sample_columns=[column.chinese for column in COLUMNS],
+            sample_rows=[
+                {
+                    "row": line.get("row"),
+                    "action": ACTION_LABELS.get(line.get("action"), ""),
+                    "cells": [line.get(column.field, "") for column in COLUMNS],
+                }
+                for line in sample
+            ],
             more_errors=max(kept - PREVIEW_ERROR_ROWS, 0),
             error_count=max(run.error_count, kept),
             problems_note=_problems_note(run),
@@ -238,6 +251,13 @@ class RunView(RunMixin, WagtailAdminTemplateMixin, TemplateView):
             loans_url=reverse("wagtailsnippets_recovery_loan:list"),
         )
         return context
+
+
+ACTION_LABELS = {
+    "created": gettext_lazy("new"),
+    "updated": gettext_lazy("changed"),
+    "unchanged": gettext_lazy("unchanged"),
+}
 
 
 class RunStatusView(RunMixin, View):
@@ -282,14 +302,26 @@ class RunErrorReportView(RunMixin, View):
             ImportStatus.DISCARDED,
         ):
             raise Http404
+        errors = errors_shown_to(request.user, run.errors or [])
+        # The rejected row's original cells follow the four columns, under the file's own
+        # column names, on each line of the row (stored once per row: see error_records).
+        columns = next((error["cells"] for error in errors if error.get("cells")), [])
         # write_only streams rows into the file instead of building every cell object first.
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Rejected rows"))
-        sheet.append([_("Row"), _("Column"), _("Value"), _("Reason")])
+        headings = [_("Row"), _("Column"), _("Value"), _("Reason")]
+        sheet.append(inert_row([*headings, *(column for column, _text in columns)]))
+        cells: list[str] = []
+        previous_row = None
         # Every cell inert: the rejected values are whatever the file held, =HYPERLINK(…) too.
-        for error in errors_shown_to(request.user, run.errors or []):
+        for error in errors:
+            if error.get("row") != previous_row:
+                cells = [text for _column, text in error.get("cells") or []]
+                previous_row = error.get("row")
             sheet.append(
-                inert_row([error.get("row"), error.get("column"), error.get("value"), error.get("message")])
+                inert_row(
+                    [error.get("row"), error.get("column"), error.get("value"), error.get("message"), *cells]
+                )
             )
         note = _problems_note(run)
         if note:

@@ -32,8 +32,17 @@ from wagtail.models import ModelLogEntry
 from recovery.access import role_of
 from recovery.audit import CHANGE, CREATE, case_id_of, snapshot
 from recovery.bulk import bulk_insert, bulk_insert_values, gc_paused
-from recovery.handover import HandoverFileError, HandoverRow, RowError, RowValidator, open_handover
-from recovery.handover.reading import ReadLimits
+from recovery.handover import (
+    HandoverFileError,
+    HandoverRow,
+    RejectedRow,
+    RowError,
+    RowValidator,
+    normalized_cells,
+    open_handover,
+)
+from recovery.handover.parsing import cell_text
+from recovery.handover.reading import RawRow, ReadLimits
 from recovery.models import (
     OPEN_STATUSES,
     Branch,
@@ -84,6 +93,8 @@ def read_limits() -> ReadLimits:
 
 BATCH = 2000  # rows per INSERT/UPDATE statement and per IN (...) lookup
 PROGRESS_EVERY = 1000
+# Accepted rows shown, as they will be imported, by the web upload's preview.
+PREVIEW_SAMPLE_ROWS = 20
 
 # Loan fields a re-sent file may change; compared value by value to decide "updated".
 LOAN_FIELDS = (
@@ -119,6 +130,14 @@ class ImportOutcome:
     # Only the first `max_errors` problems (by row) are kept; `error_total` counts them all.
     max_errors: int | None = None
     error_total: int = 0
+    # The original cells of the rows in `errors`, as text in file order under `cell_columns`
+    # (the file's known columns as it names them), for the error file to carry beside the
+    # messages. Only rows with kept errors: bounded by the limit like the errors.
+    cell_columns: list[str] = field(default_factory=list)
+    row_cells: dict[int, list[str]] = field(default_factory=dict)
+    # The first accepted rows as they will be imported (field -> text, plus "row", "action":
+    # created / updated / unchanged), for the web preview.
+    sample: list[dict[str, Any]] = field(default_factory=list)
 
     def add_error(self, error: RowError) -> None:
         self.error_total += 1
@@ -127,14 +146,39 @@ class ImportOutcome:
         if self.max_errors is not None and len(self.errors) > 2 * self.max_errors:
             self.finish_errors()
 
+    def keep_cells(self, row: int, values: Iterable[object]) -> None:
+        """Remember the original cells of a rejected row (raw values, in file order)."""
+        if row not in self.row_cells:
+            self.row_cells[row] = [cell_text(value) for value in values]
+
     def finish_errors(self) -> None:
         """Sort by row (stable: a row's problems stay in column order) and keep the first."""
         self.errors.sort(key=lambda error: error.row)
         if self.max_errors is not None:
             del self.errors[self.max_errors :]
+            kept_rows = {error.row for error in self.errors}
+            self.row_cells = {row: cells for row, cells in self.row_cells.items() if row in kept_rows}
+
+    def cells_of(self, row: int) -> list[str]:
+        """The row's original cells under `cell_columns` (blank when not kept)."""
+        return self.row_cells.get(row) or [""] * len(self.cell_columns)
 
     def error_records(self) -> list[dict[str, Any]]:
-        return [error.as_record() for error in self.errors]
+        """The errors as kept on the import run. The first record of each row also carries
+        the row's original cells as [column, text] pairs (a list: JSON objects stored in
+        PostgreSQL lose their key order); the row's other records share them."""
+        records = []
+        previous_row = None
+        for error in self.errors:
+            record = error.as_record()
+            if error.row != previous_row and error.row in self.row_cells:
+                record["cells"] = [
+                    [column, text]
+                    for column, text in zip(self.cell_columns, self.row_cells[error.row], strict=True)
+                ]
+            previous_row = error.row
+            records.append(record)
+        return records
 
     @property
     def rejected(self) -> int:
@@ -258,9 +302,13 @@ def _read_and_plan(
     outcome = ImportOutcome(file=name, max_errors=settings.HANDOVER_MAX_ERRORS)
     with open_handover(source, name, limits=read_limits()) as sheet:
         outcome.unknown_columns = sheet.unknown_columns
+        outcome.cell_columns = [sheet.headers[field_name] for field_name, _index in sheet.header.positions]
         validator = RowValidator(sheet.headers)
-        rows = list(_validated_rows(sheet, validator, outcome, report))
-    plan = _Plan(rows=rows, user=user, validator=validator, outcome=outcome)
+        plan = _Plan(user=user, validator=validator, outcome=outcome)
+        # Checked against the docket a batch at a time while reading, so that a row the docket
+        # refutes still has its raw cells for the error file (and only a batch of them is held).
+        for batch in _chunks(_checked_rows(sheet, validator, outcome, report)):
+            plan.check_against_docket(batch)
     plan.resolve()
     outcome.finish_errors()
     return outcome, plan, report
@@ -325,19 +373,22 @@ def _check_may_import(user: Any) -> None:
         raise RecoveryError("只有主管或清收负责人可以导入移交清单（only managers and the head may import）")
 
 
-def _validated_rows(
+def _checked_rows(
     sheet: Any, validator: RowValidator, outcome: ImportOutcome, report: Progress
-) -> Iterator[HandoverRow]:
+) -> Iterator[tuple[HandoverRow | RejectedRow, RawRow]]:
+    """Every row checked on its own, with its raw cells. A row with problems is rejected
+    here, its cells kept for the error file; it still goes on to the docket checks, which
+    may find more."""
     total = sheet.estimated_rows
     for count, (row_number, raw) in enumerate(sheet.rows(), start=1):
         outcome.rows += 1
-        result = validator.validate(row_number, raw)
-        if isinstance(result, HandoverRow):
-            yield result
-        else:
-            for error in result:
+        checked = validator.check(row_number, raw)
+        if isinstance(checked, RejectedRow):
+            for error in checked.errors:
                 outcome.add_error(error)
             outcome.rejected_rows.add(row_number)
+            outcome.keep_cells(row_number, raw.values())
+        yield checked, raw
         if count % PROGRESS_EVERY == 0:
             report("reading", count, total)
     report("reading", outcome.rows, outcome.rows)
@@ -362,15 +413,21 @@ class _Plan:
     """Matches the accepted rows against the database (reads only), rejects what only the
     database can refute, then writes the difference in batches."""
 
-    def __init__(
-        self, *, rows: list[HandoverRow], user: Any, validator: RowValidator, outcome: ImportOutcome
-    ) -> None:
-        self.rows = rows
+    def __init__(self, *, user: Any, validator: RowValidator, outcome: ImportOutcome) -> None:
         self.user = user if getattr(user, "is_authenticated", False) else None
         self.validator = validator
         self.outcome = outcome
-        self.accepted: list[HandoverRow] = []
-        # Filled by resolve(); unsaved objects are created by write().
+        # Filled by check_against_docket(): the rows accepted, with their branch and assignee.
+        self.accepted: list[tuple[HandoverRow, str, Any]] = []
+        self.users: dict[str, Any] = {}
+        self.assignees_looked_up: set[str] = set()
+        # Contract number -> (debtor's ID number, debtor's name, branch id) of the loans on
+        # record, for the checks while reading: plain values, the loans themselves are loaded
+        # by resolve() for the rows accepted (objects made while the sheet's reader process
+        # runs would be copied into its memory, page by page).
+        self.loan_owners: dict[str, tuple[str, str, int]] = {}
+        self.existing_loans: dict[str, Loan] = {}
+        # Filled by resolve() (the branches at once); unsaved objects are created by write().
         self.branches: dict[str, Branch] = {}
         self.parties: dict[str, Party] = {}
         self.party_changes: dict[str, dict[str, list[Any]]] = {}
@@ -385,98 +442,130 @@ class _Plan:
         self.new_loan_links: dict[tuple[int, str], LoanParty] = {}
         self.changed_loan_links: dict[int, tuple[LoanParty, dict[str, Any]]] = {}
         self.new_collateral: list[Collateral] = []
+        self._load_branches()
+        self.importer_branch = self._importer_branch()
+        self.may_import_any_branch = self.user is None or role_of(self.user) == Role.HEAD
 
     # --- reading and matching ---------------------------------------------------------
 
-    def reject(self, row: HandoverRow, field_name: str, value: object, message: str) -> None:
+    def reject(
+        self,
+        row: HandoverRow | RejectedRow,
+        field_name: str,
+        value: object,
+        message: str,
+        raw: RawRow | None = None,
+    ) -> None:
         self.outcome.add_error(self.validator.error(row.row, field_name, value, message))
         self.outcome.rejected_rows.add(row.row)
+        if raw is not None:
+            self.outcome.keep_cells(row.row, raw.values())
+
+    def check_against_docket(self, batch: list[tuple[HandoverRow | RejectedRow, RawRow]]) -> None:
+        """Check a batch of rows against the docket, those already rejected for their own
+        cells too (every problem of a row at once); keep the rows accepted."""
+        self._look_up_users({row.assignee for row, _raw in batch if row.assignee})
+        self._look_up_owners([row.contract_no for row, _raw in batch if row.contract_no])
+        for row, raw in batch:
+            ok, branch_name, assignee = self._check_against_docket(row, raw)
+            if ok and isinstance(row, HandoverRow):
+                self.accepted.append((row, branch_name, assignee))
 
     def resolve(self) -> None:
-        users = self._users()
-        self._load_branches()
-        existing_loans = self._existing_loans()
-        importer_branch = self._importer_branch()
-        may_import_any_branch = self.user is None or role_of(self.user) == Role.HEAD
-
-        accepted: list[tuple[HandoverRow, str, Any]] = []
-        for row in self.rows:
-            ok = True
-            assignee = None
-            if row.assignee:
-                assignee = users.get(row.assignee) or users.get(row.assignee.lower())
-                if assignee is None:
-                    self.reject(row, "assignee", row.assignee, f"找不到用户“{row.assignee}”（no such user）")
-                    ok = False
-                elif assignee == "ambiguous":
-                    self.reject(
-                        row,
-                        "assignee",
-                        row.assignee,
-                        f"邮箱“{row.assignee}”对应多个用户，请填写用户名（several users share this e-mail）",
-                    )
-                    ok = False
-            existing = existing_loans.get(row.contract_no)
-            branch_name = (
-                row.branch
-                or (existing.branch.name if existing else None)
-                or importer_branch
-                or settings.RECOVERY_DEFAULT_BRANCH
-            )
-            if not may_import_any_branch and branch_name != importer_branch:
-                self.reject(
-                    row,
-                    "branch",
-                    branch_name,
-                    f"只能导入本机构（{importer_branch}）的贷款"
-                    "（you may import loans of your own branch only）",
-                )
-                ok = False
-            if existing is not None:
-                if existing.case.debtor.id_number != row.id_number:
-                    self.reject(
-                        row,
-                        "id_number",
-                        row.id_number,
-                        f"合同编号“{row.contract_no}”已登记在 {existing.case.debtor.name} 名下"
-                        f"（this contract already belongs to another debtor）",
-                    )
-                    ok = False
-                elif branch_name and existing.branch.name != branch_name:
-                    self.reject(
-                        row,
-                        "branch",
-                        branch_name,
-                        f"合同编号“{row.contract_no}”已属于机构 {existing.branch.name}"
-                        f"（this contract belongs to another branch; move the case instead）",
-                    )
-                    ok = False
-            if any(guarantor.id_number == row.id_number for guarantor in row.guarantors):
-                self.reject(
-                    row,
-                    "guarantors",
-                    row.id_number,
-                    "借款人不能同时是本笔贷款的保证人（the borrower cannot guarantee their own loan）",
-                )
-                ok = False
-            if ok:
-                accepted.append((row, branch_name, assignee))
-
+        accepted = self.accepted
+        existing_loans = self.existing_loans = self._existing_loans(
+            [row.contract_no for row, _branch, _assignee in accepted if row.contract_no in self.loan_owners]
+        )
+        self.loan_owners = {}
         self._load_parties(row for row, _branch, _assignee in accepted)
         self._load_cases({row.id_number for row, _branch, _assignee in accepted})
         self._load_case_parties_and_collateral(existing_loans)
         for row, branch_name, assignee in accepted:
+            counts_before = (self.outcome.created, self.outcome.updated)
             self._plan_row(row, branch_name, assignee, existing_loans.get(row.contract_no))
+            if len(self.outcome.sample) < PREVIEW_SAMPLE_ROWS:
+                self.outcome.sample.append(self._sample(row, branch_name, assignee, counts_before))
+
+    def _check_against_docket(self, row: HandoverRow | RejectedRow, raw: RawRow) -> tuple[bool, str, Any]:
+        """Reject what only the docket can refute, every problem of the row (an unknown
+        assignee and a contract of another branch are two lines), keeping its `raw` cells for
+        the error file. Returns (no problem found, the row's branch, its assignee)."""
+
+        def reject(field_name: str, value: object, message: str) -> None:
+            self.reject(row, field_name, value, message, raw)
+
+        ok = True
+        assignee = None
+        if row.assignee:
+            assignee = self.users.get(row.assignee) or self.users.get(row.assignee.lower())
+            if assignee is None:
+                reject("assignee", row.assignee, f"找不到用户“{row.assignee}”（no such user）")
+                ok = False
+            elif assignee == "ambiguous":
+                reject(
+                    "assignee",
+                    row.assignee,
+                    f"邮箱“{row.assignee}”对应多个用户，请填写用户名（several users share this e-mail）",
+                )
+                ok = False
+        owner = self.loan_owners.get(row.contract_no) if row.contract_no else None
+        existing_branch = self.branch_names[owner[2]] if owner is not None else None
+        importer_branch = self.importer_branch
+        branch_name = row.branch or existing_branch or importer_branch or settings.RECOVERY_DEFAULT_BRANCH
+        if not self.may_import_any_branch and branch_name != importer_branch:
+            reject(
+                "branch",
+                branch_name,
+                f"只能导入本机构（{importer_branch}）的贷款（you may import loans of your own branch only）",
+            )
+            ok = False
+        if owner is not None:
+            debtor_id_number, debtor_name, _branch_id = owner
+            if row.id_number and debtor_id_number != row.id_number:
+                reject(
+                    "id_number",
+                    row.id_number,
+                    f"合同编号“{row.contract_no}”已登记在 {debtor_name} 名下"
+                    f"（this contract already belongs to another debtor）",
+                )
+                ok = False
+            if branch_name and existing_branch != branch_name:
+                reject(
+                    "branch",
+                    branch_name,
+                    f"合同编号“{row.contract_no}”已属于机构 {existing_branch}"
+                    f"（this contract belongs to another branch; move the case instead）",
+                )
+                ok = False
+        return ok, branch_name, assignee
+
+    def _sample(
+        self, row: HandoverRow, branch_name: str, assignee: Any, counts_before: tuple[int, int]
+    ) -> dict[str, Any]:
+        """A preview line: the row as it will be imported, after `_plan_row` counted it."""
+        if self.outcome.created > counts_before[0]:
+            action = "created"
+        elif self.outcome.updated > counts_before[1]:
+            action = "updated"
+        else:
+            action = "unchanged"
+        cells = normalized_cells(row)
+        cells["branch"] = branch_name
+        cells["assignee"] = assignee.get_username() if assignee is not None else ""
+        return {"row": row.row, "action": action, **cells}
 
     def _importer_branch(self) -> str | None:
         profile = getattr(self.user, "staff_profile", None) if self.user else None
         return profile.branch.name if profile and profile.branch_id else None
 
-    def _users(self) -> dict[str, Any]:
-        """Assignee as written -> user; an e-mail several users share -> "ambiguous"."""
-        written = {row.assignee for row in self.rows if row.assignee}
+    def _look_up_users(self, written: set[str]) -> None:
+        """Add to `users` each assignee as written -> user; an e-mail several users share ->
+        "ambiguous". A text is looked up once, with its username and e-mail readings at once:
+        what an earlier batch found stands."""
+        written = written - self.assignees_looked_up
         if not written:
-            return {}
+            return
+        self.assignees_looked_up |= written
         lowered = {text.lower() for text in written}
         found: dict[str, Any] = {}
         user_model = get_user_model()
@@ -491,15 +580,26 @@ class _Plan:
         for email, users in by_email.items():
             if email not in found:
                 found[email] = users[0] if len(users) == 1 else "ambiguous"
-        return found
+        for text, user in found.items():
+            self.users.setdefault(text, user)
 
     def _load_branches(self) -> None:
         self.branches = {branch.name: branch for branch in Branch.objects.all()}
+        self.branch_names = {branch.pk: name for name, branch in self.branches.items()}
 
-    def _existing_loans(self) -> dict[str, Loan]:
-        """The file's loans already on record, each with its case (one object per case, so
-        that a change planned through any loan is seen by all) and branch attached."""
-        numbers = [row.contract_no for row in self.rows]
+    def _look_up_owners(self, numbers: list[str]) -> None:
+        """Add the batch's loans on record to `loan_owners`."""
+        numbers = [number for number in numbers if number not in self.loan_owners]
+        for chunk in _chunks(numbers):
+            owners = Loan.objects.filter(contract_no__in=chunk).values_list(
+                "contract_no", "case__debtor__id_number", "case__debtor__name", "branch_id"
+            )
+            for number, id_number, name, branch_id in owners:
+                self.loan_owners[number] = (id_number, name, branch_id)
+
+    def _existing_loans(self, numbers: list[str]) -> dict[str, Loan]:
+        """These loans on record, each with its case (one object per case, so that a change
+        planned through any loan is seen by all) and branch attached."""
         loans: dict[str, Loan] = {}
         for chunk in _chunks(numbers):
             for loan in Loan.objects.filter(contract_no__in=chunk):

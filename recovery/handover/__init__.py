@@ -4,6 +4,7 @@ with open_handover(path) as sheet:               # raises HandoverFileError (exi
     validator = RowValidator(sheet.headers)
     for row_number, raw in sheet.rows():
         result = validator.validate(row_number, raw)  # HandoverRow | list[RowError]
+        # or validator.check(row_number, raw): HandoverRow | RejectedRow (its errors and keys)
     sheet.unknown_columns                         # ignored columns, in file order
 """
 
@@ -19,9 +20,12 @@ from recovery.handover.reading import (
 from recovery.handover.rows import (
     DuplicateContractTracker,
     HandoverRow,
+    RejectedRow,
     RowError,
     RowValidator,
+    check_row,
     column_label,
+    normalized_cells,
     validate_row,
 )
 
@@ -36,9 +40,12 @@ __all__ = [
     "HandoverFileError",
     "HandoverRow",
     "HandoverSheet",
+    "RejectedRow",
     "RowError",
     "RowValidator",
+    "check_row",
     "column_label",
+    "normalized_cells",
     "open_handover",
     "validate_row",
 ]

@@ -25,12 +25,36 @@ GuaranteeType = Literal["general", "joint"]
 class CellError(ValueError):
     """One cell cannot be read; `message` is shown to the user as it is. `value`, when set,
     is the part of the cell in error (reported instead of the whole cell: a guarantor cell's
-    other, valid entries are personal data that the report has no reason to repeat)."""
+    other, valid entries are personal data that the report has no reason to repeat).
 
-    def __init__(self, message: str, value: str | None = None) -> None:
+    A cell of several items (phones, guarantors, security types) may have several problems:
+    `problems` lists each as (message, value), one line of the error report apiece, and
+    `message` joins them. `partial` holds what the cell's valid items parse to, so that rules
+    about them (lengths, the borrower guaranteeing their own loan) are still checked."""
+
+    def __init__(
+        self,
+        message: str,
+        value: str | None = None,
+        *,
+        problems: list[tuple[str, str | None]] | None = None,
+        partial: object = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.value = value
+        self.problems = problems or [(message, value)]
+        self.partial = partial
+
+
+def _several_problems(problems: list[tuple[str, str]], partial: object) -> CellError:
+    """The CellError of a cell whose items have `problems` (message, item in error)."""
+    return CellError(
+        "；".join(message for message, _item in problems),
+        value="；".join(dict.fromkeys(item for _message, item in problems)),
+        problems=list(problems),
+        partial=partial,
+    )
 
 
 # Full-width ASCII (U+FF01–U+FF5E) typed with a Chinese input method, e.g. `２０２３－０５－２６`
@@ -325,14 +349,18 @@ def parse_phones(value: object) -> tuple[str, ...]:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise CellError(f"手机号“{cell_text(value)}”无效（not a mobile number）")
     phones: list[str] = []
+    problems: list[tuple[str, str]] = []  # every bad number of the cell, not just the first
     for item in _PHONE_SEPARATORS.split(to_halfwidth(str(value))):
         number = _COUNTRY_PREFIX.sub("", _PHONE_FILLER.sub("", item))
         if not number:
             continue
         if not _MOBILE.fullmatch(number):
-            raise CellError(f"手机号“{item.strip()}”不是有效的大陆手机号码（not a mainland mobile number）")
-        if number not in phones:
+            shown = item.strip()
+            problems.append((f"手机号“{shown}”不是有效的大陆手机号码（not a mainland mobile number）", shown))
+        elif number not in phones:
             phones.append(number)
+    if problems:
+        raise _several_problems(problems, tuple(phones))
     return tuple(phones)
 
 
@@ -428,6 +456,7 @@ def parse_security_types(value: object) -> tuple[str, ...]:
     if not text:
         return ()
     found: set[str] = set()
+    problems: list[tuple[str, str]] = []
     for item in _SECURITY_SEPARATORS.split(text):
         word = item.strip()
         if not word:
@@ -436,12 +465,19 @@ def parse_security_types(value: object) -> tuple[str, ...]:
         word = word.removesuffix("担保").removesuffix("贷款").lower() or word
         code = _SECURITY_ALIASES.get(word)
         if code is None:
-            raise CellError(
-                f"担保方式“{item.strip()}”应为 信用、保证、抵押、质押 之一"
-                f"（should be 信用/保证/抵押/质押, joined by + or 、）"
+            problems.append(
+                (
+                    f"担保方式“{item.strip()}”应为 信用、保证、抵押、质押 之一"
+                    f"（should be 信用/保证/抵押/质押, joined by + or 、）",
+                    item.strip(),
+                )
             )
-        found.add(code)
-    return tuple(code for code in _SECURITY_ORDER if code in found)
+        else:
+            found.add(code)
+    codes = tuple(code for code in _SECURITY_ORDER if code in found)
+    if problems:
+        raise _several_problems(problems, codes)
+    return codes
 
 
 # --- guarantors --------------------------------------------------------------------------
@@ -480,8 +516,7 @@ def parse_guarantors(value: object) -> tuple[Guarantor, ...]:
     if not text:
         return ()
     guarantors: list[Guarantor] = []
-    problems: list[str] = []
-    bad_entries: list[str] = []
+    problems: list[tuple[str, str]] = []  # (message, the entry in error): one line each
     seen: set[str] = set()
     entries = [entry.strip() for entry in _ENTRY_SEPARATORS.split(text) if entry.strip()]
     for position, entry in enumerate(entries, start=1):
@@ -489,39 +524,35 @@ def parse_guarantors(value: object) -> tuple[Guarantor, ...]:
         fields = [field.strip() for field in _FIELD_SEPARATORS.split(entry)]
         if len(fields) not in (2, 3) or not fields[0] or not fields[1]:
             problems.append(
-                f"{who}“{entry}”应写成 姓名,证件号码,一般|连带（should be name,id_number,一般|连带）"
+                (f"{who}“{entry}”应写成 姓名,证件号码,一般|连带（should be name,id_number,一般|连带）", entry)
             )
-            bad_entries.append(entry)
             continue
         name, raw_id = fields[0], fields[1]
+        entry_ok = True
         if looks_like_formula(name):
             # A spreadsheet would run it as a formula wherever the name is exported again.
-            problems.append(f"{who}姓名“{name}”{FORMULA_START_MESSAGE}")
-            bad_entries.append(entry)
-            continue
+            problems.append((f"{who}姓名“{name}”{FORMULA_START_MESSAGE}", entry))
+            entry_ok = False
         kind_text = fields[2] if len(fields) == 3 and fields[2] else "一般"
         guarantee_type = _GUARANTEE_TYPES.get(kind_text.lower())
         if guarantee_type is None:
             problems.append(
-                f"{who}“{name}”的保证方式“{kind_text}”应为 一般 或 连带（should be 一般 or 连带）"
+                (f"{who}“{name}”的保证方式“{kind_text}”应为 一般 或 连带（should be 一般 or 连带）", entry)
             )
-            bad_entries.append(entry)
+            entry_ok = False
         try:
             id_number, kind = parse_id_number(raw_id)
         except CellError as error:
-            problems.append(f"{who}“{name}”的{error.message}")
-            if entry not in bad_entries:
-                bad_entries.append(entry)
+            problems.append((f"{who}“{name}”的{error.message}", entry))
             continue
         if id_number in seen:
-            problems.append(f"{who}“{name}”（{id_number}）重复（listed twice）")
-            bad_entries.append(entry)
+            problems.append((f"{who}“{name}”（{id_number}）重复（listed twice）", entry))
             continue
         seen.add(id_number)
-        if guarantee_type is not None:
+        if entry_ok:
             guarantors.append(Guarantor(name, id_number, kind, guarantee_type))
     if problems:
-        raise CellError("；".join(problems), value="；".join(bad_entries))
+        raise _several_problems(problems, tuple(guarantors))
     return tuple(guarantors)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from recovery.handover.parsing import (
     FORMULA_START_MESSAGE,
+    SECURITY_TYPES,
     BorrowerKind,
     CellError,
     DateParser,
@@ -92,6 +93,45 @@ class HandoverRow:
     branch: str | None
 
 
+_BORROWER_TYPE_WORDS = {"person": "个人", "company": "企业"}
+_GUARANTEE_TYPE_WORDS = {"general": "一般", "joint": "连带"}
+_SECURITY_TYPE_WORDS = {code: word for word, code in SECURITY_TYPES.items()}
+
+
+def normalized_cells(row: HandoverRow) -> dict[str, str]:
+    """The row as a clean hand-over file would write it, field by field: what the import
+    read (dates as YYYY-MM-DD, amounts in yuan with two decimals, defaults filled in), for a
+    preview to show before anything is written."""
+
+    def day(value: date | None) -> str:
+        return value.isoformat() if value else ""
+
+    return {
+        "contract_no": row.contract_no,
+        "borrower": row.borrower_name,
+        "borrower_type": _BORROWER_TYPE_WORDS.get(row.borrower_type, row.borrower_type),
+        "id_number": row.id_number,
+        "phone": ";".join(row.phones),
+        "address": row.address or "",
+        "loan_amount": str(row.loan_amount),
+        "principal_outstanding": str(row.principal_outstanding),
+        "interest_outstanding": str(row.interest_outstanding),
+        "penalty_interest": str(row.penalty_interest),
+        "disbursed_on": day(row.disbursed_on),
+        "due_on": day(row.due_on),
+        "last_payment_on": day(row.last_payment_on),
+        "security_type": "+".join(_SECURITY_TYPE_WORDS[code] for code in row.security_types),
+        "guarantors": ";".join(
+            f"{guarantor.name},{guarantor.id_number},{_GUARANTEE_TYPE_WORDS[guarantor.guarantee_type]}"
+            for guarantor in row.guarantors
+        ),
+        "collateral": ";".join(row.collateral),
+        "handed_over_on": day(row.handed_over_on),
+        "assignee": row.assignee or "",
+        "branch": row.branch or "",
+    }
+
+
 def column_label(field: str, headers: Mapping[str, str] | None = None) -> str:
     """The column named in errors: its header as written in the file, else the standard name."""
     if headers and field in headers:
@@ -146,8 +186,11 @@ class _RowChecker:
         try:
             return parse(value)
         except CellError as problem:
-            self.error(field, problem.message, problem.value)
-            return None
+            for message, shown in problem.problems:
+                self.error(field, message, shown)
+            # What the cell's valid items parse to (None for a one-item cell): the rules
+            # about them are still checked, so that the row reports all its problems at once.
+            return problem.partial
 
     def text_field(self, field: str) -> str | None:
         """A required name or number kept as text, refused when a spreadsheet would run it."""
@@ -175,6 +218,21 @@ def _text(value: object) -> str:
     return cell_text(value)
 
 
+@dataclass(frozen=True, slots=True)
+class RejectedRow:
+    """A row with problems of its own (`errors`), and what the import service still checks
+    against the docket (is there such a user, may this branch be imported, whose is this
+    contract) as far as its cells could be read: so that an unknown assignee is reported
+    beside a bad date. `HandoverRow` has the same attributes but `errors`."""
+
+    row: int
+    contract_no: str | None
+    id_number: str | None
+    assignee: str | None
+    branch: str | None
+    errors: list[RowError]
+
+
 def validate_row(
     row: int,
     raw: RawRow,
@@ -191,6 +249,20 @@ def validate_row(
     over the file, reports a 合同编号 seen on an earlier row. `today` (the importer's day in
     Asia/Shanghai) refuses facts dated after it: a disbursement or a repayment still to come.
     """
+    checked = check_row(row, raw, headers=headers, parse_date=parse_date, duplicates=duplicates)
+    return checked.errors if isinstance(checked, RejectedRow) else checked
+
+
+def check_row(
+    row: int,
+    raw: RawRow,
+    *,
+    headers: Mapping[str, str] | None = None,
+    parse_date: Callable[[object], date] | None = None,
+    duplicates: DuplicateContractTracker | None = None,
+) -> HandoverRow | RejectedRow:
+    """`validate_row`, a rejected row keeping what the docket checks need beside its errors
+    (one object per row, as many as rows: no wrapper around the accepted ones)."""
     parse_date = parse_date or DateParser()
     check = _RowChecker(row, raw, headers)
 
@@ -284,6 +356,12 @@ def validate_row(
 
     security_types = check.optional("security_type", parse_security_types, ())
     guarantors = check.optional("guarantors", parse_guarantors, ())
+    if id_number and any(guarantor.id_number == id_number for guarantor in guarantors or ()):
+        check.error(
+            "guarantors",
+            "借款人不能同时是本笔贷款的保证人（the borrower cannot guarantee their own loan）",
+            id_number,
+        )
     collateral = parse_collateral(raw.get("collateral"))
     assignee = optional_text(raw.get("assignee"))
     branch = optional_text(raw.get("branch"))
@@ -301,7 +379,7 @@ def validate_row(
     )
 
     if check.errors:
-        return check.errors
+        return RejectedRow(row, contract_no, id_number, assignee, branch, check.errors)
     return HandoverRow(
         row=row,
         contract_no=contract_no,
@@ -356,6 +434,11 @@ class RowValidator:
             parse_date=self.parse_date,
             duplicates=self.duplicates,
             today=self.today,
+        )
+
+    def check(self, row: int, raw: RawRow) -> HandoverRow | RejectedRow:
+        return check_row(
+            row, raw, headers=self.headers, parse_date=self.parse_date, duplicates=self.duplicates
         )
 
     def validate_all(self, rows: Iterable[tuple[int, RawRow]]) -> Iterator[HandoverRow | list[RowError]]:

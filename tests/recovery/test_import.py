@@ -436,12 +436,15 @@ def test_command_errors_file_lists_every_problem(tmp_path, staff):
     assert code == 3
     with open(out_csv, encoding="utf-8-sig", newline="") as handle:
         lines = list(csv.reader(handle))
-    assert lines[0] == ["row", "column", "value", "message"]
+    # The contract's four columns, then the rejected row's original cells.
+    assert lines[0] == ["row", "column", "value", "message", *HEADER]
     assert [(line[0], line[1], line[2]) for line in lines[1:]] == [
         ("2", "贷款金额", "abc"),
         ("2", "放款日", "05/06/2020"),
         ("3", "证件号码", "123"),
     ]
+    first, second = row("HT-1", 贷款金额="abc", 放款日="05/06/2020"), row("HT-2", 证件号码="123")
+    assert [line[4:] for line in lines[1:]] == [first, first, second]
 
 
 @pytest.mark.parametrize(

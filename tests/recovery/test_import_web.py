@@ -186,7 +186,7 @@ def test_manager_uploads_previews_downloads_the_error_report_and_confirms(client
     expected = handover_import(source=content, file_name="x.csv", user=manager, dry_run=True)
     assert run.preview["created"] == 2 and run.preview["updated"] == 1 and run.preview["unchanged"] == 1
     assert run.preview["rejected"] == 23 and run.preview["unknown_columns"] == ["备注"]
-    assert run.errors == [error.as_record() for error in expected.errors] and len(run.errors) > 23
+    assert run.errors == expected.error_records() and len(run.errors) > 23
     assert Loan.objects.count() == 2  # the check wrote nothing
     assert Loan.objects.get(contract_no="HT-0002").principal_outstanding == Decimal("80000.00")
 
@@ -205,9 +205,16 @@ def test_manager_uploads_previews_downloads_the_error_report_and_confirms(client
     assert "attachment" in report["Content-Disposition"]
     lines = xlsx_rows(report.content)
     assert len(lines) == 1 + len(run.errors)
-    assert [{"row": r, "column": c, "value": v or "", "message": m} for r, c, v, m in lines[1:]] == [
+    assert [{"row": r, "column": c, "value": v or "", "message": m} for r, c, v, m, *_cells in lines[1:]] == [
         {key: error[key] for key in ("row", "column", "value", "message")} for error in run.errors
     ]
+    # Each line carries its row's original cells under the file's column names (the known
+    # columns: 备注 is ignored by the import).
+    assert list(lines[0][4:]) == [name for name in HEADER if name != "备注"]
+    file_rows = good + bad_rows(23)
+    for r, _c, _v, _m, *cells in lines[1:]:
+        original = dict(zip(HEADER, file_rows[r - 2], strict=True))
+        assert cells == [original[name] for name in lines[0][4:]]
 
     response = client.post(url("confirm", run.pk))
 

@@ -89,10 +89,15 @@ class Command(BaseCommand):
 
 
 def _write_errors(path: str, outcome: ImportOutcome) -> None:
+    """The contract's four columns first (row, column, value, message), then the rejected
+    row's original cells under the file's own column names, repeated on each of its lines so
+    that every line can be read (and sorted or filtered) on its own."""
     # UTF-8 with BOM so that Excel on a Chinese Windows opens it without mojibake.
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["row", "column", "value", "message"])
+        writer.writerow(inert_row(["row", "column", "value", "message", *outcome.cell_columns]))
         # Inert: a rejected value is whatever the file held, =HYPERLINK(…) included.
         for error in sorted(outcome.errors, key=lambda error: error.row):
-            writer.writerow(inert_row([error.row, error.column, error.value, error.message]))
+            writer.writerow(
+                inert_row([error.row, error.column, error.value, error.message, *outcome.cells_of(error.row)])
+            )
