@@ -249,7 +249,7 @@ def validate_row(
     over the file, reports a 合同编号 seen on an earlier row. `today` (the importer's day in
     Asia/Shanghai) refuses facts dated after it: a disbursement or a repayment still to come.
     """
-    checked = check_row(row, raw, headers=headers, parse_date=parse_date, duplicates=duplicates)
+    checked = check_row(row, raw, headers=headers, parse_date=parse_date, duplicates=duplicates, today=today)
     return checked.errors if isinstance(checked, RejectedRow) else checked
 
 
@@ -260,6 +260,7 @@ def check_row(
     headers: Mapping[str, str] | None = None,
     parse_date: Callable[[object], date] | None = None,
     duplicates: DuplicateContractTracker | None = None,
+    today: date | None = None,
 ) -> HandoverRow | RejectedRow:
     """`validate_row`, a rejected row keeping what the docket checks need beside its errors
     (one object per row, as many as rows: no wrapper around the accepted ones)."""
@@ -438,7 +439,12 @@ class RowValidator:
 
     def check(self, row: int, raw: RawRow) -> HandoverRow | RejectedRow:
         return check_row(
-            row, raw, headers=self.headers, parse_date=self.parse_date, duplicates=self.duplicates
+            row,
+            raw,
+            headers=self.headers,
+            parse_date=self.parse_date,
+            duplicates=self.duplicates,
+            today=self.today,
         )
 
     def validate_all(self, rows: Iterable[tuple[int, RawRow]]) -> Iterator[HandoverRow | list[RowError]]:
