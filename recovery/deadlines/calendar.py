@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from functools import cache, lru_cache
 from types import MappingProxyType
+from typing import cast
 
 from chinese_calendar.constants import holidays as _PACKAGE_HOLIDAYS
 from chinese_calendar.constants import workdays as _PACKAGE_WORKDAYS
-from holidays.constants import PUBLIC
-from holidays.countries.china import China as _StatutoryChina
+from holidays.calendars.chinese import _ChineseLunisolar
 
 _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5
@@ -31,37 +31,48 @@ YearNotice = tuple[Iterable[date], Iterable[date]]
 """One year's State Council notice: (holiday dates, make-up working dates)."""
 
 
-# The `holidays` package's names (zh_CN) of the statutory days, and how the explanation names
-# them. Anything else it lists is dropped: its 补假 (observed), 调休 (substituted) and one-off
-# days come from notices or estimates, never from the measures themselves.
-_STATUTORY_NAMES = {
-    "元旦": "元旦",
-    "农历除夕": "除夕",
-    "春节": "春节",
-    "清明节": "清明节",
-    "劳动节": "劳动节",
-    "端午节": "端午节",
-    "中秋节": "中秋节",
-    "国庆节": "国庆节",
-}
+_LUNAR = _ChineseLunisolar()
+
+
+def _lunar(day_and_estimated: tuple[date | None, bool]) -> date | None:
+    # The package's second value says whether the date is astronomically computed rather than
+    # confirmed by a notice: for the festivals' own days both are the same day.
+    return day_and_estimated[0]
 
 
 @cache
 def statutory_holidays(year: int) -> Mapping[date, tuple[str, ...]]:
-    """The statutory holidays of 全国年节及纪念日放假办法 as in force in `year`, each day with its
-    festival name(s), in date order; empty where the package computes none (before 1950, after 2100).
+    """The statutory holidays of 全国年节及纪念日放假办法 (2025 text) in `year`, each day with its
+    festival name(s), in date order; empty where the lunar calendar is not known (after 2100).
 
-    2025 amendment: 元旦 1 Jan; 除夕 and the first three days of the lunar year; 清明; 1-2 May;
-    端午; 中秋; 1-3 Oct (13 days). Earlier years get the measures then in force (e.g. 2014-2024:
-    no 除夕, 1 May only; 1950-1998: 春节 3 days, 1 May, 1-2 Oct). Never the observed days:
-    `observed=False`, and only the names above are kept.
-    """
-    listed = _StatutoryChina(years=year, observed=False, language="zh_CN", categories=(PUBLIC,))
+    元旦 1 Jan; 除夕 and the first three days of the lunar year (春节); 清明; 劳动节 1-2 May; 端午;
+    中秋; 国庆节 1-3 Oct: 13 days. The lunar and solar-term days come from the `holidays`
+    package's Chinese calendar; nothing else of it is used (no 补假, no 调休, no one-off days).
+    The contract (deadline-calculator.md, calendar_provisional) applies the 2025 text to every
+    year without a notice."""
+    lunar = [
+        _lunar(_LUNAR.lunar_new_year_date(year)),
+        _lunar(_LUNAR.qingming_date(year)),
+        _lunar(_LUNAR.dragon_boat_date(year)),
+        _lunar(_LUNAR.mid_autumn_date(year)),
+    ]
+    if any(day is None for day in lunar):
+        return MappingProxyType({})
+    new_year, qingming, dragon_boat, mid_autumn = cast(list[date], lunar)
+    listed: list[tuple[date, str]] = [
+        (date(year, 1, 1), "元旦"),
+        (new_year - _ONE_DAY, "除夕"),
+        *((new_year + timedelta(days=offset), "春节") for offset in range(3)),
+        (qingming, "清明节"),
+        (date(year, 5, 1), "劳动节"),
+        (date(year, 5, 2), "劳动节"),
+        (dragon_boat, "端午节"),
+        (mid_autumn, "中秋节"),
+        *((date(year, 10, day), "国庆节") for day in (1, 2, 3)),
+    ]
     days: dict[date, tuple[str, ...]] = {}
-    for day in sorted(listed):
-        names = tuple(_STATUTORY_NAMES[name] for name in listed.get_list(day) if name in _STATUTORY_NAMES)
-        if names and day.year == year:
-            days[day] = names
+    for day, name in sorted(listed):
+        days[day] = (*days.get(day, ()), name)
     return MappingProxyType(days)
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from recovery.deadlines import compute_deadline, default_calendar
 from recovery.deadlines.calculator import compute_from_json
 from recovery.deadlines.calendar import RestDayCalendar, statutory_holidays
+from recovery.deadlines.results import PROVISIONAL_YEAR_NO_HOLIDAYS, provisional_steps
 
 D = date.fromisoformat
 AS_OF = D("2026-12-02")
@@ -43,43 +44,32 @@ def test_2029_has_the_thirteen_statutory_days_of_the_2025_measures():
     assert calendar.is_rest_day(D("2029-02-12"))  # 除夕, a Monday: the 2025 amendment's new day
 
 
+THE_2025_TEXT = {
+    "元旦": 1,
+    "除夕": 1,
+    "春节": 3,
+    "清明节": 1,
+    "劳动节": 2,
+    "端午节": 1,
+    "中秋节": 1,
+    "国庆节": 3,
+}
+
+
 @pytest.mark.parametrize(
     ("year", "expected"),
     [
-        # 1999 measures (in force 2000-2007): 春节 3 days, 劳动节 1-3 May, 国庆 1-3 Oct; no 清明/端午/中秋.
-        pytest.param(
-            2003,
-            {"元旦": 1, "春节": 3, "劳动节": 3, "国庆节": 3},
-            id="2003: 1999 measures",
-        ),
-        # 1949 measures: 元旦, 春节 3 days, 1 May, 1-2 October.
-        pytest.param(1990, {"元旦": 1, "春节": 3, "劳动节": 1, "国庆节": 2}, id="1990: 1949 measures"),
-        # 2013 measures (2014-2024): 春节 = first three lunar days (no 除夕), one Labour Day.
-        pytest.param(
-            2020,
-            {"元旦": 1, "春节": 3, "清明节": 1, "劳动节": 1, "端午节": 1, "中秋节": 1, "国庆节": 3},
-            id="2020: 2013 measures",
-        ),
-        # 2025 amendment: 除夕 and a second Labour Day.
-        pytest.param(
-            2040,
-            {
-                "元旦": 1,
-                "除夕": 1,
-                "春节": 3,
-                "清明节": 1,
-                "劳动节": 2,
-                "端午节": 1,
-                "中秋节": 1,
-                "国庆节": 3,
-            },
-            id="2040: 2025 amendment",
-        ),
-        pytest.param(1949, {}, id="1949: before the first measures, weekends only"),
-        pytest.param(2101, {}, id="2101: past the package's range, weekends only"),
+        # The contract applies the 2025 text to every year without a notice, the years before
+        # chinese-calendar's first (2004) included.
+        pytest.param(1949, THE_2025_TEXT, id="1949"),
+        pytest.param(1990, THE_2025_TEXT, id="1990"),
+        pytest.param(2003, THE_2025_TEXT, id="2003"),
+        pytest.param(2040, THE_2025_TEXT, id="2040"),
+        pytest.param(2100, THE_2025_TEXT, id="2100"),
+        pytest.param(2101, {}, id="2101: past the lunar calendar's range, weekends only"),
     ],
 )
-def test_each_year_gets_the_measures_in_force_then(year, expected):
+def test_every_year_without_a_notice_gets_the_2025_text(year, expected):
     counted: dict[str, int] = {}
     for names in statutory_holidays(year).values():
         for name in names:
@@ -87,12 +77,27 @@ def test_each_year_gets_the_measures_in_force_then(year, expected):
     assert counted == expected
 
 
+STATUTORY_NAMES = ("元旦", "除夕", "春节", "清明", "劳动节", "端午", "中秋", "国庆")
+
+
+@pytest.mark.parametrize("year", range(2025, 2101))
+def test_the_days_are_the_packages_statutory_days_where_the_2025_text_is_in_force(year):
+    """From 2025 the `holidays` package lists the same days, less its 补假 and 调休 ones."""
+    listed = holidays.China(years=year, observed=False, language="zh_CN")
+    statutory = {
+        day
+        for day, name in listed.items()
+        if any(part in name for part in STATUTORY_NAMES) and "补" not in name and "调休" not in name
+    }
+    assert set(statutory_holidays(year)) == statutory
+
+
 def test_mid_autumn_on_national_day_is_named_twice_and_counted_once():
     assert statutory_holidays(2028)[D("2028-10-03")] == ("中秋节", "国庆节")
     assert sum(1 for day in statutory_holidays(2028) if day.month == 10) == 3
 
 
-@pytest.mark.parametrize("year", [2003, *range(2027, 2041)])
+@pytest.mark.parametrize("year", range(2027, 2041))
 def test_no_observed_or_substituted_day_of_the_package_is_a_rest_day(year):
     """The package adds 补假 with observed=True and carries notices' 调休 days: none is used."""
     calendar = default_calendar()
@@ -212,9 +217,13 @@ def test_the_step_lists_the_years_assumed_holidays():
 
 
 def test_a_year_without_computable_holidays_says_weekends_only():
-    result = compute_deadline("preservation_expiry", D("1949-10-01"), as_of=AS_OF)
-    assert result.safe_end == D("1949-09-30") and result.calendar_provisional
-    assert any("超出法定节假日的推算范围，暂只按周六、周日计算休息日" in step.text for step in result.steps)
+    # Every year of the supported range (1949-2099) has its lunar days; 2101 does not.
+    assert statutory_holidays(2101) == {}
+    calendar = default_calendar()
+    day = D("2101-01-03")
+    [(_on, _source, template, args)] = provisional_steps(calendar, [2101], day, day, day)
+    assert template is PROVISIONAL_YEAR_NO_HOLIDAYS and args == (2101,)
+    assert "超出法定节假日的推算范围，暂只按周六、周日计算休息日" in template.format(*args)
 
 
 def test_the_calculator_contract_shape_is_unchanged():
