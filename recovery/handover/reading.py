@@ -757,6 +757,7 @@ def _open_xlsx_fast(source: Source, name: str, limits: ReadLimits = NO_LIMITS) -
 
 PARALLEL_SHEET_BYTES = 8 << 20  # ~6,000 rows; below this, a process costs more than it saves
 _BATCH_ROWS = 500  # rows per message from the child
+CHILD_EXIT_SECONDS = 10  # how long a child that sent its last rows may take to exit
 
 
 def _may_fork() -> bool:
@@ -782,6 +783,7 @@ class _ChildReader:
         )
         self._process.start()
         send.close()  # the child holds the only writing end: its death ends our reads
+        self._finished = False
 
     def rows(self) -> Iterator[tuple[int, list[object]]]:
         while True:
@@ -790,6 +792,7 @@ class _ChildReader:
             except EOFError:
                 raise OSError("the reading process ended unexpectedly") from None
             if message is None:
+                self._finished = True
                 return
             if isinstance(message, str):
                 raise ValueError(message)  # the child's error, reported as a damaged file
@@ -799,6 +802,10 @@ class _ChildReader:
 
     def close(self) -> None:
         self._receive.close()
+        if self._finished:
+            # It sent its last batch and is exiting by itself: a terminate now would race its
+            # exit and kill it (exit code -15) for nothing.
+            self._process.join(timeout=CHILD_EXIT_SECONDS)
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()

@@ -1,4 +1,5 @@
 import io
+import time
 import zipfile
 from datetime import date, datetime
 
@@ -497,6 +498,24 @@ def test_a_large_file_on_disk_is_read_by_a_child_that_ends_with_the_sheet(tmp_pa
     sheet, read = read_all(tmp_path / "a.xlsx")
 
     assert read == in_process and len(read) == 1200
+    (process,) = in_a_child
+    assert not process.is_alive() and process.exitcode == 0
+
+
+def test_a_child_slow_to_exit_after_its_last_rows_is_not_killed(tmp_path, in_a_child, monkeypatch):
+    # The flake this fixes: the child had sent its last batch but not yet exited when the
+    # reader closed, and was terminated (exit code -15).
+    original = reading._read_in_child
+
+    def lingering(*args, **kwargs):
+        original(*args, **kwargs)
+        time.sleep(0.5)
+
+    monkeypatch.setattr(reading, "_read_in_child", lingering)
+    rows = [CHINESE_REQUIRED] + [required_values(f"HT-{i}") for i in range(50)]
+    _sheet, read = read_all(write_xlsx(tmp_path / "a.xlsx", rows))
+
+    assert len(read) == 50
     (process,) = in_a_child
     assert not process.is_alive() and process.exitcode == 0
 
