@@ -9,27 +9,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from recovery.models import AlertPreference, Role
+from tests.recovery.account_helpers import ACCOUNT, account_form_data
 
-ACCOUNT = "wagtailadmin_account"
 ROLE_WORDS = ("律师", "主任", "经理", "主管", "审计", "负责人")
 _TAB_PANEL = re.compile(r'id="tab-([\w-]+)"\s+class="w-tabs__panel"')
-
-
-def _page_form_data(client) -> dict:
-    """What the account page's form posts when the user changes nothing: every panel's values
-    as rendered (the names as they are, blank included), no password, no new picture."""
-    response = client.get(reverse(ACCOUNT))
-    assert response.status_code == 200
-    data = {}
-    for panels in response.context["panels_by_tab"].values():
-        for panel in panels:
-            if panel.name in ("password", "avatar"):
-                continue
-            for field in panel.get_form():
-                value = field.value()
-                if value is not None:
-                    data[field.html_name] = value
-    return data
 
 
 def _section(page: str, tab: str) -> str:
@@ -50,7 +33,7 @@ def test_a_user_without_names_saves_the_alert_tab(client, staff):
     lawyer = staff["lawyer"]
     assert not lawyer.first_name and not lawyer.last_name
     client.force_login(lawyer)
-    data = _page_form_data(client)
+    data = account_form_data(client)
     assert data["name_email-last_name"] == ""
     data |= {"deadline_alerts-digest_hour": "7"}
     response = client.post(reverse(ACCOUNT), data)
@@ -62,7 +45,7 @@ def test_a_user_without_names_saves_the_alert_tab(client, staff):
 def test_the_name_tab_still_saves_names(client, staff):
     lawyer = staff["lawyer"]
     client.force_login(lawyer)
-    data = _page_form_data(client) | {"name_email-last_name": "赵", "name_email-first_name": "明"}
+    data = account_form_data(client) | {"name_email-last_name": "赵", "name_email-first_name": "明"}
     assert client.post(reverse(ACCOUNT), data).status_code == 302
     lawyer.refresh_from_db()
     assert (lawyer.last_name, lawyer.first_name) == ("赵", "明")
@@ -81,7 +64,7 @@ def test_the_demo_users_have_proper_names_and_save_their_settings_unchanged(clie
     assert get_user_model().objects.get(username="lawyer2").staff_profile.role == Role.LAWYER
     for user in users:
         client.force_login(user)
-        data = _page_form_data(client) | {"deadline_alerts-digest_hour": "9"}
+        data = account_form_data(client) | {"deadline_alerts-digest_hour": "9"}
         response = client.post(reverse(ACCOUNT), data)
         assert response.status_code == 302, user.username
         assert AlertPreference.objects.get(user=user).digest_hour == 9
@@ -91,7 +74,7 @@ def test_the_demo_users_have_proper_names_and_save_their_settings_unchanged(clie
 def test_an_invalid_alert_value_is_shown_in_the_alert_panel_and_the_page_opens_there(client, staff):
     lawyer = staff["lawyer"]
     client.force_login(lawyer)
-    data = _page_form_data(client) | {"deadline_alerts-digest_hour": "24"}
+    data = account_form_data(client) | {"deadline_alerts-digest_hour": "24"}
     response = client.post(reverse(ACCOUNT), data)
     assert response.status_code == 200
     page = response.content.decode()
@@ -112,7 +95,7 @@ def test_an_invalid_alert_value_is_shown_in_the_alert_panel_and_the_page_opens_t
 @pytest.mark.django_db
 def test_an_error_on_the_profile_tab_opens_the_profile_tab(client, staff):
     client.force_login(staff["lawyer"])
-    data = _page_form_data(client) | {"name_email-email": "", "deadline_alerts-digest_hour": "7"}
+    data = account_form_data(client) | {"name_email-email": "", "deadline_alerts-digest_hour": "7"}
     response = client.post(reverse(ACCOUNT), data)
     assert response.status_code == 200
     page = response.content.decode()

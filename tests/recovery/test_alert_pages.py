@@ -19,31 +19,14 @@ from recovery.alert_preferences import (
 from recovery.docket_deadlines import deadlines_recompute
 from recovery.models import Alert, AlertPolicy, AlertPreference, AlertStatus, Deadline, Role
 from recovery.services import RecoveryError
+from tests.recovery.account_helpers import ACCOUNT, account_form_data
 
-ACCOUNT = "wagtailadmin_account"
 ALERTS = "recovery_alerts:index"
 POLICIES = "recovery_alert_policies:index"
 
 
 def _feed(client, token):
     return client.get(reverse("recovery_calendar_feed", args=[token]))
-
-
-def _account_form_data(client) -> dict:
-    """What the account page's form posts unchanged: every panel's current values (the user's
-    names as they are, blank ones included: a missing 姓 must not block the alert tab)."""
-    response = client.get(reverse(ACCOUNT))
-    assert response.status_code == 200
-    data = {}
-    for panels in response.context["panels_by_tab"].values():
-        for panel in panels:
-            if panel.name in ("password", "avatar"):
-                continue
-            for field in panel.get_form():
-                value = field.value()
-                if value is not None:
-                    data[field.html_name] = value
-    return data
 
 
 # --- preferences and the calendar address ---------------------------------------------------------
@@ -67,7 +50,7 @@ def test_the_account_settings_show_the_alert_preferences_and_calendar_address(cl
 def test_a_user_sets_digest_hour_and_language_in_the_account_settings(client, staff):
     lawyer = staff["lawyer"]
     client.force_login(lawyer)
-    data = _account_form_data(client)
+    data = account_form_data(client)
     assert data["deadline_alerts-digest_hour"] == 8
     data |= {"deadline_alerts-digest_hour": "7", "deadline_alerts-language": "en"}
     response = client.post(reverse(ACCOUNT), data)
