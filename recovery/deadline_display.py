@@ -61,15 +61,13 @@ def _facts(deadline: Deadline) -> str:
     return FACT_SEPARATOR.join(f"“{fact['label']}”" for fact in deadline.unproven_facts)
 
 
-def _once_proven(deadline: Deadline, upload: str) -> str:
-    """The parenthesis' content, translated, with `upload` (already safe) in its place."""
-    facts = conditional_escape(_facts(deadline))
+def _once_proven_message(deadline: Deadline) -> tuple[str, dict[str, str]]:
+    """The parenthesis' message, translated, and its values except `upload`."""
+    facts = _facts(deadline)
     if deadline.done_once_proven:
-        message = _("done once %(facts)s is proven — %(upload)s")
-        return conditional_escape(message) % {"facts": facts, "upload": upload}
-    message = _("%(safe_end)s once %(facts)s is proven — %(upload)s")
+        return _("done once %(facts)s is proven — %(upload)s"), {"facts": facts}
     safe_end = deadline.safe_end.isoformat() if deadline.safe_end else "—"
-    return conditional_escape(message) % {"safe_end": safe_end, "facts": facts, "upload": upload}
+    return _("%(safe_end)s once %(facts)s is proven — %(upload)s"), {"safe_end": safe_end, "facts": facts}
 
 
 def once_proven_html(deadline: Deadline, *, link: bool, absolute: bool = False) -> SafeString:
@@ -84,7 +82,9 @@ def once_proven_html(deadline: Deadline, *, link: bool, absolute: bool = False) 
         )
     else:
         upload = conditional_escape(label)
-    return mark_safe(_once_proven(deadline, upload))  # noqa: S308 - every part escaped above
+    message, values = _once_proven_message(deadline)
+    escaped = {name: conditional_escape(value) for name, value in values.items()}
+    return mark_safe(conditional_escape(message) % {**escaped, "upload": upload})  # noqa: S308 - all escaped
 
 
 def once_proven_text(deadline: Deadline, *, link: bool = True) -> str:
@@ -95,15 +95,8 @@ def once_proven_text(deadline: Deadline, *, link: bool = True) -> str:
     upload = _("upload the proof")
     if path:
         upload = f"{upload}: {_absolute(path, True)}"
-    facts = _facts(deadline)
-    if deadline.done_once_proven:
-        return _("done once %(facts)s is proven — %(upload)s") % {"facts": facts, "upload": upload}
-    safe_end = deadline.safe_end.isoformat() if deadline.safe_end else "—"
-    return _("%(safe_end)s once %(facts)s is proven — %(upload)s") % {
-        "safe_end": safe_end,
-        "facts": facts,
-        "upload": upload,
-    }
+    message, values = _once_proven_message(deadline)
+    return message % {**values, "upload": upload}
 
 
 def act_by_sentence(deadline: Deadline, *, link: bool = True) -> str:

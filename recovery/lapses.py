@@ -41,14 +41,12 @@ def lapse_notice(deadline: Deadline, *, language: str) -> dict[str, Any]:
     follows, the articles; and, for a date that hangs on an unproven fact, the date that
     holds once it is proven."""
     consequence = lapse_consequence(deadline.kind).text(language)
-    pending_proof = bool(
-        deadline.at_risk and deadline.safe_end and deadline.act_by and deadline.safe_end > deadline.act_by
-    )
+    later = deadline.later_once_proven
     return {
         "deadline": deadline,
         "act_by": deadline.act_by,
-        "safe_end_once_proven": deadline.safe_end if pending_proof else None,
-        "at_risk_note": deadline.at_risk_note if pending_proof else "",
+        "safe_end_once_proven": later,
+        "at_risk_note": deadline.at_risk_note if later else "",
         **consequence,
     }
 

@@ -1,5 +1,6 @@
 """The docket's core records: branches, staff roles, parties, cases, loans, collection actions."""
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -929,11 +930,17 @@ class Deadline(models.Model):
         return [fact for fact in self.facts or [] if not fact.get("proven", True)]
 
     @property
+    def later_once_proven(self) -> date | None:
+        """`safe_end` where an unproven fact holds the act-by date earlier, else None."""
+        if self.act_by is not None and self.safe_end is not None and self.act_by != self.safe_end:
+            return self.safe_end
+        return None
+
+    @property
     def awaits_proof(self) -> bool:
         """The act-by date is earlier than it would be, or the deadline is not done, only because
         a fact is not proven: recording the proof moves it (to `safe_end`, or to done)."""
-        moved = self.act_by is not None and self.safe_end is not None and self.act_by != self.safe_end
-        return bool(moved or self.done_once_proven)
+        return bool(self.later_once_proven or self.done_once_proven)
 
 
 def _calendar_token() -> str:
