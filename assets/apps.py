@@ -11,7 +11,7 @@ class AssetsConfig(AppConfig):
         from assets.deadlines import asset_deadlines
         from assets.lapse import ASSET_LAPSES
         from recovery.deadlines.lapse import register_lapse_consequence
-        from recovery.docket_deadlines import register_deadline_provider
+        from recovery.services.deadlines import register_deadline_provider
 
         # After litigation's provider (INSTALLED_APPS order): pre-suit measures need its suits.
         register_deadline_provider(asset_deadlines)

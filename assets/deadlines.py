@@ -1,4 +1,4 @@
-"""The assets app's deadlines for the docket (a provider of recovery.docket_deadlines).
+"""The assets app's deadlines for the docket (a provider of recovery.services.deadlines).
 
 For each of OUR active preservation measures: the renewal application, due seven days before
 the printed expiry (保全规定 18), and the expiry itself (查扣冻规定 27); for a pre-suit measure,
@@ -15,8 +15,8 @@ from assets.services import seized_on
 from recovery.deadlines import compute_deadline
 from recovery.deadlines.model import cn_date
 from recovery.deadlines.periods import UnsupportedDate
-from recovery.docket_deadlines import CaseFacts, DeadlineSpec, deadline_calendar, first_suit_filed
 from recovery.models import DeadlineKind, PartyRole
+from recovery.services.deadlines import CaseFacts, DeadlineSpec, deadline_calendar, first_suit_filed
 
 MEASURE_NAMES = {MeasureKind.SEIZURE: "查封", MeasureKind.DISTRAINT: "扣押", MeasureKind.FREEZE: "冻结"}
 

@@ -8,8 +8,8 @@ from django.db import transaction
 from wagtail.log_actions import log
 
 from assets.models import AssetFile
-from recovery.audit import CHANGE, CREATE, DELETE, diff, snapshot
-from recovery.services import RecoveryError, record_scope_check
+from recovery.lib.audit import CHANGE, CREATE, DELETE, diff, snapshot
+from recovery.services.cases import RecoveryError, record_scope_check
 
 
 def _actor(user: Any) -> Any:

@@ -11,14 +11,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from recovery.files import FileSignatureValidator, PrivateUploadTo
-from recovery.models import MONEY, Case, Collateral, Loan, Party
-from recovery.validators import (
+from recovery.lib.files import FileSignatureValidator, PrivateUploadTo
+from recovery.lib.validators import (
     future_fact_error,
     future_fact_errors,
     validate_supported_date,
     validate_upload_size,
 )
+from recovery.models import MONEY, Case, Collateral, Loan, Party
 
 ASSET_FILE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "heic", "tif", "tiff", "docx", "xlsx"]
 ASSET_FILE_KINDS = ("pdf", "jpeg", "png", "heic", "tiff", "docx", "xlsx")
@@ -119,7 +119,7 @@ class AssetFile(models.Model):
         _("kind"), max_length=10, choices=AssetFileKind.choices, default=AssetFileKind.PHOTO
     )
     # Stored under a random name and served only by the access-checked download; the content
-    # must be what the extension says (recovery.files).
+    # must be what the extension says (recovery.lib.files).
     file = models.FileField(
         _("file"),
         upload_to=PrivateUploadTo("assets", name_field="original_name"),

@@ -21,8 +21,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from assets.models import Asset, AssetFile, MeasureStatus, PreservationMeasure, SecurityInterest
-from recovery.access import can_see_all_cases, cases_editable_by, cases_visible_to
 from recovery.models import Case, Deadline, DeadlineKind
+from recovery.selectors.access import can_see_all_cases, cases_editable_by, cases_visible_to
 
 EXPIRY_WINDOW_DAYS = 30
 MEASURE_KEY_MARKER = ":measure:"

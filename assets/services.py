@@ -38,9 +38,9 @@ from assets.models import (
     SecurityKind,
 )
 from assets.waterfall import Claim, ClaimKind, DebtorType, Distribution, distribute, distribution_to_json
-from recovery.access import cases_editable_by
-from recovery.audit import CHANGE, CREATE, diff, snapshot
-from recovery.links import case_url
+from recovery.lib.audit import CHANGE, CREATE, diff, snapshot
+from recovery.lib.links import case_url
+from recovery.lib.validators import supported_date_error
 from recovery.models import (
     AlertPreference,
     Case,
@@ -51,14 +51,14 @@ from recovery.models import (
     PartyRole,
     SecurityType,
 )
-from recovery.services import (
+from recovery.selectors.access import cases_editable_by
+from recovery.services.cases import (
     RecoveryError,
     case_facts_changed,
     record_create,
     record_scope_check,
     record_update,
 )
-from recovery.validators import supported_date_error
 
 logger = logging.getLogger(__name__)
 

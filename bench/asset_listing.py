@@ -6,7 +6,7 @@
    override with --database-url) with 5,000 cases over two branches and 50 lawyers, then
    N assets (default 50,000) over those cases, M preservation measures (default 200,000: ours
    and competitors', most active, ranked 首封 / 轮候 per asset, some lifted or lapsed) and a
-   mortgage on a third of the assets — all written with COPY (recovery.bulk).
+   mortgage on a third of the assets — all written with COPY (recovery.lib.bulk).
 2. Renders the asset listing (/admin/snippets/assets/asset/) as the head of recovery with
    Django's test client: the first page in the default order, and the "we hold the first
    seizure" + "expiring within 30 days" filtered view. Each is rendered 10 times: the median
@@ -46,7 +46,7 @@ def build_staff() -> object:
     from django.contrib.auth import get_user_model
 
     from recovery.models import Branch, Role
-    from recovery.services import staff_set_role
+    from recovery.services.cases import staff_set_role
 
     user_model = get_user_model()
     for name in ("基准上海分行", "基准杭州分行"):
@@ -71,7 +71,7 @@ def build_portfolio(*, assets: int, measures: int, seed: int) -> None:
     from django.db import connection, transaction
 
     from assets.models import Asset, PreservationMeasure, SecurityInterest
-    from recovery.bulk import bulk_insert_values
+    from recovery.lib.bulk import bulk_insert_values
     from recovery.models import Branch, Case, Party
 
     rng = random.Random(seed)

@@ -199,8 +199,8 @@ def main() -> int:
 
     from django.contrib.auth import get_user_model
 
-    from recovery.docket_deadlines import deadlines_recompute
     from recovery.models import Deadline
+    from recovery.services.deadlines import deadlines_recompute
 
     started = time.perf_counter()
     summary = deadlines_recompute(today=TODAY)

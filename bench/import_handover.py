@@ -45,7 +45,7 @@ from urllib.parse import urlsplit, urlunsplit
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from recovery.validators import credit_code_with_check, resident_id_with_check  # noqa: E402
+from recovery.lib.validators import credit_code_with_check, resident_id_with_check  # noqa: E402
 
 GOAL_FIRST_SECONDS = 60.0
 GOAL_REIMPORT_SECONDS = 30.0
@@ -608,7 +608,7 @@ def children_cpu() -> float:
 
 def timed_import(path: Path) -> tuple[Any, float, float]:
     """The outcome, wall seconds and CPU seconds of this process and its reader child."""
-    from recovery.importing import handover_import
+    from recovery.services.handover_import import handover_import
 
     wall_started, cpu_started = time.perf_counter(), time.process_time() + children_cpu()
     outcome = handover_import(source=path, user=None)
@@ -685,7 +685,7 @@ def profile_first_import(url: str, name: str, template: str, path: Path, top: in
 
     connections.close_all()
     recreate_database(url, name, template=template)
-    from recovery.importing import handover_import
+    from recovery.services.handover_import import handover_import
 
     profiler = cProfile.Profile()
     started = time.perf_counter()

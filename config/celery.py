@@ -8,7 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("recovery_desk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["recovery.alerting"])
 
 # Every scheduled job, in one place. Times are Asia/Shanghai (CELERY_TIMEZONE).
 app.conf.beat_schedule = {

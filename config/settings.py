@@ -212,7 +212,7 @@ for _name, _limit in (
         raise ImproperlyConfigured(f"{_name} must be at least 1, not {_limit}")
 # axes compares the larger of its per-parameter counts with one limit; with two limits the
 # callable decides (recovery/accounts.py).
-AXES_FAILURE_LIMIT = "recovery.accounts.failure_limit"
+AXES_FAILURE_LIMIT = "recovery.admin.accounts.failure_limit"
 _cooloff_minutes = env_int("LOGIN_COOLOFF_MINUTES", 30)
 if _cooloff_minutes < 0:
     raise ImproperlyConfigured(f"LOGIN_COOLOFF_MINUTES must be 0 or more, not {_cooloff_minutes}")
@@ -222,8 +222,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes) if _cooloff_minutes else
 # trying many user names); either one reaching its limit locks.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "recovery.accounts.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "recovery.accounts.client_ip"
+AXES_LOCKOUT_CALLABLE = "recovery.admin.accounts.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "recovery.admin.accounts.client_ip"
 # Behind a reverse proxy every request comes from the proxy's address: name the header the
 # proxy sets to the client's address (e.g. X-Real-IP), or one address locks everyone out.
 CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER").strip()

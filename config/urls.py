@@ -2,11 +2,11 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from wagtail.admin import urls as wagtailadmin_urls
 
-from recovery.account_settings import account_settings_view
-from recovery.calendar_feed import calendar_feed
-from recovery.deadline_views import deadline_compute_api
-from recovery.views import docket_bulk_action_refused, import_run_file, site_history
-from recovery.wagtail_guards import urlpatterns as wagtail_guard_urlpatterns
+from recovery.admin.account_settings import account_settings_view
+from recovery.admin.deadlines import deadline_compute_api
+from recovery.admin.guards import urlpatterns as wagtail_guard_urlpatterns
+from recovery.views.calendar import calendar_feed
+from recovery.views.downloads import docket_bulk_action_refused, import_run_file, site_history
 
 urlpatterns = [
     # Ahead of Wagtail's own route, which is not scoped by case.
@@ -30,7 +30,7 @@ urlpatterns = [
     path("admin/recovery/imports/<int:pk>/file/", import_run_file, name="recovery_import_run_file"),
     path("api/deadlines/compute", deadline_compute_api, name="deadline_compute_api"),
     path("calendar/<slug:token>.ics", calendar_feed, name="recovery_calendar_feed"),
-    # Wagtail's account page with optional names and refused saves explained (recovery.account_settings).
+    # Wagtail's account page, optional names, refused saves explained (recovery.admin.account_settings).
     path("admin/account/", account_settings_view, name="wagtailadmin_account"),
     # Scoped guards on the same paths as Wagtail's own views, which are not scoped by case.
     *wagtail_guard_urlpatterns,
@@ -39,4 +39,4 @@ urlpatterns = [
 ]
 
 # No route serves MEDIA_ROOT, in any mode (DEBUG included): every uploaded file leaves through
-# a download view that checks the user's access to its record (recovery.files).
+# a download view that checks the user's access to its record (recovery.lib.files).

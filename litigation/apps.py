@@ -11,8 +11,8 @@ class LitigationConfig(AppConfig):
         from litigation.deadlines import litigation_deadlines
         from litigation.lapse import LITIGATION_LAPSES
         from recovery.deadlines.lapse import register_lapse_consequence
-        from recovery.docket_deadlines import register_deadline_provider
-        from recovery.search import register_case_search_lookup
+        from recovery.selectors.search import register_case_search_lookup
+        from recovery.services.deadlines import register_deadline_provider
 
         register_deadline_provider(litigation_deadlines)
         for kind, consequence in LITIGATION_LAPSES.items():

@@ -7,8 +7,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from recovery.lib.validators import future_fact_errors, validate_supported_date
 from recovery.models import MONEY, Case, before_disbursement_error
-from recovery.validators import future_fact_errors, validate_supported_date
 
 
 class Stage(models.TextChoices):

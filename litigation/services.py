@@ -1,7 +1,7 @@
 """Every write to lawsuits, hearings, judgments and enforcement goes through here: validated,
 audited, in one transaction, and moving the lawsuit's and the case's stage forward
 (在办 → 诉讼中 → 已判决 → 执行中 → 终本 / 结案). The case's stage is recovery's to move:
-litigation asks `recovery.services.case_stage_advance`, which never moves a case backwards."""
+litigation asks `recovery.services.cases.case_stage_advance`, which never moves a case backwards."""
 
 from typing import Any
 
@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from litigation.models import Enforcement, Hearing, Judgment, Lawsuit, Stage
-from recovery.audit import audit_note
+from recovery.lib.audit import audit_note
 from recovery.models import CaseStatus
-from recovery.services import RecoveryError, case_stage_advance, record_create, record_update
+from recovery.services.cases import RecoveryError, case_stage_advance, record_create, record_update
 
 LAWSUIT_STAGE_ADVANCED = "litigation.lawsuit_stage_advance"
 

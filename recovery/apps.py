@@ -9,10 +9,10 @@ class RecoveryConfig(AppConfig):
     verbose_name = _("Recovery")
 
     def ready(self) -> None:
-        from recovery.alerting.tasks import alerts_on_deadline_dates
-        from recovery.docket_deadlines import deadlines_on_facts_changed, register_deadline_date_listener
-        from recovery.roles import roles_sync_permissions
-        from recovery.services import register_case_fact_listener
+        from recovery.services.cases import register_case_fact_listener
+        from recovery.services.deadlines import deadlines_on_facts_changed, register_deadline_date_listener
+        from recovery.services.staff import roles_sync_permissions
+        from recovery.tasks import alerts_on_deadline_dates
 
         # Every change to a case's facts recomputes its deadlines in the same transaction.
         register_case_fact_listener(deadlines_on_facts_changed)
@@ -23,7 +23,7 @@ class RecoveryConfig(AppConfig):
         # history entry shows a user through it, so it writes the name as it is written.
         from django.contrib.auth.models import User
 
-        from recovery.accounts import user_full_name
+        from recovery.admin.accounts import user_full_name
 
         User.get_full_name = user_full_name  # type: ignore[method-assign]
 

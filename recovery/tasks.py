@@ -1,8 +1,83 @@
-"""Celery tasks: thin wrappers that run a service by id (autodiscovered by config.celery)."""
+"""Celery tasks: thin wrappers that run a service by id (autodiscovered by config.celery):
+the web import's phases and the deadline alerts (retried with backoff when the mail server fails)."""
 
-from celery import shared_task
+from datetime import date
 
-from recovery.import_runs import import_run_check, import_run_execute, import_run_mark_stalled
+from celery import Task, shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from recovery.services.alerts import (
+    alerts_deliver,
+    alerts_record,
+    alerts_send_immediate,
+    plan_alerts,
+    recipients_with_pending,
+)
+from recovery.services.imports import import_run_check, import_run_execute, import_run_mark_stalled
+
+# Mail servers come back: retry with exponential backoff (base ALERT_RETRY_BASE_SECONDS, at most
+# an hour apart) for about half a day; whatever is still waiting then goes with the next run.
+MAX_MAIL_RETRIES = 16
+
+
+def _backoff(retries: int) -> float:
+    return min(settings.ALERT_RETRY_BASE_SECONDS * 2**retries, 3600)
+
+
+def _day(iso: str | None) -> date:
+    return date.fromisoformat(iso) if iso else timezone.localdate()
+
+
+@shared_task(name="recovery.alerts_hourly")
+def alerts_hourly(today: str | None = None, hour: int | None = None) -> int:
+    """Beat, every hour on the hour: plan today's alerts (idempotent) and hand each recipient
+    whose digest hour it is to their own delivery task. Returns how many were handed on."""
+    day = _day(today)
+    alerts_record(planned=plan_alerts(today=day), today=day)
+    current = timezone.localtime().hour if hour is None else hour
+    recipients = recipients_with_pending(hour=current)
+    for recipient_id in recipients:
+        alerts_deliver_task.delay(recipient_id, day.isoformat())
+    return len(recipients)
+
+
+@shared_task(name="recovery.alerts_deliver", bind=True, max_retries=MAX_MAIL_RETRIES)
+def alerts_deliver_task(self: Task, recipient_id: int, today: str | None = None) -> int:
+    try:
+        return alerts_deliver(recipient_id=recipient_id, today=_day(today))
+    except Exception as problem:  # noqa: BLE001 - the claim was released; try again later
+        raise self.retry(exc=problem, countdown=_backoff(self.request.retries)) from problem
+
+
+@shared_task(name="recovery.alerts_immediate", bind=True, max_retries=MAX_MAIL_RETRIES)
+def alerts_immediate_task(self: Task, deadline_ids: list[int], today: str | None = None) -> int:
+    try:
+        return alerts_send_immediate(deadline_ids=deadline_ids, today=_day(today))
+    except Exception as problem:  # noqa: BLE001 - the claim was released; try again later
+        raise self.retry(exc=problem, countdown=_backoff(self.request.retries)) from problem
+
+
+@shared_task(name="recovery.recompute_all_deadlines")
+def recompute_all_deadlines() -> int:
+    """Nightly: statuses follow the calendar (running → expired) even when no fact changed."""
+    from recovery.services.deadlines import deadlines_recompute
+
+    return deadlines_recompute().cases
+
+
+def alerts_on_deadline_dates(changes: list[tuple[int, date | None, date | None]], today: date) -> None:
+    """Deadline listener: a deadline that newly falls within three days is mailed now, after
+    the transaction that moved it commits (never for a change that rolled back); the waiting
+    alerts of any other moved date are replaced by the new date's, in the same transaction."""
+    from django.db import transaction
+
+    from recovery.services.alerts import alerts_replan_moved, immediate_candidates
+
+    urgent = immediate_candidates(changes, today)
+    alerts_replan_moved(changes=changes, today=today, skip=urgent)
+    if urgent:
+        transaction.on_commit(lambda: alerts_immediate_task.delay(urgent, today.isoformat()))
 
 
 @shared_task(name="recovery.import_run_check")

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 
+from recovery.lib.validators import resident_id_with_check
 from recovery.models import Branch, Case, CaseParty, CollectionAction, Loan, Party, PartyKind, PartyRole, Role
-from recovery.services import case_open, staff_set_role
-from recovery.validators import resident_id_with_check
+from recovery.services.cases import case_open, staff_set_role
 
 
 @pytest.fixture(scope="session", autouse=True)

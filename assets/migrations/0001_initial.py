@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import recovery.validators
+import recovery.lib.validators
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('photo', 'Photo'), ('document', 'Document')], default='photo', max_length=10, verbose_name='kind')),
-                ('file', models.FileField(upload_to='assets/%Y/%m/', validators=[django.core.validators.FileExtensionValidator(['pdf', 'jpg', 'jpeg', 'png', 'heic', 'tif', 'tiff', 'docx', 'xlsx']), recovery.validators.validate_upload_size], verbose_name='file')),
+                ('file', models.FileField(upload_to='assets/%Y/%m/', validators=[django.core.validators.FileExtensionValidator(['pdf', 'jpg', 'jpeg', 'png', 'heic', 'tif', 'tiff', 'docx', 'xlsx']), recovery.lib.validators.validate_upload_size], verbose_name='file')),
                 ('caption', models.CharField(blank=True, max_length=200, verbose_name='caption')),
                 ('uploaded_at', models.DateTimeField(auto_now_add=True)),
                 ('asset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='assets.asset', verbose_name='asset')),

@@ -5,8 +5,8 @@
 import django.core.validators
 from django.db import migrations, models
 
-import recovery.files
-import recovery.validators
+import recovery.lib.files
+import recovery.lib.validators
 
 
 class Migration(migrations.Migration):
@@ -19,13 +19,13 @@ class Migration(migrations.Migration):
             model_name="assetfile",
             name="file",
             field=models.FileField(
-                upload_to=recovery.files.PrivateUploadTo("assets", name_field="original_name"),
+                upload_to=recovery.lib.files.PrivateUploadTo("assets", name_field="original_name"),
                 validators=[
                     django.core.validators.FileExtensionValidator(
                         ["pdf", "jpg", "jpeg", "png", "heic", "tif", "tiff", "docx", "xlsx"]
                     ),
-                    recovery.validators.validate_upload_size,
-                    recovery.files.FileSignatureValidator(
+                    recovery.lib.validators.validate_upload_size,
+                    recovery.lib.files.FileSignatureValidator(
                         ("pdf", "jpeg", "png", "heic", "tiff", "docx", "xlsx")
                     ),
                 ],

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from recovery.jsoncli import InputProblem, InputProblems
-from recovery.validators import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
+from recovery.lib.jsoncli import InputProblem, InputProblems
+from recovery.lib.validators import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
 
 from .calendar import RestDayCalendar
 from .model import DeadlineResult, Event, EventKind
@@ -19,7 +19,7 @@ from .periods import UnsupportedDate
 from .rules import MAX_GUARANTEE_MONTHS, RULES, compute_deadline
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# The product's one supported range (recovery.validators): the models refuse anything else,
+# The product's one supported range (recovery.lib.validators): the models refuse anything else,
 # so the calculator does too, and no period computed from it can overflow the calendar.
 _FIRST, _LAST = EARLIEST_SUPPORTED_DATE.isoformat(), LATEST_SUPPORTED_DATE.isoformat()
 # China has kept UTC+8 without daylight saving since 1991, so no tz database is needed.

@@ -30,8 +30,8 @@ from recovery.handover.parsing import (
     parse_security_types,
 )
 from recovery.handover.reading import COLUMNS_BY_FIELD, RawRow
-from recovery.spreadsheets import looks_like_formula
-from recovery.validators import supported_date_error
+from recovery.lib.spreadsheets import looks_like_formula
+from recovery.lib.validators import supported_date_error
 
 ZERO = Decimal("0.00")
 MIN_LOAN_AMOUNT = Decimal("0.01")

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import recovery.validators
+import recovery.lib.validators
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -124,7 +124,7 @@ class Migration(migrations.Migration):
                 ('delivered_on', models.DateField(blank=True, help_text='The day it reached the addressee, not the day sent.', null=True, verbose_name='delivered on')),
                 ('outcome', models.TextField(blank=True, verbose_name='outcome')),
                 ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='amount')),
-                ('proof_file', models.FileField(blank=True, help_text='Scan or photo of the signed receipt, postal receipt or screenshot (PDF or image, ≤ 20 MB).', upload_to='proofs/%Y/%m/', validators=[django.core.validators.FileExtensionValidator(['pdf', 'jpg', 'jpeg', 'png', 'heic', 'tif', 'tiff']), recovery.validators.validate_upload_size], verbose_name='proof of delivery')),
+                ('proof_file', models.FileField(blank=True, help_text='Scan or photo of the signed receipt, postal receipt or screenshot (PDF or image, ≤ 20 MB).', upload_to='proofs/%Y/%m/', validators=[django.core.validators.FileExtensionValidator(['pdf', 'jpg', 'jpeg', 'png', 'heic', 'tif', 'tiff']), recovery.lib.validators.validate_upload_size], verbose_name='proof of delivery')),
                 ('tracking_number', models.CharField(blank=True, max_length=40, verbose_name='postal tracking number')),
                 ('signed_on', models.DateField(blank=True, null=True, verbose_name='receipt signed on')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

@@ -5,8 +5,8 @@
 import django.core.validators
 from django.db import migrations, models
 
-import recovery.files
-import recovery.validators
+import recovery.lib.files
+import recovery.lib.validators
 
 
 class Migration(migrations.Migration):
@@ -21,13 +21,13 @@ class Migration(migrations.Migration):
             field=models.FileField(
                 blank=True,
                 help_text="Scan or photo of the signed receipt, postal receipt or screenshot (PDF or image, ≤ 20 MB).",
-                upload_to=recovery.files.PrivateUploadTo("proofs", name_field="proof_original_name"),
+                upload_to=recovery.lib.files.PrivateUploadTo("proofs", name_field="proof_original_name"),
                 validators=[
                     django.core.validators.FileExtensionValidator(
                         ["pdf", "jpg", "jpeg", "png", "heic", "tif", "tiff"]
                     ),
-                    recovery.validators.validate_upload_size,
-                    recovery.files.FileSignatureValidator(("pdf", "jpeg", "png", "heic", "tiff")),
+                    recovery.lib.validators.validate_upload_size,
+                    recovery.lib.files.FileSignatureValidator(("pdf", "jpeg", "png", "heic", "tiff")),
                 ],
                 verbose_name="proof of delivery",
             ),
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
             model_name="importrun",
             name="upload",
             field=models.FileField(
-                blank=True, upload_to=recovery.files.PrivateUploadTo("imports"), verbose_name="uploaded file"
+                blank=True, upload_to=recovery.lib.files.PrivateUploadTo("imports"), verbose_name="uploaded file"
             ),
         ),
     ]

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import recovery.validators
+import recovery.lib.validators
 from decimal import Decimal
 from django.db import migrations, models
 
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('guarantee_type', models.CharField(blank=True, choices=[('general', 'General guarantee'), ('joint', 'Joint and several guarantee')], max_length=10, verbose_name='guarantee type')),
                 ('guarantee_months', models.PositiveSmallIntegerField(blank=True, help_text='Leave empty when nothing was agreed: the period is then six months (CC 692).', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(600)], verbose_name='agreed guarantee period (months)')),
                 ('max_amount', models.DecimalField(blank=True, decimal_places=2, help_text='Only for a maximum-amount guarantee: the most the guarantor answers for.', max_digits=16, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))], verbose_name='maximum amount (最高额保证)')),
-                ('signed_on', models.DateField(blank=True, null=True, validators=[recovery.validators.validate_supported_date], verbose_name='guarantee signed on')),
+                ('signed_on', models.DateField(blank=True, null=True, validators=[recovery.lib.validators.validate_supported_date], verbose_name='guarantee signed on')),
                 ('needs_review', models.BooleanField(default=False, help_text='Linked to every loan of the case when the party was moved to per-loan links: confirm or remove.', verbose_name='needs review')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('case_party', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='loan_links', to='recovery.caseparty', verbose_name='party role')),

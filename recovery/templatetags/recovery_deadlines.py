@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString
 
-from recovery.deadline_display import may_upload_proof, once_proven_html, once_proven_text
+from recovery.lib.deadline_display import may_upload_proof, once_proven_html, once_proven_text
 from recovery.models import Deadline
 
 register = template.Library()

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from assets.models import Asset, AssetKind, MeasureKind, MeasureStage, PreservationMeasure
 from assets.services import asset_create, measure_record
+from recovery.lib.validators import credit_code_with_check
 from recovery.models import CaseParty, Party, PartyKind, PartyRole
-from recovery.validators import credit_code_with_check
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ADDRESS = "上海市浦东新区XX路1号房产"

@@ -10,9 +10,9 @@ from assets.deadlines import asset_deadlines
 from assets.models import MeasureStage, MeasureStatus
 from assets.services import measure_end, measure_renew
 from litigation.models import Lawsuit
-from recovery.docket_deadlines import _providers
 from recovery.models import Deadline, DeadlineKind, PartyRole
-from recovery.services import record_create
+from recovery.services.cases import record_create
+from recovery.services.deadlines import _providers
 from tests.assets.preservation_helpers import ADDRESS, make_asset, make_measure
 
 D = date.fromisoformat
@@ -225,7 +225,7 @@ def test_the_watch_follows_the_next_first_seizure(asset, case):
 
 
 def test_the_provider_reads_only_the_cases_it_is_given(asset, case, make_case):
-    from recovery.docket_deadlines import collect_facts
+    from recovery.services.deadlines import collect_facts
 
     make_measure(asset, registered="2024-05-06", expires="2026-05-31")
     other = make_case()

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from recovery.docket_deadlines import deadlines_recompute
 from recovery.models import Deadline, DeadlineKind
+from recovery.services.deadlines import deadlines_recompute
 from tests.e2e.test_docket_browser import _full_page_screenshot
 
 

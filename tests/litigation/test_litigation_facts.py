@@ -21,7 +21,7 @@ from litigation.services import (
     lawsuit_file,
 )
 from recovery.models import Case, CaseStatus
-from recovery.services import CASE_STAGE_ADVANCED, CASE_STAGE_CORRECTED, case_stage_advance, case_update
+from recovery.services.cases import CASE_STAGE_ADVANCED, CASE_STAGE_CORRECTED, case_stage_advance, case_update
 
 pytestmark = pytest.mark.django_db
 

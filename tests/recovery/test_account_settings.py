@@ -1,5 +1,5 @@
 """The account page (#12 §6): every user saves any tab, demo users have proper names, and a
-refused save shows its errors where the user looks (recovery.account_settings)."""
+refused save shows its errors where the user looks (recovery.admin.account_settings)."""
 
 import re
 
@@ -106,7 +106,7 @@ def test_an_error_on_the_profile_tab_opens_the_profile_tab(client, staff):
 
 @pytest.mark.django_db
 def test_the_account_page_is_served_by_the_recovery_view(client, staff):
-    from recovery.account_settings import AccountSettingsView
+    from recovery.admin.account_settings import AccountSettingsView
 
     client.force_login(staff["auditor"])
     response = client.get(reverse(ACCOUNT))

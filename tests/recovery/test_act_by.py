@@ -15,14 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from recovery.alert_preferences import alert_preference_for
-from recovery.alerting.services import alerts_record, alerts_run, plan_alerts
 from recovery.alerting.thresholds import DEFAULT_THRESHOLDS, due_threshold
-from recovery.deadline_display import why_step
-from recovery.deadline_selectors import dashboard_deadlines
 from recovery.deadlines.calculator import compute_from_json
-from recovery.docket_deadlines import deadlines_recompute
-from recovery.loan_parties import GuaranteeTerms, case_party_save
+from recovery.lib.deadline_display import why_step
 from recovery.models import (
     Alert,
     AlertStatus,
@@ -34,7 +29,12 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
-from recovery.services import collection_action_record, record_update
+from recovery.selectors.deadlines import dashboard_deadlines
+from recovery.services.alert_preferences import alert_preference_for
+from recovery.services.alerts import alerts_record, alerts_run, plan_alerts
+from recovery.services.cases import collection_action_record, record_update
+from recovery.services.deadlines import deadlines_recompute
+from recovery.services.loan_parties import GuaranteeTerms, case_party_save
 from tests.recovery.handover import resident_id
 
 LIMITATION_THRESHOLDS = DEFAULT_THRESHOLDS["limitation"]

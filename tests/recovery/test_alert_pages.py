@@ -10,15 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from recovery.alert_preferences import (
+from recovery.models import Alert, AlertPolicy, AlertPreference, AlertStatus, Deadline, Role
+from recovery.services.alert_preferences import (
     CALENDAR_TOKEN_REVOKED,
     alert_preference_for,
     alert_preference_update,
     calendar_token_revoke,
 )
-from recovery.docket_deadlines import deadlines_recompute
-from recovery.models import Alert, AlertPolicy, AlertPreference, AlertStatus, Deadline, Role
-from recovery.services import RecoveryError
+from recovery.services.cases import RecoveryError
+from recovery.services.deadlines import deadlines_recompute
 from tests.recovery.account_helpers import ACCOUNT, account_form_data
 
 ALERTS = "recovery_alerts:index"

@@ -10,9 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from recovery.alerting.services import _claim, alerts_deliver, alerts_run
-from recovery.deadline_display import why_step
-from recovery.docket_deadlines import deadlines_recompute
+from recovery.lib.deadline_display import why_step
 from recovery.models import (
     Alert,
     AlertPreference,
@@ -22,7 +20,9 @@ from recovery.models import (
     DeadlineKind,
     HolidayYear,
 )
-from recovery.services import collection_action_record, record_update
+from recovery.services.alerts import _claim, alerts_deliver, alerts_run
+from recovery.services.cases import collection_action_record, record_update
+from recovery.services.deadlines import deadlines_recompute
 from tests.conftest import redis_broker_url
 
 # make_case's loan is due 2023-01-01: the limitation's safe end is 2025-12-31.
@@ -187,7 +187,7 @@ def test_a_claim_left_by_a_crashed_worker_is_sent_by_the_next_run_once(
     alerted_case, staff, smtp_sink, settings
 ):
     # A worker plans and claims, then dies before sending.
-    from recovery.alerting.services import alerts_record, plan_alerts
+    from recovery.services.alerts import alerts_record, plan_alerts
 
     alerts_record(planned=plan_alerts(today=THREE_DAYS_BEFORE), today=THREE_DAYS_BEFORE)
     assert _claim(staff["lawyer"].pk) is not None
@@ -202,7 +202,7 @@ def test_a_claim_left_by_a_crashed_worker_is_sent_by_the_next_run_once(
 
 
 def test_an_alert_overtaken_by_events_is_not_sent(alerted_case, staff, smtp_sink):
-    from recovery.alerting.services import alerts_record, plan_alerts
+    from recovery.services.alerts import alerts_record, plan_alerts
 
     alerts_record(planned=plan_alerts(today=THREE_DAYS_BEFORE), today=THREE_DAYS_BEFORE)
     # Before the digest goes out, a delivered demand restarts the limitation.
@@ -228,7 +228,7 @@ def test_an_alert_overtaken_by_events_is_not_sent(alerted_case, staff, smtp_sink
 def test_a_deadline_newly_within_three_days_is_mailed_at_once(
     make_case, staff, smtp_sink, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from recovery import docket_deadlines
+    from recovery.services import deadlines as docket_deadlines
 
     case = make_case(assignee=staff["lawyer"])
     loan = case.loans.get()
@@ -262,7 +262,7 @@ def test_the_command_dry_run_sends_nothing_and_then_sends(alerted_case, smtp_sin
 
 
 def test_holiday_year_alerts_are_not_affected_by_unrelated_years(alerted_case, staff, smtp_sink):
-    from recovery.docket_deadlines import holiday_year_save
+    from recovery.services.deadlines import holiday_year_save
 
     holiday_year_save(
         instance=HolidayYear(year=2031, notice="2031", holidays="2031-01-01"), user=staff["head"]
@@ -321,14 +321,14 @@ LONG_BEFORE = SAFE_END - timedelta(days=200)
 def _pending_for(make_case, staff):
     case = make_case(assignee=staff["lawyer"])
     deadlines_recompute(case_ids=[case.pk], today=LONG_BEFORE)
-    from recovery.alerting.services import alerts_record, plan_alerts
+    from recovery.services.alerts import alerts_record, plan_alerts
 
     alerts_record(planned=plan_alerts(today=THREE_DAYS_BEFORE), today=THREE_DAYS_BEFORE)
     return case
 
 
 def test_two_workers_racing_send_the_digest_once(celery_worker_on_redis, make_case, staff, smtp_sink):
-    from recovery.alerting.tasks import alerts_deliver_task
+    from recovery.tasks import alerts_deliver_task
 
     _pending_for(make_case, staff)
     for _ in range(4):  # the same digest handed to both worker threads, twice over
@@ -341,7 +341,7 @@ def test_two_workers_racing_send_the_digest_once(celery_worker_on_redis, make_ca
 def test_the_hourly_job_on_a_worker_delivers_at_the_digest_hour(
     celery_worker_on_redis, make_case, staff, smtp_sink
 ):
-    from recovery.alerting.tasks import alerts_hourly
+    from recovery.tasks import alerts_hourly
 
     make_case(assignee=staff["lawyer"])
     deadlines_recompute(today=LONG_BEFORE)
@@ -357,7 +357,7 @@ def test_the_hourly_job_on_a_worker_delivers_at_the_digest_hour(
 
 
 def test_a_worker_retries_until_the_mail_server_accepts(celery_worker_on_redis, make_case, staff, smtp_sink):
-    from recovery.alerting.tasks import alerts_deliver_task
+    from recovery.tasks import alerts_deliver_task
 
     _pending_for(make_case, staff)
     smtp_sink.refuse_next = 3

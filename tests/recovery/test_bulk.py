@@ -1,4 +1,4 @@
-"""recovery.bulk: COPY streamed block by block must store exactly what it was given."""
+"""recovery.lib.bulk: COPY streamed block by block must store exactly what it was given."""
 
 from datetime import date
 from decimal import Decimal
@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from recovery import bulk
-from recovery.bulk import QueryDuringCopy, bulk_insert, bulk_insert_values
+from recovery.lib import bulk
+from recovery.lib.bulk import QueryDuringCopy, bulk_insert, bulk_insert_values
 from recovery.models import Branch, Case, Party, PartyKind
 
 AWKWARD_NAMES = [

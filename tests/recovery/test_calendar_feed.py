@@ -11,11 +11,11 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from litigation.models import Hearing, Lawsuit
-from recovery.alert_preferences import alert_preference_for, alert_preference_update
-from recovery.calendar_feed import CALENDAR_EVENTS_HOOK, calendar_events
-from recovery.deadline_display import why_step
-from recovery.docket_deadlines import deadlines_recompute
+from recovery.lib.deadline_display import why_step
 from recovery.models import AlertPolicy, CaseStatus, Deadline
+from recovery.services.alert_preferences import alert_preference_for, alert_preference_update
+from recovery.services.deadlines import deadlines_recompute
+from recovery.views.calendar import CALENDAR_EVENTS_HOOK, calendar_events
 
 CASE_PAGE = "wagtailsnippets_recovery_case:inspect"
 
@@ -125,7 +125,7 @@ def test_the_feed_follows_the_owners_language_and_changed_dates(client, staff, m
 def test_the_feed_holds_the_hearings_of_the_owners_cases_through_the_hook(client, staff, make_case):
     from wagtail import hooks
 
-    assert any(fn.__module__ == "litigation.wagtail_hooks" for fn in hooks.get_hooks(CALENDAR_EVENTS_HOOK))
+    assert any(fn.__module__ == "litigation.admin.docket" for fn in hooks.get_hooks(CALENDAR_EVENTS_HOOK))
     lawyer = staff["lawyer"]
     case = make_case(assignee=lawyer, loans=0)
     today = timezone.localdate()

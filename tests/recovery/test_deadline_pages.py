@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from recovery.docket_deadlines import deadlines_recompute
 from recovery.models import Deadline, DeadlineKind, DeadlineStatus, HolidayYear, Loan, Role
+from recovery.services.deadlines import deadlines_recompute
 
 LISTING = "recovery_deadlines:index"
 API = "/api/deadlines/compute"
@@ -370,7 +370,7 @@ def test_the_api_needs_credentials(client, staff):
 
 @pytest.mark.django_db
 def test_the_api_answers_an_array_like_the_command(client, staff):
-    from recovery.deadline_selectors import deadline_compute
+    from recovery.selectors.deadlines import deadline_compute
 
     items = [
         {"id": "a", "rule": "limitation", "trigger": "2021-03-15", "as_of": "2025-01-01",

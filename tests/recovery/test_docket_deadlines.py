@@ -9,8 +9,6 @@ import pytest
 from django.core.management import call_command
 
 from litigation.models import Enforcement, Judgment, Lawsuit
-from recovery.docket_deadlines import deadlines_recompute, holiday_year_save
-from recovery.loan_parties import GuaranteeTerms, case_party_save
 from recovery.models import (
     CaseParty,
     CollectionAction,
@@ -22,7 +20,9 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
-from recovery.services import collection_action_record, record_create, record_delete, record_update
+from recovery.services.cases import collection_action_record, record_create, record_delete, record_update
+from recovery.services.deadlines import deadlines_recompute, holiday_year_save
+from recovery.services.loan_parties import GuaranteeTerms, case_party_save
 from tests.recovery.handover import resident_id
 
 TODAY = date(2024, 6, 1)
@@ -267,7 +267,7 @@ def test_a_loan_removed_takes_its_deadlines_along(case, staff):
 
 
 def test_a_failing_recompute_rolls_the_fact_back(case, staff, monkeypatch):
-    from recovery import docket_deadlines
+    from recovery.services import deadlines as docket_deadlines
 
     def broken(*args, **kwargs):
         raise RuntimeError("engine down")
@@ -293,7 +293,7 @@ def test_recompute_command_repairs_one_case_or_all(case, make_case):
 
 
 def test_imported_loans_arrive_with_their_deadlines(tmp_path, staff):
-    from recovery.importing import handover_import
+    from recovery.services.handover_import import handover_import
     from tests.recovery.test_import import row, write_csv
 
     handover_import(source=write_csv(tmp_path / "h.csv", [row("HT-1"), row("HT-2")]), user=staff["head"])

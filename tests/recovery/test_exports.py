@@ -15,11 +15,11 @@ from django.urls import NoReverseMatch, get_resolver, reverse
 from assets.models import Asset, AssetKind
 from assets.services import asset_create
 from litigation.models import Lawsuit
-from recovery.docket_deadlines import deadlines_recompute
+from recovery.lib.spreadsheets import FORMULA_TRIGGERS
+from recovery.lib.validators import credit_code_with_check
 from recovery.models import CaseParty, CollectionAction, Loan, LoanParty, Party, PartyKind, PartyRole
-from recovery.services import record_update
-from recovery.spreadsheets import FORMULA_TRIGGERS
-from recovery.validators import credit_code_with_check
+from recovery.services.cases import record_update
+from recovery.services.deadlines import deadlines_recompute
 from tests.recovery.test_masking_everywhere import _walk
 
 FORMULAS = ['=HYPERLINK("x")', "+1", "-1", "@SUM(1)"]

@@ -17,10 +17,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import clear_url_caches, reverse
 
-from recovery import import_runs
-from recovery.files import FILE_KINDS, validate_file_signature
+from recovery.lib.files import FILE_KINDS, validate_file_signature
 from recovery.models import CollectionAction, ImportRun
-from recovery.services import collection_action_record
+from recovery.services import imports as import_runs
+from recovery.services.cases import collection_action_record
 
 PROOF_URL = "recovery_collection_action_proof"
 IMPORT_FILE_URL = "recovery_import_run_file"
@@ -471,7 +471,7 @@ def test_a_hand_over_file_is_not_downloaded_anonymously_or_when_absent(client, s
 
 
 def test_a_stored_file_name_cannot_carry_a_header(tmp_path):
-    from recovery.files import content_disposition
+    from recovery.lib.files import content_disposition
 
     header = content_disposition('evil"\r\nSet-Cookie: x=1.pdf')
     assert "\r" not in header and "\n" not in header

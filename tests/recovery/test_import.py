@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 from wagtail.models import ModelLogEntry
 
-from recovery.importing import handover_import
 from recovery.models import (
     Branch,
     Case,
@@ -26,7 +25,8 @@ from recovery.models import (
     Party,
     PartyRole,
 )
-from recovery.services import RecoveryError
+from recovery.services.cases import RecoveryError
+from recovery.services.handover_import import handover_import
 from tests.recovery.handover import COMPANY_CODE, PERSON_ID, PERSON_ID_2, resident_id
 
 HEADER = [
@@ -376,7 +376,7 @@ def test_a_failure_deep_inside_the_write_leaves_the_database_as_it_was(
     make_case()
     handover_import(source=write_csv(tmp_path / "a.csv", [row("HT-1")]), user=staff["head"])
     before = docket_state()
-    from recovery import importing
+    from recovery.services import handover_import as importing
 
     name, patched = where(importing, failure)
     monkeypatch.setattr(importing, name, patched)
@@ -522,7 +522,7 @@ def _file_of(tmp_path, count):
 
 def test_the_number_of_queries_does_not_grow_with_the_file(tmp_path, staff, monkeypatch):
     """Batched reads and writes: 300 rows cost (almost) the statements 30 rows do."""
-    from recovery import services
+    from recovery.services import cases as services
 
     # The import's own statements; the deadline recompute it triggers is measured on its own
     # (tests/recovery/test_docket_deadlines.py).

@@ -11,9 +11,9 @@ import pytest
 from django.utils.html import escape
 
 from config.celery import app as celery_app
-from recovery.access import mask_id_number, mask_phone
-from recovery.importing import handover_import
 from recovery.models import ImportRun, ImportStatus, Loan
+from recovery.selectors.access import mask_id_number, mask_phone
+from recovery.services.handover_import import handover_import
 from tests.recovery.handover import resident_id, wrong_check
 from tests.recovery.test_import import HEADER, row, run_command, write_csv
 from tests.recovery.test_import_hardening import personal_csv, personal_header, report_cells

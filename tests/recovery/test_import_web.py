@@ -16,9 +16,11 @@ from openpyxl import Workbook, load_workbook
 from wagtail.models import ModelLogEntry
 
 from config.celery import app as celery_app
-from recovery import import_runs, importing, tasks
-from recovery.importing import handover_import
+from recovery import tasks
 from recovery.models import ImportRun, ImportStatus, Loan, Party
+from recovery.services import handover_import as importing
+from recovery.services import imports as import_runs
+from recovery.services.handover_import import handover_import
 from tests.recovery.handover import resident_id, wrong_check
 
 HEADER = [

@@ -15,13 +15,8 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 from wagtail.models import ModelLogEntry
 
-from recovery.alert_preferences import alert_preference_for
-from recovery.alerting.services import alerts_run
 from recovery.alerting.thresholds import LAPSED
 from recovery.deadlines.lapse import GENERIC, is_lapsed, lapse_consequence
-from recovery.docket_deadlines import deadlines_recompute
-from recovery.lapses import LAPSE_DECIDED, LAPSE_DECISION_CLEARED, deadline_lapse_decide
-from recovery.loan_parties import GuaranteeTerms, case_party_save
 from recovery.models import (
     Alert,
     AlertPreference,
@@ -34,7 +29,12 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
-from recovery.services import RecoveryError, collection_action_record, record_update
+from recovery.services.alert_preferences import alert_preference_for
+from recovery.services.alerts import alerts_run
+from recovery.services.cases import RecoveryError, collection_action_record, record_update
+from recovery.services.deadlines import deadlines_recompute
+from recovery.services.lapses import LAPSE_DECIDED, LAPSE_DECISION_CLEARED, deadline_lapse_decide
+from recovery.services.loan_parties import GuaranteeTerms, case_party_save
 from tests.recovery.handover import resident_id
 
 GUARANTEE_LOST = "保证期间届满，保证人不再承担保证责任（民法典第693条）"

@@ -16,15 +16,6 @@ from wagtail.models import ModelLogEntry
 
 from assets.models import Asset, SecurityInterest
 from assets.services import collateral_convert_to_asset
-from recovery.docket_deadlines import deadlines_recompute
-from recovery.importing import handover_import
-from recovery.loan_parties import (
-    GuaranteeTerms,
-    case_party_save,
-    loan_parties_set,
-    loan_party_confirm,
-    loan_party_remove,
-)
 from recovery.models import (
     CaseParty,
     Collateral,
@@ -36,7 +27,16 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
-from recovery.services import RecoveryError
+from recovery.services.cases import RecoveryError
+from recovery.services.deadlines import deadlines_recompute
+from recovery.services.handover_import import handover_import
+from recovery.services.loan_parties import (
+    GuaranteeTerms,
+    case_party_save,
+    loan_parties_set,
+    loan_party_confirm,
+    loan_party_remove,
+)
 from tests.recovery.handover import PERSON_ID, resident_id
 from tests.recovery.test_import import GUARANTOR_ID, row, write_csv
 

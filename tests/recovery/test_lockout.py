@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import translation
 from wagtail.models import ModelLogEntry
 
-from recovery.accounts import ACCOUNT_UNLOCKED, account_unlock, address_unlock, current_lockouts
-from recovery.services import RecoveryError
+from recovery.admin.accounts import ACCOUNT_UNLOCKED, account_unlock, address_unlock, current_lockouts
+from recovery.services.cases import RecoveryError
 
 LOGIN = "/admin/login/"
 API = "/api/deadlines/compute"

@@ -21,9 +21,7 @@ from wagtail.admin.viewsets import viewsets
 from assets.models import Asset, AssetKind
 from assets.services import asset_create
 from litigation.models import Hearing, Lawsuit
-from recovery.access import mask_id_number, mask_phones
-from recovery.alerting.services import alerts_run
-from recovery.docket_deadlines import deadlines_recompute
+from recovery.lib.validators import credit_code_with_check, resident_id_with_check
 from recovery.models import (
     AlertPreference,
     CaseParty,
@@ -33,8 +31,10 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
-from recovery.services import record_update
-from recovery.validators import credit_code_with_check, resident_id_with_check
+from recovery.selectors.access import mask_id_number, mask_phones
+from recovery.services.alerts import alerts_run
+from recovery.services.cases import record_update
+from recovery.services.deadlines import deadlines_recompute
 
 DEBTOR_ID = resident_id_with_check("31011519750615123")
 DEBTOR_PHONES = "13911112222;021-66667777"
@@ -354,7 +354,7 @@ class _Viewer:
 
 
 def test_a_shared_masked_column_masks_per_request_in_parallel_threads():
-    from recovery.wagtail_hooks import PartyViewSet
+    from recovery.admin.docket import PartyViewSet
 
     columns = [c for c in PartyViewSet.list_display if getattr(c, "accessor", None) == "id_number"]
     assert len(columns) == 1
@@ -492,7 +492,7 @@ def test_every_id_or_phone_field_of_every_model_is_registered_as_personal():
     """A new ID or phone field is masked everywhere only once it is in PERSONAL_FIELDS."""
     from django.apps import apps
 
-    from recovery.masking import personal_masker
+    from recovery.lib.masking import personal_masker
 
     looks_personal = ("id_number", "id_no", "phone", "mobile", "id_card")
     missing = [

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from recovery.accounts import full_name
+from recovery.admin.accounts import full_name
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,11 @@ from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recovery.docket_deadlines import deadlines_recompute
-from recovery.importing import handover_import
+from recovery.lib.validators import future_fact_error
 from recovery.models import CollectionAction, Deadline, DeadlineKind, Loan
-from recovery.services import RecoveryError, collection_action_record, record_update
-from recovery.validators import future_fact_error
+from recovery.services.cases import RecoveryError, collection_action_record, record_update
+from recovery.services.deadlines import deadlines_recompute
+from recovery.services.handover_import import handover_import
 from tests.recovery.test_admin_forms import ADD_ACTION, _action_form, _field_errors
 from tests.recovery.test_import import row, write_csv
 
@@ -144,7 +144,7 @@ def test_a_demand_moved_to_another_case_cannot_keep_the_old_addressee(staff, mak
 
 @pytest.mark.django_db
 def test_a_direct_post_addressed_to_another_cases_debtor_is_refused(client, staff, make_case):
-    # A guard: the form's choices already refused this before the fix (recovery.access); the
+    # A guard: the form's choices already refused this before the fix (recovery.selectors.access); the
     # service and model tests above are the ones that failed.
     case, other = make_case(assignee=staff["lawyer"]), make_case(assignee=staff["lawyer"])
     client.force_login(staff["lawyer"])

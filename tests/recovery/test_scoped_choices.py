@@ -20,7 +20,8 @@ from wagtail.snippets.models import get_snippet_models
 
 from assets.models import Asset, AssetFile, PreservationMeasure, SecurityInterest
 from litigation.models import Enforcement, Hearing, Judgment, Lawsuit
-from recovery.admin_base import CREATE_SERVICES, UPDATE_SERVICES, ScopedSnippetViewSet
+from recovery.admin.base import CREATE_SERVICES, UPDATE_SERVICES, ScopedSnippetViewSet
+from recovery.lib.validators import resident_id_with_check
 from recovery.models import (
     Branch,
     Case,
@@ -33,8 +34,13 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
-from recovery.services import RecoveryError, case_open, collection_action_record, record_create, record_update
-from recovery.validators import resident_id_with_check
+from recovery.services.cases import (
+    RecoveryError,
+    case_open,
+    collection_action_record,
+    record_create,
+    record_update,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Choices that are reference data, the same for everyone.

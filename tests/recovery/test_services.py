@@ -7,9 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from wagtail.models import ModelLogEntry
 
-from recovery import audit
+from recovery.lib import audit
+from recovery.lib.validators import resident_id_with_check
 from recovery.models import Case, CollectionAction, Loan, Party, PartyKind
-from recovery.services import (
+from recovery.services.cases import (
     RecoveryError,
     case_open,
     case_reassign,
@@ -18,7 +19,6 @@ from recovery.services import (
     record_delete,
     record_update,
 )
-from recovery.validators import resident_id_with_check
 
 
 @pytest.mark.django_db
@@ -181,7 +181,7 @@ def test_case_open_rolls_back_when_the_case_is_invalid(branches, staff):
 
 @pytest.mark.django_db
 def test_a_lawyer_cannot_reassign_their_case(make_case, staff):
-    from recovery.services import case_update
+    from recovery.services.cases import case_update
 
     case = make_case(assignee=staff["lawyer"])
     case.assignee = staff["other_lawyer"]

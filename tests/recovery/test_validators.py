@@ -2,8 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from recovery.lib.validators import credit_code_error, resident_id_error
 from recovery.models import Party, PartyKind
-from recovery.validators import credit_code_error, resident_id_error
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from assets.waterfall import WaterfallInputError, waterfall_json
-from recovery.jsoncli import InputProblem, InputProblems, JsonCalculatorCommand
+from recovery.lib.jsoncli import InputProblem, InputProblems, JsonCalculatorCommand
 
 
 class Command(JsonCalculatorCommand):

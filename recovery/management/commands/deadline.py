@@ -3,7 +3,7 @@
 from typing import Any
 
 from recovery.deadlines.calculator import compute_from_json
-from recovery.jsoncli import JsonCalculatorCommand
+from recovery.lib.jsoncli import JsonCalculatorCommand
 
 
 class Command(JsonCalculatorCommand):

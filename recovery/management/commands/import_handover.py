@@ -10,9 +10,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from recovery.importing import HandoverFileError, ImportBusyError, ImportOutcome, handover_import
-from recovery.services import RecoveryError
-from recovery.spreadsheets import inert_row
+from recovery.lib.spreadsheets import inert_row
+from recovery.services.cases import RecoveryError
+from recovery.services.handover_import import (
+    HandoverFileError,
+    ImportBusyError,
+    ImportOutcome,
+    handover_import,
+)
 
 EXIT_UNUSABLE_FILE = 2
 

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recovery.docket_deadlines import deadlines_recompute
 from recovery.models import Case
+from recovery.services.deadlines import deadlines_recompute
 
 
 class Command(BaseCommand):

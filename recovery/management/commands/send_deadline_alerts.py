@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from recovery.alerting.services import alerts_run
+from recovery.services.alerts import alerts_run
 
 
 class Command(BaseCommand):

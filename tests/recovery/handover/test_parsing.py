@@ -18,7 +18,7 @@ from recovery.handover.parsing import (
     parse_phones,
     parse_security_types,
 )
-from recovery.validators import credit_code_error, resident_id_error
+from recovery.lib.validators import credit_code_error, resident_id_error
 from tests.recovery.handover import (
     COMPANY_CODE,
     PERSON_ID,

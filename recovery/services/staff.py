@@ -1,0 +1,91 @@
+"""The four roles' groups and what each may do; kept in step after every migrate."""
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+from recovery.models import Role
+from recovery.services.cases import ROLE_GROUP_NAMES
+
+# Apps whose records make up the docket; each role's rights apply to all their models.
+DOCKET_APPS = ("recovery", "litigation", "assets", "documents")
+REFERENCE_MODELS = {"branch", "defaultcause", "staffprofile", "holidayyear", "alertpolicy"}
+# Records the deadline engine computes from the facts: everyone reads them, nobody edits them.
+COMPUTED_MODELS = {"deadline"}
+# Import records are the docket's provenance ("import #12 created this loan"): managers and the
+# head create them by uploading a hand-over file, auditors read them, nobody edits or deletes
+# them, and lawyers have no part in them.
+IMPORT_RUN_ACTIONS: dict[str, set[str]] = {
+    Role.LAWYER: set(),
+    Role.MANAGER: {"view", "add"},
+    Role.HEAD: {"view", "add"},
+    Role.AUDITOR: {"view"},
+}
+
+# Written only through their services (the alert engine; each user's own preferences, in the
+# account settings): no role adds, changes or deletes them through the generic admin.
+SERVICE_WRITTEN_MODELS = {"alert", "alertpreference", "deadline"}
+# One row per deadline kind, created by a migration: the head changes them, nobody adds or deletes.
+FIXED_ROW_MODELS = {"alertpolicy"}
+
+ROLE_ACTIONS: dict[str, set[str]] = {
+    Role.LAWYER: {"view", "add", "change"},
+    Role.MANAGER: {"view", "add", "change", "delete"},
+    Role.HEAD: {"view", "add", "change", "delete"},
+    Role.AUDITOR: {"view"},
+}
+
+
+def roles_sync_permissions(**_kwargs: Any) -> None:
+    """Create the role groups and give each exactly its permissions (idempotent)."""
+    admin_access = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin")
+    for role, group_name in ROLE_GROUP_NAMES.items():
+        group, _created = Group.objects.get_or_create(name=group_name)
+        actions = ROLE_ACTIONS[role]
+        condition = Q()
+        for action in actions:
+            condition |= Q(codename__startswith=f"{action}_")
+        perms = Permission.objects.filter(content_type__app_label__in=DOCKET_APPS).filter(condition)
+        if role != Role.HEAD:
+            # Reference data (branches, causes, staff) is read by all, changed by the head.
+            perms = perms.exclude(
+                Q(content_type__model__in=REFERENCE_MODELS) & ~Q(codename__startswith="view_")
+            )
+        perms = perms.exclude(
+            Q(content_type__app_label="recovery", content_type__model__in=COMPUTED_MODELS)
+            & ~Q(codename__startswith="view_")
+        )
+        if role == Role.LAWYER:
+            # Lawyers may correct what they recorded, but not delete cases, loans or parties.
+            perms = perms | Permission.objects.filter(
+                content_type__app_label__in=DOCKET_APPS,
+                codename__in=[
+                    "delete_collectionaction",
+                    "delete_caseparty",
+                    "delete_loanparty",  # a link to a loan the party has nothing to do with
+                    "delete_hearing",
+                    "delete_instalment",
+                ],
+            )
+        perms = perms.exclude(content_type__app_label="recovery", content_type__model="importrun")
+        perms = perms | Permission.objects.filter(
+            content_type__app_label="recovery",
+            content_type__model="importrun",
+            codename__in=[f"{action}_importrun" for action in IMPORT_RUN_ACTIONS[role]],
+        )
+        perms = perms.exclude(
+            Q(content_type__app_label="recovery")
+            & (
+                (Q(content_type__model__in=SERVICE_WRITTEN_MODELS) & ~Q(codename__startswith="view_"))
+                | (
+                    Q(content_type__model__in=FIXED_ROW_MODELS)
+                    & (Q(codename__startswith="add_") | Q(codename__startswith="delete_"))
+                )
+            )
+        )
+        if role == Role.AUDITOR:
+            perms = perms.exclude(codename="view_personal_data")
+        else:
+            perms = perms | Permission.objects.filter(codename="view_personal_data")
+        group.permissions.set(list(perms) + list(admin_access))
