@@ -9,7 +9,8 @@ from wagtail.log_actions import log
 
 from assets.models import AssetFile
 from recovery.lib.audit import CHANGE, CREATE, DELETE, diff, snapshot
-from recovery.services.cases import RecoveryError, record_scope_check
+from recovery.services import RecoveryError
+from recovery.services.cases import record_scope_check
 
 
 def _actor(user: Any) -> Any:

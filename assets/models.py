@@ -11,13 +11,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from recovery.checks.dates import future_fact_error
 from recovery.lib.files import FileSignatureValidator, PrivateUploadTo
-from recovery.lib.validators import (
-    future_fact_error,
-    future_fact_errors,
-    validate_supported_date,
-    validate_upload_size,
-)
+from recovery.lib.validators import future_fact_errors, validate_supported_date, validate_upload_size
 from recovery.models import MONEY, Case, Collateral, Loan, Party
 
 ASSET_FILE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "heic", "tif", "tiff", "docx", "xlsx"]

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -38,9 +37,9 @@ from assets.models import (
     SecurityKind,
 )
 from assets.waterfall import Claim, ClaimKind, DebtorType, Distribution, distribute, distribution_to_json
+from recovery.checks.dates import SHANGHAI, supported_date_error
 from recovery.lib.audit import CHANGE, CREATE, diff, snapshot
 from recovery.lib.links import case_url
-from recovery.lib.validators import supported_date_error
 from recovery.models import (
     AlertPreference,
     Case,
@@ -52,17 +51,11 @@ from recovery.models import (
     SecurityType,
 )
 from recovery.selectors.access import cases_editable_by
-from recovery.services.cases import (
-    RecoveryError,
-    case_facts_changed,
-    record_create,
-    record_scope_check,
-    record_update,
-)
+from recovery.services import RecoveryError
+from recovery.services.cases import case_facts_changed, record_create, record_scope_check, record_update
 
 logger = logging.getLogger(__name__)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 LAPSE_REASON = "期限届满未续封（查扣冻规定第27条）"
 RANKING_SOURCE = "ranking"
 ENDED_STATUSES = (MeasureStatus.LIFTED, MeasureStatus.LAPSED)

@@ -17,7 +17,7 @@ from decimal import Context, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from recovery.lib.validators import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
+from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
 
 
 class DebtorType(StrEnum):

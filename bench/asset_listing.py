@@ -46,7 +46,7 @@ def build_staff() -> object:
     from django.contrib.auth import get_user_model
 
     from recovery.models import Branch, Role
-    from recovery.services.cases import staff_set_role
+    from recovery.services.staff import staff_set_role
 
     user_model = get_user_model()
     for name in ("基准上海分行", "基准杭州分行"):

@@ -45,7 +45,7 @@ from urllib.parse import urlsplit, urlunsplit
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from recovery.lib.validators import credit_code_with_check, resident_id_with_check  # noqa: E402
+from recovery.checks.identity import credit_code_with_check, resident_id_with_check  # noqa: E402
 
 GOAL_FIRST_SECONDS = 60.0
 GOAL_REIMPORT_SECONDS = 30.0

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from litigation.models import Enforcement, Hearing, Judgment, Lawsuit, Stage
 from recovery.lib.audit import audit_note
 from recovery.models import CaseStatus
-from recovery.services.cases import RecoveryError, case_stage_advance, record_create, record_update
+from recovery.services import RecoveryError
+from recovery.services.cases import case_stage_advance, record_create, record_update
 
 LAWSUIT_STAGE_ADVANCED = "litigation.lawsuit_stage_advance"
 

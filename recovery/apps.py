@@ -9,6 +9,14 @@ class RecoveryConfig(AppConfig):
     verbose_name = _("Recovery")
 
     def ready(self) -> None:
+        from django.utils.translation import gettext
+
+        from recovery.checks.i18n import set_translator
+
+        # The pure packages' messages (an ID's failed checksum, a date out of range) are
+        # translated into the reader's language when they are made, like every other message.
+        set_translator(gettext)
+
         from recovery.services.cases import register_case_fact_listener
         from recovery.services.deadlines import deadlines_on_facts_changed, register_deadline_date_listener
         from recovery.services.staff import roles_sync_permissions

@@ -5,9 +5,10 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 
-from recovery.lib.validators import resident_id_with_check
+from recovery.checks.identity import resident_id_with_check
 from recovery.models import Branch, Case, CaseParty, CollectionAction, Loan, Party, PartyKind, PartyRole, Role
-from recovery.services.cases import case_open, staff_set_role
+from recovery.services.cases import case_open
+from recovery.services.staff import staff_set_role
 
 
 @pytest.fixture(scope="session", autouse=True)

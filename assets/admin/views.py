@@ -38,7 +38,7 @@ from recovery.lib.files import record_file_download
 from recovery.lib.links import case_path
 from recovery.models import Collateral, PartyKind
 from recovery.selectors.access import cases_editable_by, cases_visible_to
-from recovery.services.cases import RecoveryError
+from recovery.services import RecoveryError
 
 ASSET_URL_NAME = "wagtailsnippets_assets_asset:inspect"
 MEASURE_URL_PREFIX = "wagtailsnippets_assets_preservationmeasure"

@@ -36,7 +36,7 @@ from wagtail.log_actions import LogFormatter
 from recovery.lib.audit import audit_note
 from recovery.models import Role
 from recovery.selectors.access import role_of
-from recovery.services.cases import RecoveryError
+from recovery.services import RecoveryError
 
 ACCOUNT_UNLOCKED = "recovery.account.unlocked"
 LOCKOUT_KINDS = ("account", "address")

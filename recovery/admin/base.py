@@ -33,7 +33,8 @@ from recovery.selectors.access import (
     parties_of_cases,  # noqa: F401 - re-exported: the docket hooks import it from here
     visible_choices,
 )
-from recovery.services.cases import RecoveryError, record_create, record_delete, record_update
+from recovery.services import RecoveryError
+from recovery.services.cases import record_create, record_delete, record_update
 
 # URL names of the snippet views that only read the object; every other view with a pk writes.
 READ_ONLY_VIEW_NAMES = {"inspect", "history", "history_results", "usage"}

@@ -8,10 +8,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput
 
+from recovery.checks.problems import InputProblem
 from recovery.deadlines import RULES
 from recovery.deadlines.model import EventKind
 from recovery.deadlines.rules import MAX_GUARANTEE_MONTHS
-from recovery.lib.jsoncli import InputProblem
 from recovery.models import LapseDecision
 
 RULE_LABELS = {

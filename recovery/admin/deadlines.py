@@ -46,8 +46,9 @@ from recovery.admin.deadline_forms import (
     WhatIfForm,
 )
 from recovery.admin.imports import DOCKET_MENU_HOOK
+from recovery.checks.problems import InputProblems
 from recovery.lib.deadline_display import may_upload_proof, once_proven_html
-from recovery.lib.jsoncli import InputProblems, run_calculator
+from recovery.lib.jsoncli import run_calculator
 from recovery.lib.links import case_path
 from recovery.lib.masking import SafeExportMixin
 from recovery.models import Branch, Deadline, DeadlineKind, DeadlineStatus, HolidayYear, LapseDecision
@@ -63,7 +64,7 @@ from recovery.selectors.deadlines import (
     deadlines_visible_to,
     filter_due,
 )
-from recovery.services.cases import RecoveryError
+from recovery.services import RecoveryError
 from recovery.services.deadlines import holiday_year_delete
 from recovery.services.lapses import deadline_lapse_decide, lapse_notice
 

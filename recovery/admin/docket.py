@@ -77,13 +77,8 @@ from recovery.selectors.docket import (
     upcoming_loan_due_dates,
 )
 from recovery.selectors.search import case_search
-from recovery.services.cases import (
-    CASE_STAGE_ADVANCED,
-    CASE_STAGE_CORRECTED,
-    case_open,
-    case_update,
-    collection_action_record,
-)
+from recovery.services.cases import CASE_STAGE_ADVANCED, CASE_STAGE_CORRECTED, case_open, case_update
+from recovery.services.collection import collection_action_record
 from recovery.services.deadlines import holiday_year_save
 from recovery.services.lapses import LAPSE_DECIDED, LAPSE_DECISION_CLEARED, lapse_notice
 from recovery.views.downloads import collection_action_proof

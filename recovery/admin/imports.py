@@ -23,10 +23,10 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from recovery.admin.base import ReadOnlyListingMixin
+from recovery.checks.cells import inert_row
 from recovery.handover import COLUMNS
-from recovery.lib.spreadsheets import inert_row
 from recovery.models import ImportRun, ImportStatus
-from recovery.services.cases import RecoveryError
+from recovery.services import RecoveryError
 from recovery.services.imports import (
     ALLOWED_EXTENSIONS,
     COUNT_KEYS,

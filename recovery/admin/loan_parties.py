@@ -21,7 +21,7 @@ from recovery.lib.masking import MaskedInspectView
 from recovery.lib.validators import validate_supported_date
 from recovery.models import LOAN_ROLES, MONEY, GuaranteeType, Loan, LoanParty, PartyRole
 from recovery.selectors.access import allowed_choices, cases_editable_by, cases_visible_to
-from recovery.services.cases import RecoveryError
+from recovery.services import RecoveryError
 from recovery.services.loan_parties import (
     GuaranteeTerms,
     case_loan_security,

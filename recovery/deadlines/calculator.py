@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from recovery.lib.jsoncli import InputProblem, InputProblems
-from recovery.lib.validators import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
+from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
+from recovery.checks.problems import InputProblem, InputProblems
 
 from .calendar import RestDayCalendar
 from .model import DeadlineResult, Event, EventKind

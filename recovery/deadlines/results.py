@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from functools import cache
 
-from recovery.lib.validators import LATEST_SUPPORTED_DATE
+from recovery.checks.dates import LATEST_SUPPORTED_DATE
 
 from .calendar import RestDayCalendar, statutory_holidays
 from .model import CalendarText, DeadlineResult, Status, TraceEntry, cn_date

@@ -6,7 +6,7 @@
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from recovery.lib.validators import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
+from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
 
 from .calendar import RestDayCalendar, default_calendar
 from .interruption import ENFORCEMENT, LIMITATION, run_interruptible

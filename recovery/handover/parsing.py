@@ -15,8 +15,8 @@ from typing import Literal
 
 import dateparser
 
-from recovery.lib.spreadsheets import looks_like_formula
-from recovery.lib.validators import credit_code_error, normalize_id_number, resident_id_error
+from recovery.checks.cells import looks_like_formula
+from recovery.checks.identity import credit_code_error, normalize_id_number, resident_id_error
 
 BorrowerKind = Literal["person", "company"]
 GuaranteeType = Literal["general", "joint"]

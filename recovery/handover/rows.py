@@ -11,6 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from recovery.checks.cells import looks_like_formula
+from recovery.checks.dates import supported_date_error, today_in_shanghai
 from recovery.handover.parsing import (
     FORMULA_START_MESSAGE,
     SECURITY_TYPES,
@@ -30,8 +32,6 @@ from recovery.handover.parsing import (
     parse_security_types,
 )
 from recovery.handover.reading import COLUMNS_BY_FIELD, RawRow
-from recovery.lib.spreadsheets import looks_like_formula
-from recovery.lib.validators import supported_date_error
 
 ZERO = Decimal("0.00")
 MIN_LOAN_AMOUNT = Decimal("0.01")
@@ -420,12 +420,10 @@ class RowValidator:
     own column names in errors."""
 
     def __init__(self, headers: Mapping[str, str] | None = None, today: date | None = None) -> None:
-        from django.utils import timezone
-
         self.headers = dict(headers or {})
         self.parse_date = DateParser()
         self.duplicates = DuplicateContractTracker()
-        self.today = today or timezone.localdate()
+        self.today = today or today_in_shanghai()
 
     def validate(self, row: int, raw: RawRow) -> HandoverRow | list[RowError]:
         return validate_row(

@@ -11,22 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-
-class InputProblem(Exception):
-    """One thing wrong with one input object; `field` names the key (dotted for nested ones)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-class InputProblems(Exception):
-    """Every problem found in one input object, so the user can fix them all at once."""
-
-    def __init__(self, problems: list[InputProblem]) -> None:
-        super().__init__("; ".join(str(problem) for problem in problems))
-        self.problems = problems
+from recovery.checks.problems import InputProblem, InputProblems
 
 
 class TooManyDigits:

@@ -17,7 +17,7 @@ from wagtail.admin.views.reports.audit_logging import LogEntriesView
 from wagtail.snippets.views.snippets import HistoryView as SnippetHistoryView
 from wagtail.snippets.views.snippets import InspectView
 
-from recovery.lib.spreadsheets import inert_cell
+from recovery.checks.cells import inert_cell
 from recovery.selectors.access import can_view_personal_data, mask_id_number, mask_phones
 
 Masker = Callable[[str], str]

@@ -9,11 +9,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from recovery.lib.validators import (
-    EARLIEST_SUPPORTED_DATE,
-    LATEST_SUPPORTED_DATE,
-    validate_supported_date,
-)
+from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
+from recovery.lib.validators import validate_supported_date
 from recovery.models.docket import Case, Party, PartyRole
 
 

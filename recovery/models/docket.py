@@ -8,13 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from recovery.lib.validators import (
-    credit_code_error,
-    future_fact_errors,
-    normalize_id_number,
-    resident_id_error,
-    validate_supported_date,
-)
+from recovery.checks.identity import credit_code_error, normalize_id_number, resident_id_error
+from recovery.lib.validators import future_fact_errors, validate_supported_date
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 PROOF_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "heic", "tif", "tiff"]

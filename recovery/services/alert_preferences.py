@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from recovery.lib.audit import CREATE, audit_change, audit_note, snapshot
 from recovery.models import AlertPreference, _calendar_token
-from recovery.services.cases import RecoveryError
+from recovery.services import RecoveryError
 
 CALENDAR_TOKEN_REVOKED = "recovery.calendar_token_revoke"
 CALENDAR_URL_NAME = "recovery_calendar_feed"

@@ -1,37 +1,25 @@
-"""Every write to the docket goes through here: validated, audited, in one transaction."""
+"""Cases: opening, editing, reassigning and moving them through their stages; the generic audited
+writes of the docket records without a service of their own."""
 
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recovery.checks.identity import normalize_id_number
 from recovery.lib.audit import audit_change, audit_create, audit_delete, audit_note, case_id_of, snapshot
-from recovery.lib.validators import normalize_id_number
 from recovery.models import (
     CASE_STAGE_ORDER,
-    Branch,
     Case,
     CaseStatus,
-    CollectionAction,
     Party,
     Role,
-    StaffProfile,
 )
-
-
-class RecoveryError(Exception):
-    """A business rule refused the write; `field` names the input at fault when there is one."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
+from recovery.services import RecoveryError
 
 # Services of other apps (e.g. the deadline engine) register here to hear that a case's facts
 # changed; recovery calls them inside the same transaction, so they stay consistent.
@@ -347,42 +335,6 @@ def party_find_or_create(
     party = Party(kind=kind, name=name, id_number=number, **details)
     record_create(instance=party, user=user, source=source)
     return party, True
-
-
-@transaction.atomic
-def collection_action_record(*, action: CollectionAction, user: Any, source: str = "") -> CollectionAction:
-    """Record what was done to collect; the recorder is kept apart from who did it."""
-    action.recorded_by = user if getattr(user, "is_authenticated", False) else None
-    if action.performed_by is None and action.recorded_by is not None:
-        action.performed_by = action.recorded_by
-    return record_create(instance=action, user=user, source=source)
-
-
-ROLE_GROUP_NAMES = {
-    Role.LAWYER: "承办律师",
-    Role.MANAGER: "主管",
-    Role.HEAD: "清收负责人",
-    Role.AUDITOR: "审计",
-}
-
-
-@transaction.atomic
-def staff_set_role(*, user: Any, role: str, branch: Branch | None, acting_user: Any = None) -> StaffProfile:
-    """Give `user` a role (and branch): the profile scopes cases, the group grants permissions."""
-    if role not in Role.values:
-        raise RecoveryError(f"Unknown role {role!r}", field="role")
-    if role == Role.MANAGER and branch is None:
-        raise RecoveryError("A manager needs a branch.", field="branch")
-    profile, _created = StaffProfile.objects.get_or_create(user=user)
-    before = snapshot(profile)
-    profile.role = role
-    profile.branch = branch
-    profile.save()
-    groups = Group.objects.filter(name__in=ROLE_GROUP_NAMES.values())
-    user.groups.remove(*groups)
-    user.groups.add(Group.objects.get(name=ROLE_GROUP_NAMES[role]))
-    audit_change(profile, user=acting_user, before=before, source="role")
-    return profile
 
 
 def validation_messages(error: ValidationError) -> dict[str, list[str]]:

@@ -33,12 +33,12 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone, translation
 
+from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
 from recovery.deadlines import EVENT_RULES, Event, EventKind, RestDayCalendar, Status, compute_deadline
 from recovery.deadlines.model import DeadlineResult, StepKind, cn_date
 from recovery.deadlines.periods import UnsupportedDate
 from recovery.deadlines.rules import MAX_GUARANTEE_MONTHS
 from recovery.lib.bulk import bulk_insert_values, gc_paused
-from recovery.lib.validators import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
 from recovery.models import (
     DEMAND_KINDS,
     ActionKind,

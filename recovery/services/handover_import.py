@@ -59,7 +59,8 @@ from recovery.models import (
     Role,
 )
 from recovery.selectors.access import role_of
-from recovery.services.cases import RecoveryError, case_facts_changed, case_numbers_next
+from recovery.services import RecoveryError
+from recovery.services.cases import case_facts_changed, case_numbers_next
 
 __all__ = [
     "HandoverFileError",

@@ -34,7 +34,7 @@ from recovery.handover.reading import header_field
 from recovery.lib.audit import CHANGE, audit_note
 from recovery.models import ImportRun, ImportSource, ImportStatus, Role
 from recovery.selectors.access import can_view_personal_data, mask_id_number, mask_phone, role_of
-from recovery.services.cases import RecoveryError
+from recovery.services import RecoveryError
 from recovery.services.handover_import import RunStoppedError, file_checksum, handover_import, read_limits
 
 logger = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from recovery.lib.audit import audit_note
 from recovery.lib.links import case_url
 from recovery.models import Alert, Deadline, LapseDecision
 from recovery.selectors.access import cases_editable_by
-from recovery.services.cases import RecoveryError
+from recovery.services import RecoveryError
 
 LAPSE_DECIDED = "recovery.deadline.lapse_decided"
 LAPSE_DECISION_CLEARED = "recovery.deadline.lapse_decision_cleared"

@@ -24,13 +24,8 @@ from wagtail import hooks
 
 from recovery.lib.audit import audit_change, audit_create, audit_delete, snapshot
 from recovery.models import LOAN_ROLES, Case, CaseParty, Collateral, Loan, LoanParty, PartyRole
-from recovery.services.cases import (
-    RecoveryError,
-    case_facts_changed,
-    record_create,
-    record_scope_check,
-    record_update,
-)
+from recovery.services import RecoveryError
+from recovery.services.cases import case_facts_changed, record_create, record_scope_check, record_update
 
 LOAN_SECURITY_HOOK = "recovery_loan_security"
 COLLATERAL_ACTIONS_HOOK = "recovery_collateral_actions"

@@ -1,18 +1,32 @@
-"""The four roles' groups and what each may do; kept in step after every migrate."""
+"""Staff: the four roles' groups and what each may do (kept in step after every migrate), and
+giving a user a role and a branch."""
 
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
+from django.db import transaction
 from django.db.models import Q
 
-from recovery.models import Role
-from recovery.services.cases import ROLE_GROUP_NAMES
+from recovery.lib.audit import audit_change, snapshot
+from recovery.models import (
+    Branch,
+    Role,
+    StaffProfile,
+)
+from recovery.services import RecoveryError
 
 # Apps whose records make up the docket; each role's rights apply to all their models.
 DOCKET_APPS = ("recovery", "litigation", "assets", "documents")
 REFERENCE_MODELS = {"branch", "defaultcause", "staffprofile", "holidayyear", "alertpolicy"}
 # Records the deadline engine computes from the facts: everyone reads them, nobody edits them.
 COMPUTED_MODELS = {"deadline"}
+
+ROLE_GROUP_NAMES = {
+    Role.LAWYER: "承办律师",
+    Role.MANAGER: "主管",
+    Role.HEAD: "清收负责人",
+    Role.AUDITOR: "审计",
+}
 # Import records are the docket's provenance ("import #12 created this loan"): managers and the
 # head create them by uploading a hand-over file, auditors read them, nobody edits or deletes
 # them, and lawyers have no part in them.
@@ -89,3 +103,22 @@ def roles_sync_permissions(**_kwargs: Any) -> None:
         else:
             perms = perms | Permission.objects.filter(codename="view_personal_data")
         group.permissions.set(list(perms) + list(admin_access))
+
+
+@transaction.atomic
+def staff_set_role(*, user: Any, role: str, branch: Branch | None, acting_user: Any = None) -> StaffProfile:
+    """Give `user` a role (and branch): the profile scopes cases, the group grants permissions."""
+    if role not in Role.values:
+        raise RecoveryError(f"Unknown role {role!r}", field="role")
+    if role == Role.MANAGER and branch is None:
+        raise RecoveryError("A manager needs a branch.", field="branch")
+    profile, _created = StaffProfile.objects.get_or_create(user=user)
+    before = snapshot(profile)
+    profile.role = role
+    profile.branch = branch
+    profile.save()
+    groups = Group.objects.filter(name__in=ROLE_GROUP_NAMES.values())
+    user.groups.remove(*groups)
+    user.groups.add(Group.objects.get(name=ROLE_GROUP_NAMES[role]))
+    audit_change(profile, user=acting_user, before=before, source="role")
+    return profile

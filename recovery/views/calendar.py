@@ -22,7 +22,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
@@ -33,6 +32,7 @@ from django.views.decorators.http import require_safe
 from icalendar import Alarm, Calendar, Event
 from wagtail import hooks
 
+from recovery.checks.dates import SHANGHAI
 from recovery.lib.deadline_display import once_proven_text, why_text
 from recovery.lib.links import case_url
 from recovery.models import OPEN_STATUSES, AlertPreference, Deadline, DeadlineKind
@@ -43,7 +43,7 @@ CALENDAR_EVENTS_HOOK = "recovery_calendar_events"
 CALENDAR_NAME = "Recovery Desk 期限"
 PRODID = "-//Recovery Desk//Deadlines//ZH"
 UID_DOMAIN = "recovery-desk"
-FEED_TIMEZONE = "Asia/Shanghai"
+FEED_TIMEZONE = SHANGHAI.key
 # An all-day event's reminder: the day before at 09:00 (15 hours before its midnight start).
 ALL_DAY_REMINDER = timedelta(hours=15)
 TIMED_REMINDER = timedelta(days=1)
@@ -171,7 +171,7 @@ def _vevent(event: CalendarEvent) -> Event:
         vevent.add("dtend", event.on + timedelta(days=1))
         vevent.add("transp", "TRANSPARENT")
     else:
-        start = datetime.combine(event.on, event.at, tzinfo=ZoneInfo(FEED_TIMEZONE)).astimezone(UTC)
+        start = datetime.combine(event.on, event.at, tzinfo=SHANGHAI).astimezone(UTC)
         vevent.add("dtstart", start)
         vevent.add("dtend", start + event.duration)
     vevent.add("summary", event.summary)

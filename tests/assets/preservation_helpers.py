@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from assets.models import Asset, AssetKind, MeasureKind, MeasureStage, PreservationMeasure
 from assets.services import asset_create, measure_record
-from recovery.lib.validators import credit_code_with_check
+from recovery.checks.identity import credit_code_with_check
 from recovery.models import CaseParty, Party, PartyKind, PartyRole
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -17,7 +17,7 @@ from assets.services import (
     security_interest_update,
 )
 from assets.waterfall import DebtorType
-from recovery.services.cases import RecoveryError
+from recovery.services import RecoveryError
 from tests.assets.preservation_helpers import at, company_case, make_asset, make_measure
 
 Y = Decimal

@@ -10,9 +10,9 @@ from wagtail.models import ModelLogEntry
 
 from assets.models import MeasureRenewal, MeasureStatus, PreservationMeasure
 from assets.services import LAPSE_REASON, measure_end, measure_record, measure_renew, measures_lapse_expired
-from recovery.lib.validators import resident_id_with_check
+from recovery.checks.identity import resident_id_with_check
 from recovery.models import AlertPreference, CaseParty, Party, PartyKind, PartyRole
-from recovery.services.cases import RecoveryError
+from recovery.services import RecoveryError
 from tests.assets.preservation_helpers import ADDRESS, at, make_asset, make_measure, positions
 
 

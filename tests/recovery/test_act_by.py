@@ -32,7 +32,8 @@ from recovery.models import (
 from recovery.selectors.deadlines import dashboard_deadlines
 from recovery.services.alert_preferences import alert_preference_for
 from recovery.services.alerts import alerts_record, alerts_run, plan_alerts
-from recovery.services.cases import collection_action_record, record_update
+from recovery.services.cases import record_update
+from recovery.services.collection import collection_action_record
 from recovery.services.deadlines import deadlines_recompute
 from recovery.services.loan_parties import GuaranteeTerms, case_party_save
 from tests.recovery.handover import resident_id

@@ -11,13 +11,13 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from recovery.models import Alert, AlertPolicy, AlertPreference, AlertStatus, Deadline, Role
+from recovery.services import RecoveryError
 from recovery.services.alert_preferences import (
     CALENDAR_TOKEN_REVOKED,
     alert_preference_for,
     alert_preference_update,
     calendar_token_revoke,
 )
-from recovery.services.cases import RecoveryError
 from recovery.services.deadlines import deadlines_recompute
 from tests.recovery.account_helpers import ACCOUNT, account_form_data
 

@@ -21,7 +21,8 @@ from recovery.models import (
     HolidayYear,
 )
 from recovery.services.alerts import _claim, alerts_deliver, alerts_run
-from recovery.services.cases import collection_action_record, record_update
+from recovery.services.cases import record_update
+from recovery.services.collection import collection_action_record
 from recovery.services.deadlines import deadlines_recompute
 from tests.conftest import redis_broker_url
 

@@ -20,7 +20,8 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
-from recovery.services.cases import collection_action_record, record_create, record_delete, record_update
+from recovery.services.cases import record_create, record_delete, record_update
+from recovery.services.collection import collection_action_record
 from recovery.services.deadlines import deadlines_recompute, holiday_year_save
 from recovery.services.loan_parties import GuaranteeTerms, case_party_save
 from tests.recovery.handover import resident_id

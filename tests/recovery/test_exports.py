@@ -15,8 +15,8 @@ from django.urls import NoReverseMatch, get_resolver, reverse
 from assets.models import Asset, AssetKind
 from assets.services import asset_create
 from litigation.models import Lawsuit
-from recovery.lib.spreadsheets import FORMULA_TRIGGERS
-from recovery.lib.validators import credit_code_with_check
+from recovery.checks.cells import FORMULA_TRIGGERS
+from recovery.checks.identity import credit_code_with_check
 from recovery.models import CaseParty, CollectionAction, Loan, LoanParty, Party, PartyKind, PartyRole
 from recovery.services.cases import record_update
 from recovery.services.deadlines import deadlines_recompute

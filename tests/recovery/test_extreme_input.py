@@ -18,9 +18,10 @@ from django.test import Client
 from django.urls import reverse
 from wagtail.snippets.models import get_snippet_models
 
+from recovery.checks.dates import LATEST_SUPPORTED_DATE
 from recovery.deadlines import compute_deadline
 from recovery.deadlines.periods import UnsupportedDate, add_days, add_months, add_years
-from recovery.lib.validators import LATEST_SUPPORTED_DATE, validate_supported_date
+from recovery.lib.validators import validate_supported_date
 from recovery.models import CaseParty, CollectionAction, Deadline, LoanParty, Role
 from recovery.services.deadlines import deadlines_recompute
 
@@ -397,7 +398,7 @@ def test_a_renewal_outside_the_range_is_refused(staff, make_case, field):
 
     asset = make_asset(make_case(assignee=staff["lawyer"]), user=staff["lawyer"])
     measure = make_measure(asset, user=staff["lawyer"])
-    from recovery.services.cases import RecoveryError
+    from recovery.services import RecoveryError
 
     dates = {"renewed_on": date(2028, 2, 1), "new_expires_on": date(2031, 3, 2), field: date(9999, 12, 31)}
     # A business rule may refuse it first (a renewal after the expiry); either way on the field.
@@ -411,7 +412,7 @@ def test_a_renewal_outside_the_range_is_refused(staff, make_case, field):
 def test_a_measure_ended_in_9999_is_refused_on_the_field(staff, make_case):
     from assets.models import MeasureStatus, PreservationMeasure
     from assets.services import measure_end
-    from recovery.services.cases import RecoveryError
+    from recovery.services import RecoveryError
     from tests.assets.preservation_helpers import make_asset, make_measure
 
     asset = make_asset(make_case(assignee=staff["lawyer"]), user=staff["lawyer"])
@@ -483,7 +484,7 @@ def test_a_judgment_served_9999_12_30_gets_a_field_error(client, staff, make_cas
 
 @pytest.mark.django_db
 def test_guarantee_months_of_a_billion_get_a_field_error(client, staff, make_case):
-    from recovery.lib.validators import resident_id_with_check
+    from recovery.checks.identity import resident_id_with_check
     from recovery.models import Party, PartyKind
 
     case = make_case(assignee=staff["lawyer"])

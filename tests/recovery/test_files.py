@@ -20,7 +20,7 @@ from django.urls import clear_url_caches, reverse
 from recovery.lib.files import FILE_KINDS, validate_file_signature
 from recovery.models import CollectionAction, ImportRun
 from recovery.services import imports as import_runs
-from recovery.services.cases import collection_action_record
+from recovery.services.collection import collection_action_record
 
 PROOF_URL = "recovery_collection_action_proof"
 IMPORT_FILE_URL = "recovery_import_run_file"

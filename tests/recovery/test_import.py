@@ -25,7 +25,7 @@ from recovery.models import (
     Party,
     PartyRole,
 )
-from recovery.services.cases import RecoveryError
+from recovery.services import RecoveryError
 from recovery.services.handover_import import handover_import
 from tests.recovery.handover import COMPANY_CODE, PERSON_ID, PERSON_ID_2, resident_id
 

@@ -27,8 +27,8 @@ from config.celery import app as celery_app
 from recovery import tasks
 from recovery.models import ImportRun, ImportSource, ImportStatus, Loan
 from recovery.selectors.access import mask_id_number, mask_phone
+from recovery.services import RecoveryError
 from recovery.services import imports as import_runs
-from recovery.services.cases import RecoveryError
 from recovery.services.handover_import import ImportBusyError, file_checksum, import_lock
 from tests.recovery.handover import resident_id, wrong_check
 from tests.recovery.test_import_web import HEADER, csv_bytes, login, person_id, row, upload, url

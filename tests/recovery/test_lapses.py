@@ -29,9 +29,11 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
+from recovery.services import RecoveryError
 from recovery.services.alert_preferences import alert_preference_for
 from recovery.services.alerts import alerts_run
-from recovery.services.cases import RecoveryError, collection_action_record, record_update
+from recovery.services.cases import record_update
+from recovery.services.collection import collection_action_record
 from recovery.services.deadlines import deadlines_recompute
 from recovery.services.lapses import LAPSE_DECIDED, LAPSE_DECISION_CLEARED, deadline_lapse_decide
 from recovery.services.loan_parties import GuaranteeTerms, case_party_save

@@ -27,7 +27,7 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
-from recovery.services.cases import RecoveryError
+from recovery.services import RecoveryError
 from recovery.services.deadlines import deadlines_recompute
 from recovery.services.handover_import import handover_import
 from recovery.services.loan_parties import (

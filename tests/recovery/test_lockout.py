@@ -11,7 +11,7 @@ from django.utils import translation
 from wagtail.models import ModelLogEntry
 
 from recovery.admin.accounts import ACCOUNT_UNLOCKED, account_unlock, address_unlock, current_lockouts
-from recovery.services.cases import RecoveryError
+from recovery.services import RecoveryError
 
 LOGIN = "/admin/login/"
 API = "/api/deadlines/compute"

@@ -21,7 +21,7 @@ from wagtail.admin.viewsets import viewsets
 from assets.models import Asset, AssetKind
 from assets.services import asset_create
 from litigation.models import Hearing, Lawsuit
-from recovery.lib.validators import credit_code_with_check, resident_id_with_check
+from recovery.checks.identity import credit_code_with_check, resident_id_with_check
 from recovery.models import (
     AlertPreference,
     CaseParty,

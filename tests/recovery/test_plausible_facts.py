@@ -11,9 +11,11 @@ from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recovery.lib.validators import future_fact_error
+from recovery.checks.dates import future_fact_error
 from recovery.models import CollectionAction, Deadline, DeadlineKind, Loan
-from recovery.services.cases import RecoveryError, collection_action_record, record_update
+from recovery.services import RecoveryError
+from recovery.services.cases import record_update
+from recovery.services.collection import collection_action_record
 from recovery.services.deadlines import deadlines_recompute
 from recovery.services.handover_import import handover_import
 from tests.recovery.test_admin_forms import ADD_ACTION, _action_form, _field_errors

@@ -21,7 +21,7 @@ from wagtail.snippets.models import get_snippet_models
 from assets.models import Asset, AssetFile, PreservationMeasure, SecurityInterest
 from litigation.models import Enforcement, Hearing, Judgment, Lawsuit
 from recovery.admin.base import CREATE_SERVICES, UPDATE_SERVICES, ScopedSnippetViewSet
-from recovery.lib.validators import resident_id_with_check
+from recovery.checks.identity import resident_id_with_check
 from recovery.models import (
     Branch,
     Case,
@@ -34,13 +34,9 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
-from recovery.services.cases import (
-    RecoveryError,
-    case_open,
-    collection_action_record,
-    record_create,
-    record_update,
-)
+from recovery.services import RecoveryError
+from recovery.services.cases import case_open, record_create, record_update
+from recovery.services.collection import collection_action_record
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Choices that are reference data, the same for everyone.

@@ -7,18 +7,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from wagtail.models import ModelLogEntry
 
+from recovery.checks.identity import resident_id_with_check
 from recovery.lib import audit
-from recovery.lib.validators import resident_id_with_check
 from recovery.models import Case, CollectionAction, Loan, Party, PartyKind
-from recovery.services.cases import (
-    RecoveryError,
-    case_open,
-    case_reassign,
-    collection_action_record,
-    record_create,
-    record_delete,
-    record_update,
-)
+from recovery.services import RecoveryError
+from recovery.services.cases import case_open, case_reassign, record_create, record_delete, record_update
+from recovery.services.collection import collection_action_record
 
 
 @pytest.mark.django_db

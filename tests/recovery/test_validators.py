@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from recovery.lib.validators import credit_code_error, resident_id_error
+from recovery.checks.identity import credit_code_error, resident_id_error
 from recovery.models import Party, PartyKind
 
 

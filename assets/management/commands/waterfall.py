@@ -5,7 +5,8 @@ from decimal import Decimal
 from typing import Any
 
 from assets.waterfall import WaterfallInputError, waterfall_json
-from recovery.lib.jsoncli import InputProblem, InputProblems, JsonCalculatorCommand
+from recovery.checks.problems import InputProblem, InputProblems
+from recovery.lib.jsoncli import JsonCalculatorCommand
 
 
 class Command(JsonCalculatorCommand):

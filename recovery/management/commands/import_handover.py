@@ -10,8 +10,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from recovery.lib.spreadsheets import inert_row
-from recovery.services.cases import RecoveryError
+from recovery.checks.cells import inert_row
+from recovery.services import RecoveryError
 from recovery.services.handover_import import (
     HandoverFileError,
     ImportBusyError,

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail import hooks
 
-from recovery.lib.validators import credit_code_with_check, resident_id_with_check
+from recovery.checks.identity import credit_code_with_check, resident_id_with_check
 from recovery.models import (
     ActionKind,
     Branch,
@@ -35,8 +35,10 @@ from recovery.models import (
     PartyRole,
     Role,
 )
-from recovery.services.cases import case_open, collection_action_record, record_create, staff_set_role
+from recovery.services.cases import case_open, record_create
+from recovery.services.collection import collection_action_record
 from recovery.services.loan_parties import GuaranteeTerms, case_party_save
+from recovery.services.staff import staff_set_role
 
 # (user name, 姓 last name, 名 first name, role, branch): a person's name only; the role and
 # branch are the StaffProfile's, shown from there.

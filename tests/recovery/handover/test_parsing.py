@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from recovery.checks.identity import credit_code_error, resident_id_error
 from recovery.handover import parsing
 from recovery.handover.parsing import (
     CellError,
@@ -18,7 +19,6 @@ from recovery.handover.parsing import (
     parse_phones,
     parse_security_types,
 )
-from recovery.lib.validators import credit_code_error, resident_id_error
 from tests.recovery.handover import (
     COMPANY_CODE,
     PERSON_ID,
