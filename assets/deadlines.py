@@ -13,10 +13,11 @@ from datetime import date
 from assets.models import MeasureKind, MeasureStage, MeasureStatus, PreservationMeasure
 from assets.services import seized_on
 from recovery.deadlines import compute_deadline
+from recovery.deadlines.docket import CaseFacts, DeadlineSpec, first_suit_filed
 from recovery.deadlines.model import cn_date
 from recovery.deadlines.periods import UnsupportedDate
 from recovery.models import DeadlineKind, PartyRole
-from recovery.services.deadlines import CaseFacts, DeadlineSpec, deadline_calendar, first_suit_filed
+from recovery.services.deadlines import deadline_calendar
 
 MEASURE_NAMES = {MeasureKind.SEIZURE: "查封", MeasureKind.DISTRAINT: "扣押", MeasureKind.FREEZE: "冻结"}
 

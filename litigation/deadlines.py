@@ -5,8 +5,8 @@ from collections.abc import Iterable
 
 from litigation.models import Enforcement, Judgment, JudgmentKind, Lawsuit
 from recovery.deadlines import EventKind
+from recovery.deadlines.docket import CaseFacts, DeadlineSpec, FactEvent
 from recovery.models import DeadlineKind, PartyRole
-from recovery.services.deadlines import CaseFacts, DeadlineSpec, FactEvent
 
 _APPEALS = {
     JudgmentKind.JUDGMENT: (DeadlineKind.APPEAL_JUDGMENT, "appeal_judgment"),

@@ -16,10 +16,10 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from recovery.deadlines.docket import ACT_BY_STEP
 from recovery.deadlines.model import StepKind
 from recovery.models import Deadline, Role
 from recovery.selectors.access import role_of
-from recovery.services.deadlines import ACT_BY_STEP
 
 FACT_SEPARATOR = "、"
 
