@@ -3,8 +3,8 @@ from django.views.generic import RedirectView
 from wagtail.admin import urls as wagtailadmin_urls
 
 from recovery.admin.account_settings import account_settings_view
-from recovery.admin.deadlines import deadline_compute_api
 from recovery.admin.guards import urlpatterns as wagtail_guard_urlpatterns
+from recovery.views.api import deadline_compute_api
 from recovery.views.calendar import calendar_feed
 from recovery.views.downloads import docket_bulk_action_refused, import_run_file, site_history
 

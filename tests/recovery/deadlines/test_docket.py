@@ -41,7 +41,7 @@ def test_demand_and_event_actions_are_the_models_kinds():
 
 
 def test_fingerprint_digests_a_choice_and_its_value_alike():
-    values = {name: None for name in docket.STORED_FIELDS}
+    values = dict.fromkeys(docket.STORED_FIELDS)
     as_choice = {**values, "kind": DeadlineKind.LIMITATION, "party_role": PartyRole.BORROWER}
     as_value = {**values, "kind": "limitation", "party_role": "borrower"}
     assert docket.fingerprint(as_choice) == docket.fingerprint(as_value)
