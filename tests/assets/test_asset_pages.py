@@ -26,7 +26,7 @@ from assets.models import (
 )
 from assets.services import asset_create, measure_end, measure_record, security_interest_record
 from recovery.models import CaseParty, Deadline, Party, PartyKind, PartyRole
-from tests.recovery.test_files import HTML, MZ, ooxml_bytes, pdf_bytes, png_bytes
+from tests.recovery.lib.test_files import HTML, MZ, ooxml_bytes, pdf_bytes, png_bytes
 
 LIST = "wagtailsnippets_assets_asset:list"
 INSPECT = "wagtailsnippets_assets_asset:inspect"

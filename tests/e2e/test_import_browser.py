@@ -10,7 +10,7 @@ from django.urls import reverse
 from config.celery import app as celery_app
 from recovery.models import ImportRun, ImportStatus, Loan
 from tests.e2e.test_docket_browser import _full_page_screenshot
-from tests.recovery.test_import_web import bad_rows, row, xlsx_bytes
+from tests.recovery.admin.test_imports import bad_rows, row, xlsx_bytes
 
 
 @pytest.mark.browser

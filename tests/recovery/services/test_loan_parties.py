@@ -38,7 +38,7 @@ from recovery.services.loan_parties import (
     loan_party_remove,
 )
 from tests.recovery.handover import PERSON_ID, resident_id
-from tests.recovery.test_import import GUARANTOR_ID, row, write_csv
+from tests.recovery.services.test_handover_import import GUARANTOR_ID, row, write_csv
 
 OTHER_GUARANTOR_ID = resident_id("11010119700101002")
 

@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from tests.recovery.handover import PERSON_ID, PERSON_ID_2, resident_id
-from tests.recovery.test_import import GUARANTOR_ID, HEADER, row
+from tests.recovery.services.test_handover_import import GUARANTOR_ID, HEADER, row
 
 BEFORE = [("recovery", "0015_deadline_done_once_proven")]
 AFTER = [("recovery", "0018_remove_caseparty_guarantee_terms")]

@@ -18,8 +18,8 @@ from recovery.services.cases import record_update
 from recovery.services.collection import collection_action_record
 from recovery.services.deadlines import deadlines_recompute
 from recovery.services.handover_import import handover_import
-from tests.recovery.test_admin_forms import ADD_ACTION, _action_form, _field_errors
-from tests.recovery.test_import import row, write_csv
+from tests.recovery.admin.test_forms import ADD_ACTION, _action_form, _field_errors
+from tests.recovery.services.test_handover_import import row, write_csv
 
 TODAY = date(2026, 12, 2)
 

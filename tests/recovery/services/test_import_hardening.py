@@ -30,8 +30,8 @@ from recovery.selectors.access import mask_id_number, mask_phone
 from recovery.services import RecoveryError
 from recovery.services import imports as import_runs
 from recovery.services.handover_import import ImportBusyError, file_checksum, import_lock
+from tests.recovery.admin.test_imports import HEADER, csv_bytes, login, person_id, row, upload, url
 from tests.recovery.handover import resident_id, wrong_check
-from tests.recovery.test_import_web import HEADER, csv_bytes, login, person_id, row, upload, url
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 GOOD_GUARANTOR = resident_id("11010119700101001")

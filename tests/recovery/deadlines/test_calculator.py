@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from recovery.deadlines.calculator import compute_from_json, today_in_shanghai
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CONTRACT_EXAMPLE = {
     "rule": "limitation",
     "trigger": "2021-03-15",

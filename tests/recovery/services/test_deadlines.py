@@ -295,7 +295,7 @@ def test_recompute_command_repairs_one_case_or_all(case, make_case):
 
 def test_imported_loans_arrive_with_their_deadlines(tmp_path, staff):
     from recovery.services.handover_import import handover_import
-    from tests.recovery.test_import import row, write_csv
+    from tests.recovery.services.test_handover_import import row, write_csv
 
     handover_import(source=write_csv(tmp_path / "h.csv", [row("HT-1"), row("HT-2")]), user=staff["head"])
     kinds = sorted(Deadline.objects.values_list("kind", "subject"))

@@ -19,7 +19,7 @@ from recovery.services.alert_preferences import (
     calendar_token_revoke,
 )
 from recovery.services.deadlines import deadlines_recompute
-from tests.recovery.account_helpers import ACCOUNT, account_form_data
+from tests.recovery.admin.account_helpers import ACCOUNT, account_form_data
 
 ALERTS = "recovery_alerts:index"
 POLICIES = "recovery_alert_policies:index"

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from recovery.models import AlertPreference, Role
-from tests.recovery.account_helpers import ACCOUNT, account_form_data
+from tests.recovery.admin.account_helpers import ACCOUNT, account_form_data
 
 ROLE_WORDS = ("律师", "主任", "经理", "主管", "审计", "负责人")
 _TAB_PANEL = re.compile(r'id="tab-([\w-]+)"\s+class="w-tabs__panel"')

@@ -14,11 +14,11 @@ from config.celery import app as celery_app
 from recovery.models import ImportRun, ImportStatus, Loan
 from recovery.selectors.access import mask_id_number, mask_phone
 from recovery.services.handover_import import handover_import
+from tests.recovery.admin.test_imports import login, person_id, upload, url
+from tests.recovery.admin.test_imports import row as web_row
 from tests.recovery.handover import resident_id, wrong_check
-from tests.recovery.test_import import HEADER, row, run_command, write_csv
-from tests.recovery.test_import_hardening import personal_csv, personal_header, report_cells
-from tests.recovery.test_import_web import login, person_id, upload, url
-from tests.recovery.test_import_web import row as web_row
+from tests.recovery.services.test_handover_import import HEADER, row, run_command, write_csv
+from tests.recovery.services.test_import_hardening import personal_csv, personal_header, report_cells
 
 GUARANTOR = resident_id("11010119700101001")
 PHONE = "13912345678"

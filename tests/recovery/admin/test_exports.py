@@ -20,7 +20,7 @@ from recovery.checks.identity import credit_code_with_check
 from recovery.models import CaseParty, CollectionAction, Loan, LoanParty, Party, PartyKind, PartyRole
 from recovery.services.cases import record_update
 from recovery.services.deadlines import deadlines_recompute
-from tests.recovery.test_masking_everywhere import _walk
+from tests.recovery.lib.test_masking_everywhere import _walk
 
 FORMULAS = ['=HYPERLINK("x")', "+1", "-1", "@SUM(1)"]
 
