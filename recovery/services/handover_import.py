@@ -424,8 +424,7 @@ class _Plan:
         self.assignees_looked_up: set[str] = set()
         # Contract number -> (debtor's ID number, debtor's name, branch id) of the loans on
         # record, for the checks while reading: plain values, the loans themselves are loaded
-        # by resolve() for the rows accepted (objects made while the sheet's reader process
-        # runs would be copied into its memory, page by page).
+        # by resolve() for the rows accepted only.
         self.loan_owners: dict[str, tuple[str, str, int]] = {}
         self.existing_loans: dict[str, Loan] = {}
         # Filled by resolve() (the branches at once); unsaved objects are created by write().
