@@ -14,9 +14,11 @@ the import that made it.
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,7 +40,7 @@ from recovery.handover import (
     normalized_cells,
     open_handover,
 )
-from recovery.handover.parsing import cell_text
+from recovery.handover.parsing import cell_text, optional_text
 from recovery.handover.reading import RawRow, ReadLimits
 from recovery.lib.audit import CHANGE, CREATE, case_id_of, snapshot
 from recovery.lib.bulk import bulk_insert, bulk_insert_values, gc_paused
@@ -53,6 +55,7 @@ from recovery.models import (
     ImportSource,
     ImportStatus,
     Loan,
+    LoanImportDigest,
     LoanParty,
     Party,
     PartyRole,
@@ -111,6 +114,53 @@ LOAN_FIELDS = (
 )
 
 Progress = Callable[[str, int, int | None], None]
+
+# Part of every row digest: bump it when reading or checking changes what the same cells
+# mean (a date format read differently, a rule added), so that rows imported before are
+# checked again instead of being taken as unchanged.
+DIGEST_VERSION = 1
+
+
+def row_digest(raw: RawRow) -> str:
+    """A digest of a row's cells under their fields, as read."""
+    text = repr((DIGEST_VERSION, list(raw.items())))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, str):
+        return str.__str__(value)  # a choice (GuaranteeType.JOINT) as the text it stores
+    return value
+
+
+def loan_state_digest(
+    *,
+    values: Sequence[object],
+    branch: tuple[int, str],
+    case: tuple[int, int | None],
+    debtor: tuple[int, str, str, str],
+    borrower_linked: bool,
+    guarantees: Iterable[tuple[str, str, bool, bool]],
+    collateral: Iterable[tuple[str, bool]],
+) -> str:
+    """A digest of what a row leaves in the docket around its loan: the loan's LOAN_FIELDS
+    `values`, its branch (id, name), its case (id, assignee id), the debtor (id, ID number,
+    phones, address) and whether it is the case's borrower, the guarantees (guarantor's ID
+    number, type, needs review, on the loan's case as guarantor) and the collateral
+    (description, on the loan's case). Computed from the objects when the import writes the
+    loan and from the database when a re-import compares, so both must give the same."""
+    state = (
+        tuple(_canonical(value) for value in values),
+        branch,
+        case,
+        debtor,
+        borrower_linked,
+        tuple(sorted(tuple(_canonical(value) for value in guarantee) for guarantee in guarantees)),
+        tuple(sorted(collateral)),
+    )
+    return hashlib.blake2b(repr(state).encode(), digest_size=16).hexdigest()
 
 
 @dataclass
@@ -306,10 +356,21 @@ def _read_and_plan(
         outcome.cell_columns = [sheet.headers[field_name] for field_name, _index in sheet.header.positions]
         validator = RowValidator(sheet.headers)
         plan = _Plan(user=user, validator=validator, outcome=outcome)
-        # Checked against the docket a batch at a time while reading, so that a row the docket
-        # refutes still has its raw cells for the error file (and only a batch of them is held).
-        for batch in _chunks(_checked_rows(sheet, validator, outcome, report)):
-            plan.check_against_docket(batch)
+        rows = sheet.rows()
+        # While every row is one the docket already holds as it was imported, nothing needs
+        # checking; the first row that is not sends them all through the checks.
+        held, unchanged = plan.unchanged_rows(rows, sheet.estimated_rows, report)
+        if unchanged:
+            plan.take_unchanged(held)
+        else:
+            # Checked against the docket a batch at a time while reading, so that a row the
+            # docket refutes still has its raw cells for the error file (and only a batch of
+            # them is held).
+            checked = _checked_rows(
+                chain(held, rows), sheet.estimated_rows, validator, outcome, report, reported=len(held)
+            )
+            for batch in _chunks(checked):
+                plan.check_against_docket(batch)
     plan.resolve()
     outcome.finish_errors()
     return outcome, plan, report
@@ -375,13 +436,17 @@ def _check_may_import(user: Any) -> None:
 
 
 def _checked_rows(
-    sheet: Any, validator: RowValidator, outcome: ImportOutcome, report: Progress
+    rows: Iterable[tuple[int, RawRow]],
+    total: int | None,
+    validator: RowValidator,
+    outcome: ImportOutcome,
+    report: Progress,
+    reported: int = 0,
 ) -> Iterator[tuple[HandoverRow | RejectedRow, RawRow]]:
     """Every row checked on its own, with its raw cells. A row with problems is rejected
     here, its cells kept for the error file; it still goes on to the docket checks, which
-    may find more."""
-    total = sheet.estimated_rows
-    for count, (row_number, raw) in enumerate(sheet.rows(), start=1):
+    may find more. Progress is reported past the `reported` rows already announced."""
+    for count, (row_number, raw) in enumerate(rows, start=1):
         outcome.rows += 1
         checked = validator.check(row_number, raw)
         if isinstance(checked, RejectedRow):
@@ -390,7 +455,7 @@ def _checked_rows(
             outcome.rejected_rows.add(row_number)
             outcome.keep_cells(row_number, raw.values())
         yield checked, raw
-        if count % PROGRESS_EVERY == 0:
+        if count % PROGRESS_EVERY == 0 and count > reported:
             report("reading", count, total)
     report("reading", outcome.rows, outcome.rows)
 
@@ -442,6 +507,11 @@ class _Plan:
         self.new_loan_links: dict[tuple[int, str], LoanParty] = {}
         self.changed_loan_links: dict[int, tuple[LoanParty, dict[str, Any]]] = {}
         self.new_collateral: list[Collateral] = []
+        # Contract number -> digest of the cells of the row accepted for it, kept with the
+        # loans this import creates.
+        self.row_digests: dict[str, str] = {}
+        self.unchanged_sample: list[tuple[int, RawRow, str, Any]] = []
+        self._state_digests: dict[str, str] = {}
         self._load_branches()
         self.importer_branch = self._importer_branch()
         self.may_import_any_branch = self.user is None or role_of(self.user) == Role.HEAD
@@ -470,6 +540,136 @@ class _Plan:
             ok, branch_name, assignee = self._check_against_docket(row, raw)
             if ok and isinstance(row, HandoverRow):
                 self.accepted.append((row, branch_name, assignee))
+                self.row_digests[row.contract_no] = row_digest(raw)
+
+    # --- a file the docket already holds as it was imported ---------------------------
+
+    def unchanged_rows(
+        self, rows: Iterator[tuple[int, RawRow]], total: int | None, report: Progress
+    ) -> tuple[list[tuple[int, RawRow]], bool]:
+        """Read rows while every one is unchanged: its loan was created by an import from
+        these very cells and the docket around it still is as that import left it (see
+        `loan_state_digest`), its assignee still names the case's assignee, and this user may
+        import its branch. Such a row would be checked, matched and found to change nothing.
+        Returns the rows read, and whether they are all of the file (and all unchanged)."""
+        held: list[tuple[int, RawRow]] = []
+        seen: set[str] = set()
+        for batch in _chunks(rows):
+            held.extend(batch)
+            if not self._all_unchanged(batch, seen):
+                return held, False
+            report("reading", len(held), total)
+        return held, bool(held)
+
+    def _all_unchanged(self, batch: list[tuple[int, RawRow]], seen: set[str]) -> bool:
+        numbers = []
+        for _row_number, raw in batch:
+            number = cell_text(raw.get("contract_no"))
+            if not number or number in seen:  # a second row of a contract is an error
+                return False
+            seen.add(number)
+            numbers.append(number)
+        stored = self._stored_states(numbers)
+        if len(stored) < len(numbers):
+            return False
+        self._look_up_users({text for _row, raw in batch if (text := optional_text(raw.get("assignee")))})
+        for (row_number, raw), number in zip(batch, numbers, strict=True):
+            digest, assignee_id, branch_name = stored[number]
+            if digest != row_digest(raw) + self._state_digests[number]:
+                return False
+            assignee = None
+            text = optional_text(raw.get("assignee"))
+            if text:
+                assignee = self.users.get(text) or self.users.get(text.lower())
+                if assignee is None or assignee == "ambiguous" or assignee.pk != assignee_id:
+                    return False
+            if not self.may_import_any_branch and branch_name != self.importer_branch:
+                return False
+            if len(self.unchanged_sample) < PREVIEW_SAMPLE_ROWS:
+                self.unchanged_sample.append((row_number, raw, branch_name, assignee))
+        return True
+
+    def _stored_states(self, numbers: list[str]) -> dict[str, tuple[str, int | None, str]]:
+        """Contract number -> (stored digest, the case's assignee id, the branch name) of the
+        loans with a digest; their current state's digest goes to `_state_digests`."""
+        loans = list(
+            Loan.objects.filter(contract_no__in=numbers, import_digest__isnull=False).values_list(
+                "pk",
+                "contract_no",
+                "import_digest__digest",
+                *LOAN_FIELDS,
+                "branch_id",
+                "branch__name",
+                "case_id",
+                "case__assignee_id",
+                "case__debtor_id",
+                "case__debtor__id_number",
+                "case__debtor__phones",
+                "case__debtor__address",
+            )
+        )
+        loan_ids = [loan[0] for loan in loans]
+        case_ids = {
+            loan[5 + len(LOAN_FIELDS)] for loan in loans
+        }  # after pk, number, digest, the fields, branch id, name
+        guarantees: dict[int, list[tuple[str, str, bool, bool]]] = defaultdict(list)
+        for (
+            loan_id,
+            case_id,
+            id_number,
+            guarantee_type,
+            review,
+            link_case_id,
+            role,
+        ) in LoanParty.objects.filter(loan_id__in=loan_ids).values_list(
+            "loan_id",
+            "loan__case_id",
+            "case_party__party__id_number",
+            "guarantee_type",
+            "needs_review",
+            "case_party__case_id",
+            "case_party__role",
+        ):
+            on_case = link_case_id == case_id and role == PartyRole.GUARANTOR
+            guarantees[loan_id].append((id_number, guarantee_type, review, on_case))
+        collateral: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+        for loan_id, description, item_case_id, case_id in Collateral.objects.filter(
+            loan_id__in=loan_ids
+        ).values_list("loan_id", "description", "case_id", "loan__case_id"):
+            collateral[loan_id].append((description, item_case_id == case_id))
+        borrowers = set(
+            CaseParty.objects.filter(case_id__in=case_ids, role=PartyRole.BORROWER).values_list(
+                "case_id", "party_id"
+            )
+        )
+        stored: dict[str, tuple[str, int | None, str]] = {}
+        self._state_digests = {}
+        width = len(LOAN_FIELDS)
+        for pk, number, digest, *rest in loans:
+            values = rest[:width]
+            branch_id, branch_name, case_id, assignee_id, debtor_id, id_number, phones, address = rest[width:]
+            self._state_digests[number] = loan_state_digest(
+                values=values,
+                branch=(branch_id, branch_name),
+                case=(case_id, assignee_id),
+                debtor=(debtor_id, id_number, phones, address),
+                borrower_linked=(case_id, debtor_id) in borrowers,
+                guarantees=guarantees[pk],
+                collateral=collateral[pk],
+            )
+            stored[number] = (digest, assignee_id, branch_name)
+        return stored
+
+    def take_unchanged(self, rows: list[tuple[int, RawRow]]) -> None:
+        """Count a wholly unchanged file's rows; the preview's sample is read as they are."""
+        self.outcome.rows = self.outcome.unchanged = len(rows)
+        for row_number, raw, branch_name, assignee in self.unchanged_sample:
+            row = self.validator.check(row_number, raw)
+            if isinstance(row, HandoverRow):
+                cells = normalized_cells(row)
+                cells["branch"] = branch_name
+                cells["assignee"] = assignee.get_username() if assignee is not None else ""
+                self.outcome.sample.append({"row": row_number, "action": "unchanged", **cells})
 
     def resolve(self) -> None:
         accepted = self.accepted
@@ -881,6 +1081,7 @@ class _Plan:
             _link_ids(item, "case", "loan")
         bulk_insert(self.new_collateral)
         audit.created(self.new_collateral)
+        self._keep_digests(new_loans, changed_loans)
 
         audit.flush()
         touched = {case.pk for case in new_cases} | {loan.case_id for loan in changed_loans}
@@ -889,6 +1090,39 @@ class _Plan:
         touched |= {link.loan.case_id for link, _before in changed_links}
         touched |= {item.case_id for item in self.new_collateral}
         case_facts_changed(case_ids=touched, user=self.user)
+
+    def _keep_digests(self, new_loans: list[Loan], changed_loans: list[Loan]) -> None:
+        """Keep, with each loan created, the digests a re-import compares (see
+        `unchanged_rows`); a loan changed drops its digest: the cells it was created from no
+        longer describe it. Loans checked and found unchanged keep theirs: nothing is written
+        for them."""
+        if changed_loans:
+            LoanImportDigest.objects.filter(loan_id__in=[loan.pk for loan in changed_loans]).delete()
+        guarantees: dict[int, list[tuple[str, str, bool, bool]]] = defaultdict(list)
+        for link in self.new_loan_links.values():
+            guarantees[id(link.loan)].append(
+                (link.case_party.party.id_number, link.guarantee_type, link.needs_review, True)
+            )
+        collateral: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+        for item in self.new_collateral:
+            collateral[id(item.loan)].append((item.description, True))
+
+        def digest(loan: Loan) -> str:
+            case = loan.case
+            debtor = self.parties[case.debtor.id_number]
+            state = loan_state_digest(
+                values=[getattr(loan, name) for name in LOAN_FIELDS],
+                branch=(loan.branch.pk, loan.branch.name),
+                case=(case.pk, case.assignee_id),
+                debtor=(debtor.pk, debtor.id_number, debtor.phones, debtor.address),
+                borrower_linked=True,
+                guarantees=guarantees[id(loan)],
+                collateral=collateral[id(loan)],
+            )
+            return self.row_digests[loan.contract_no] + state
+
+        rows = ({"loan_id": loan.pk, "digest": digest(loan)} for loan in new_loans)
+        bulk_insert_values(LoanImportDigest, rows, count=len(new_loans))
 
     @staticmethod
     def _number_cases(cases: list[Case]) -> None:
