@@ -14,10 +14,9 @@ the import that made it.
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from itertools import chain
 from pathlib import Path
 from typing import IO, Any
@@ -97,6 +96,9 @@ def read_limits() -> ReadLimits:
 
 BATCH = 2000  # rows per INSERT/UPDATE statement and per IN (...) lookup
 PROGRESS_EVERY = 1000
+# Rows compared with their digests per query: the state query joins whole tables whose
+# statistics a fresh bulk load leaves stale, so fewer, larger batches cost less.
+UNCHANGED_BATCH = 10_000
 # Accepted rows shown, as they will be imported, by the web upload's preview.
 PREVIEW_SAMPLE_ROWS = 20
 
@@ -127,40 +129,59 @@ def row_digest(raw: RawRow) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def _canonical(value: object) -> object:
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, str):
-        return str.__str__(value)  # a choice (GuaranteeType.JOINT) as the text it stores
-    return value
-
-
-def loan_state_digest(
-    *,
-    values: Sequence[object],
-    branch: tuple[int, str],
-    case: tuple[int, int | None],
-    debtor: tuple[int, str, str, str],
-    borrower_linked: bool,
-    guarantees: Iterable[tuple[str, str, bool, bool]],
-    collateral: Iterable[tuple[str, bool]],
-) -> str:
-    """A digest of what a row leaves in the docket around its loan: the loan's LOAN_FIELDS
-    `values`, its branch (id, name), its case (id, assignee id), the debtor (id, ID number,
-    phones, address) and whether it is the case's borrower, the guarantees (guarantor's ID
-    number, type, needs review, on the loan's case as guarantor) and the collateral
-    (description, on the loan's case). Computed from the objects when the import writes the
-    loan and from the database when a re-import compares, so both must give the same."""
-    state = (
-        tuple(_canonical(value) for value in values),
-        branch,
-        case,
-        debtor,
-        borrower_linked,
-        tuple(sorted(tuple(_canonical(value) for value in guarantee) for guarantee in guarantees)),
-        tuple(sorted(collateral)),
+def _state_sql() -> str:
+    """SQL giving the digest of what a row leaves in the docket around its loan `l` (joined
+    with its case `c`, branch `b` and debtor `p`): the loan's LOAN_FIELDS, its branch (id and
+    name: a renamed branch no longer matches the file), its case and the case's assignee, the
+    debtor's ID number and contacts and whether it is the case's borrower, each guarantee
+    (guarantor's ID number, type, needs review, on the loan's case as guarantor) and each
+    collateral item (description, on the loan's case). The import computes it when it creates
+    the loan and a re-import when it compares: one expression, so the two cannot disagree."""
+    party = Party._meta.db_table
+    case_party, loan_party = CaseParty._meta.db_table, LoanParty._meta.db_table
+    collateral = Collateral._meta.db_table
+    unit = "chr(31)"  # a separator no cell holds
+    loan_values = ", ".join(
+        f"coalesce(l.{Loan._meta.get_field(name).column}::text, '-')" for name in LOAN_FIELDS
     )
-    return hashlib.blake2b(repr(state).encode(), digest_size=16).hexdigest()
+    return f"""md5(concat_ws({unit}, {loan_values},
+        l.branch_id::text, b.name, l.case_id::text, coalesce(c.assignee_id::text, '-'),
+        c.debtor_id::text, p.id_number, p.phones, p.address,
+        EXISTS (SELECT 1 FROM {case_party} bp WHERE bp.case_id = c.id AND bp.party_id = c.debtor_id
+                AND bp.role = '{PartyRole.BORROWER.value}')::text,
+        coalesce((SELECT string_agg(concat_ws(',', gp.id_number, lp.guarantee_type, lp.needs_review::text,
+                     (gcp.case_id = l.case_id AND gcp.role = '{PartyRole.GUARANTOR.value}')::text),
+                     {unit} ORDER BY gp.id_number, lp.guarantee_type, lp.id)
+                  FROM {loan_party} lp JOIN {case_party} gcp ON gcp.id = lp.case_party_id
+                  JOIN {party} gp ON gp.id = gcp.party_id WHERE lp.loan_id = l.id), '-'),
+        coalesce((SELECT string_agg(concat_ws(',', co.description, (co.case_id = l.case_id)::text),
+                     {unit} ORDER BY co.description, co.id)
+                  FROM {collateral} co WHERE co.loan_id = l.id), '-')))"""
+
+
+@contextmanager
+def _without_jit(cursor: Any) -> Iterator[None]:
+    """The state query's correlated subqueries make PostgreSQL's planner overestimate it and
+    compile it (JIT), which costs more than a second a batch; it runs in milliseconds without."""
+    cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+    (previous, _off) = cursor.fetchone()
+    try:
+        yield
+    finally:
+        cursor.execute("SELECT set_config('jit', %s, true)", [previous])
+
+
+def _loans_with_state_sql() -> str:
+    loan, case, party, branch = (
+        Loan._meta.db_table,
+        Case._meta.db_table,
+        Party._meta.db_table,
+        Branch._meta.db_table,
+    )
+    return (
+        f"{loan} l JOIN {case} c ON c.id = l.case_id JOIN {party} p ON p.id = c.debtor_id"
+        f" JOIN {branch} b ON b.id = l.branch_id"
+    )
 
 
 @dataclass
@@ -553,8 +574,10 @@ class _Plan:
         import its branch. Such a row would be checked, matched and found to change nothing.
         Returns the rows read, and whether they are all of the file (and all unchanged)."""
         held: list[tuple[int, RawRow]] = []
+        if connection.vendor != "postgresql":
+            return held, False  # no digests kept there (see `_keep_digests`)
         seen: set[str] = set()
-        for batch in _chunks(rows):
+        for batch in _chunks(rows, UNCHANGED_BATCH):
             held.extend(batch)
             if not self._all_unchanged(batch, seen):
                 return held, False
@@ -591,74 +614,20 @@ class _Plan:
 
     def _stored_states(self, numbers: list[str]) -> dict[str, tuple[str, int | None, str]]:
         """Contract number -> (stored digest, the case's assignee id, the branch name) of the
-        loans with a digest; their current state's digest goes to `_state_digests`."""
-        loans = list(
-            Loan.objects.filter(contract_no__in=numbers, import_digest__isnull=False).values_list(
-                "pk",
-                "contract_no",
-                "import_digest__digest",
-                *LOAN_FIELDS,
-                "branch_id",
-                "branch__name",
-                "case_id",
-                "case__assignee_id",
-                "case__debtor_id",
-                "case__debtor__id_number",
-                "case__debtor__phones",
-                "case__debtor__address",
+        loans kept with a digest; the digest of their state now goes to `_state_digests`."""
+        digests = LoanImportDigest._meta.db_table
+        with transaction.atomic(), connection.cursor() as cursor, _without_jit(cursor):
+            cursor.execute(
+                f"SELECT l.contract_no, g.digest, {_state_sql()}, c.assignee_id, b.name"
+                f" FROM {_loans_with_state_sql()} JOIN {digests} g ON g.loan_id = l.id"
+                " WHERE l.contract_no = ANY(%s)",
+                [numbers],
             )
-        )
-        loan_ids = [loan[0] for loan in loans]
-        case_ids = {
-            loan[5 + len(LOAN_FIELDS)] for loan in loans
-        }  # after pk, number, digest, the fields, branch id, name
-        guarantees: dict[int, list[tuple[str, str, bool, bool]]] = defaultdict(list)
-        for (
-            loan_id,
-            case_id,
-            id_number,
-            guarantee_type,
-            review,
-            link_case_id,
-            role,
-        ) in LoanParty.objects.filter(loan_id__in=loan_ids).values_list(
-            "loan_id",
-            "loan__case_id",
-            "case_party__party__id_number",
-            "guarantee_type",
-            "needs_review",
-            "case_party__case_id",
-            "case_party__role",
-        ):
-            on_case = link_case_id == case_id and role == PartyRole.GUARANTOR
-            guarantees[loan_id].append((id_number, guarantee_type, review, on_case))
-        collateral: dict[int, list[tuple[str, bool]]] = defaultdict(list)
-        for loan_id, description, item_case_id, case_id in Collateral.objects.filter(
-            loan_id__in=loan_ids
-        ).values_list("loan_id", "description", "case_id", "loan__case_id"):
-            collateral[loan_id].append((description, item_case_id == case_id))
-        borrowers = set(
-            CaseParty.objects.filter(case_id__in=case_ids, role=PartyRole.BORROWER).values_list(
-                "case_id", "party_id"
-            )
-        )
-        stored: dict[str, tuple[str, int | None, str]] = {}
-        self._state_digests = {}
-        width = len(LOAN_FIELDS)
-        for pk, number, digest, *rest in loans:
-            values = rest[:width]
-            branch_id, branch_name, case_id, assignee_id, debtor_id, id_number, phones, address = rest[width:]
-            self._state_digests[number] = loan_state_digest(
-                values=values,
-                branch=(branch_id, branch_name),
-                case=(case_id, assignee_id),
-                debtor=(debtor_id, id_number, phones, address),
-                borrower_linked=(case_id, debtor_id) in borrowers,
-                guarantees=guarantees[pk],
-                collateral=collateral[pk],
-            )
-            stored[number] = (digest, assignee_id, branch_name)
-        return stored
+            found = cursor.fetchall()
+        self._state_digests = {number: state for number, _digest, state, _assignee, _branch in found}
+        return {
+            number: (digest, assignee_id, branch) for number, digest, _state, assignee_id, branch in found
+        }
 
     def take_unchanged(self, rows: list[tuple[int, RawRow]]) -> None:
         """Count a wholly unchanged file's rows; the preview's sample is read as they are."""
@@ -1093,36 +1062,23 @@ class _Plan:
 
     def _keep_digests(self, new_loans: list[Loan], changed_loans: list[Loan]) -> None:
         """Keep, with each loan created, the digests a re-import compares (see
-        `unchanged_rows`); a loan changed drops its digest: the cells it was created from no
-        longer describe it. Loans checked and found unchanged keep theirs: nothing is written
-        for them."""
+        `unchanged_rows`), the state's taken from the docket as written; a loan changed drops
+        its digest: the cells it was created from no longer describe it. Loans checked and
+        found unchanged keep theirs: nothing is written for them."""
+        if connection.vendor != "postgresql":
+            return  # the embedded database re-checks every row
         if changed_loans:
             LoanImportDigest.objects.filter(loan_id__in=[loan.pk for loan in changed_loans]).delete()
-        guarantees: dict[int, list[tuple[str, str, bool, bool]]] = defaultdict(list)
-        for link in self.new_loan_links.values():
-            guarantees[id(link.loan)].append(
-                (link.case_party.party.id_number, link.guarantee_type, link.needs_review, True)
+        if not new_loans:
+            return
+        digests = LoanImportDigest._meta.db_table
+        with connection.cursor() as cursor, _without_jit(cursor):
+            cursor.execute(
+                f"INSERT INTO {digests} (loan_id, digest) SELECT l.id, d.row_digest || {_state_sql()}"
+                f" FROM unnest(%s::bigint[], %s::text[]) AS d(loan_id, row_digest)"
+                f" JOIN {_loans_with_state_sql()} ON l.id = d.loan_id",
+                [[loan.pk for loan in new_loans], [self.row_digests[loan.contract_no] for loan in new_loans]],
             )
-        collateral: dict[int, list[tuple[str, bool]]] = defaultdict(list)
-        for item in self.new_collateral:
-            collateral[id(item.loan)].append((item.description, True))
-
-        def digest(loan: Loan) -> str:
-            case = loan.case
-            debtor = self.parties[case.debtor.id_number]
-            state = loan_state_digest(
-                values=[getattr(loan, name) for name in LOAN_FIELDS],
-                branch=(loan.branch.pk, loan.branch.name),
-                case=(case.pk, case.assignee_id),
-                debtor=(debtor.pk, debtor.id_number, debtor.phones, debtor.address),
-                borrower_linked=True,
-                guarantees=guarantees[id(loan)],
-                collateral=collateral[id(loan)],
-            )
-            return self.row_digests[loan.contract_no] + state
-
-        rows = ({"loan_id": loan.pk, "digest": digest(loan)} for loan in new_loans)
-        bulk_insert_values(LoanImportDigest, rows, count=len(new_loans))
 
     @staticmethod
     def _number_cases(cases: list[Case]) -> None:
