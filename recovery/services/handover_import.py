@@ -868,35 +868,66 @@ class _Plan:
                 self.loan_links[(case_party_id, loan_id)] = (pk, guarantee_type, review)
 
     def _plan_row(self, row: HandoverRow, branch_name: str, assignee: Any, existing: Loan | None) -> None:
-        changed = False
         debtor = self.parties[row.id_number]
-        if debtor.pk is not None and row.id_number in self.party_changes:
-            changed = True
+        changed = debtor.pk is not None and row.id_number in self.party_changes
         if branch_name not in self.branches:
             self.branches[branch_name] = Branch(name=branch_name)
         branch = self.branches[branch_name]
-
-        if existing is not None:
-            case = existing.case  # a re-sent loan stays in its case, whatever its status
+        case = self._case_of(row, branch_name, branch, debtor, assignee, existing)
+        changed |= self._plan_assignee(case, assignee)
+        loan, loan_changed = self._plan_loan(row, case, branch, existing)
+        changed |= loan_changed
+        changed |= self._plan_link(case, debtor, PartyRole.BORROWER)[0]
+        changed |= self._plan_guarantors(row, case, loan)
+        changed |= self._plan_collateral(row, case, loan)
+        if existing is None:
+            self.outcome.created += 1
+        elif changed:
+            self.outcome.updated += 1
         else:
-            case_key = (row.id_number, branch_name)
-            case = self.cases.get(case_key)
-            if case is None:
-                case = Case(debtor=debtor, branch=branch, assignee=assignee, opened_on=row.handed_over_on)
-                self.cases[case_key] = case
-                self.outcome.cases_created += 1
-            elif case.pk is None and row.handed_over_on < case.opened_on:
-                case.opened_on = row.handed_over_on
-        if assignee is not None and case.assignee_id != assignee.pk:
-            if case.pk is None:
-                case.assignee = case.assignee or assignee
-            else:
-                recorded = self.case_changes.setdefault(case.pk, {})
-                old = recorded.get("assignee", [str(case.assignee) if case.assignee else None])[0]
-                recorded["assignee"] = [old, str(assignee)]
-                case.assignee = assignee
-                changed = True
+            self.outcome.unchanged += 1
 
+    def _case_of(
+        self,
+        row: HandoverRow,
+        branch_name: str,
+        branch: Branch,
+        debtor: Party,
+        assignee: Any,
+        existing: Loan | None,
+    ) -> Case:
+        """The row's case: a re-sent loan's own, whatever its status; else the debtor's open
+        case at the branch, or a new one (opened on the earliest hand-over of its rows)."""
+        if existing is not None:
+            return existing.case
+        case_key = (row.id_number, branch_name)
+        case = self.cases.get(case_key)
+        if case is None:
+            case = Case(debtor=debtor, branch=branch, assignee=assignee, opened_on=row.handed_over_on)
+            self.cases[case_key] = case
+            self.outcome.cases_created += 1
+        elif case.pk is None and row.handed_over_on < case.opened_on:
+            case.opened_on = row.handed_over_on
+        return case
+
+    def _plan_assignee(self, case: Case, assignee: Any) -> bool:
+        """Plan the row's assignee on its case; True when a case on record is reassigned."""
+        if assignee is None or case.assignee_id == assignee.pk:
+            return False
+        if case.pk is None:
+            case.assignee = case.assignee or assignee
+            return False
+        recorded = self.case_changes.setdefault(case.pk, {})
+        old = recorded.get("assignee", [str(case.assignee) if case.assignee else None])[0]
+        recorded["assignee"] = [old, str(assignee)]
+        case.assignee = assignee
+        return True
+
+    def _plan_loan(
+        self, row: HandoverRow, case: Case, branch: Branch, existing: Loan | None
+    ) -> tuple[Loan, bool]:
+        """The row's loan, new or on record with the file's values; True when one on record
+        changes."""
         values = {
             "amount": row.loan_amount,
             "principal_outstanding": row.principal_outstanding,
@@ -911,17 +942,18 @@ class _Plan:
         if existing is None:
             loan = Loan(contract_no=row.contract_no, case=case, branch=branch, **values)
             self.loans[row.contract_no] = loan
-        else:
-            loan = existing
-            differs = {name: value for name, value in values.items() if getattr(loan, name) != value}
-            if differs:
-                self.loan_before[row.contract_no] = snapshot(loan)
-                for name, value in differs.items():
-                    setattr(loan, name, value)
-                self.loans[row.contract_no] = loan
-                changed = True
+            return loan, False
+        differs = {name: value for name, value in values.items() if getattr(existing, name) != value}
+        if not differs:
+            return existing, False
+        self.loan_before[row.contract_no] = snapshot(existing)
+        for name, value in differs.items():
+            setattr(existing, name, value)
+        self.loans[row.contract_no] = existing
+        return existing, True
 
-        changed |= self._plan_link(case, debtor, PartyRole.BORROWER)[0]
+    def _plan_guarantors(self, row: HandoverRow, case: Case, loan: Loan) -> bool:
+        changed = False
         for guarantor in row.guarantors:
             party = self.parties[guarantor.id_number]
             guarantee_type = GuaranteeType(guarantor.guarantee_type)
@@ -931,18 +963,16 @@ class _Plan:
             changed |= self._plan_loan_link(case_party, loan, guarantee_type)
             if party.pk is not None and guarantor.id_number in self.party_changes:
                 changed = True
+        return changed
+
+    def _plan_collateral(self, row: HandoverRow, case: Case, loan: Loan) -> bool:
+        changed = False
         for description in row.collateral:
             if (row.contract_no, description) not in self.collateral:
                 self.collateral.add((row.contract_no, description))
                 self.new_collateral.append(Collateral(case=case, loan=loan, description=description))
                 changed = True
-
-        if existing is None:
-            self.outcome.created += 1
-        elif changed:
-            self.outcome.updated += 1
-        else:
-            self.outcome.unchanged += 1
+        return changed
 
     def _plan_link(self, case: Case, party: Party, role: str) -> tuple[bool, CaseParty]:
         """Plan the party's role in the case: (True when that is a change, the role)."""
