@@ -12,6 +12,7 @@ the import that made it.
 """
 
 import hashlib
+import pickle
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -124,9 +125,11 @@ DIGEST_VERSION = 1
 
 
 def row_digest(raw: RawRow) -> str:
-    """A digest of a row's cells under their fields, as read."""
-    text = repr((DIGEST_VERSION, list(raw.items())))
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    """A digest of a row's cells under their fields, as read, types included (1, 1.0 and "1"
+    differ). Pickled: half the cost of repr() on 100,000 rows of Chinese text; should a
+    Python release pickle a value differently, the rows are merely checked again."""
+    serialized = pickle.dumps((DIGEST_VERSION, list(raw.items())), protocol=5)
+    return hashlib.blake2b(serialized, digest_size=16).hexdigest()
 
 
 def _state_sql() -> str:
@@ -165,10 +168,9 @@ def _without_jit(cursor: Any) -> Iterator[None]:
     compile it (JIT), which costs more than a second a batch; it runs in milliseconds without."""
     cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
     (previous, _off) = cursor.fetchone()
-    try:
-        yield
-    finally:
-        cursor.execute("SELECT set_config('jit', %s, true)", [previous])
+    yield
+    # Not on an error: the setting is the transaction's, undone with it.
+    cursor.execute("SELECT set_config('jit', %s, true)", [previous])
 
 
 def _loans_with_state_sql() -> str:
