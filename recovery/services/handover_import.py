@@ -385,12 +385,18 @@ def _read_and_plan(
         held, unchanged = plan.unchanged_rows(rows, sheet.estimated_rows, report)
         if unchanged:
             plan.take_unchanged(held)
+            report("reading", outcome.rows, outcome.rows)  # as when checked: the total known
         else:
             # Checked against the docket a batch at a time while reading, so that a row the
             # docket refutes still has its raw cells for the error file (and only a batch of
             # them is held).
             checked = _checked_rows(
-                chain(held, rows), sheet.estimated_rows, validator, outcome, report, reported=len(held)
+                chain(held, rows),
+                sheet.estimated_rows,
+                validator,
+                outcome,
+                report,
+                reported=plan.reported_rows,
             )
             for batch in _chunks(checked):
                 plan.check_against_docket(batch)
@@ -534,6 +540,7 @@ class _Plan:
         # loans this import creates.
         self.row_digests: dict[str, str] = {}
         self.unchanged_sample: list[tuple[int, RawRow, str, Any]] = []
+        self.reported_rows = 0  # the rows whose reading progress `unchanged_rows` reported
         self._state_digests: dict[str, str] = {}
         self._load_branches()
         self.importer_branch = self._importer_branch()
@@ -584,6 +591,7 @@ class _Plan:
             if not self._all_unchanged(batch, seen):
                 return held, False
             report("reading", len(held), total)
+            self.reported_rows = len(held)
         return held, bool(held)
 
     def _all_unchanged(self, batch: list[tuple[int, RawRow]], seen: set[str]) -> bool:

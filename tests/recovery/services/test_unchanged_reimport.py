@@ -181,3 +181,20 @@ def test_another_importer_is_held_to_their_branch(tmp_path, staff):
     assert skipped == outcome_of(path, staff["manager"], skipping=False)
     assert skipped[0]["rejected"] == 1  # HT-003 is Hangzhou's; the manager is Shanghai's
     assert ModelLogEntry.objects.count() == entries
+
+
+def test_progress_is_reported_once_per_row_count_whether_rows_are_skipped_or_checked(
+    tmp_path, staff, monkeypatch
+):
+    monkeypatch.setattr(importing, "UNCHANGED_BATCH", 2)
+    monkeypatch.setattr(importing, "PROGRESS_EVERY", 1)
+    path = write_csv(tmp_path / "h.csv", rows())
+    first = []
+    handover_import(source=path, user=staff["head"], progress=lambda *args: first.append(args))
+    again = []
+    handover_import(source=path, user=staff["head"], progress=lambda *args: again.append(args))
+
+    reading = [done for stage, done, _total in first if stage == "reading"]
+    assert reading == [1, 2, 3, 3]  # the digest comparison of the first batch reported nothing
+    assert [done for stage, done, _total in again if stage == "reading"] == [2, 3, 3]
+    assert ("reading", 3, 3) in again  # the last report names the total, as when checked
