@@ -447,7 +447,8 @@ def act_by_step(proven_only: DeadlineResult, unproven: list[FactEvent], once_pro
     step (its start, or the proven interruption that restarted it) of that computation."""
     steps = proven_only.steps
     basis = next((step for step in reversed(steps) if step.kind == StepKind.PERIOD), steps[0])
-    assert proven_only.safe_end is not None
+    # Only a computation that ended in a date has an act-by step to explain.
+    assert proven_only.safe_end is not None  # noqa: S101  narrows the type; an invariant, not validation
     text = (
         f"不计无送达凭证的事实（{_labels(unproven)}）：{basis.text}"
         f"台账和提醒以{cn_date(proven_only.safe_end)}为准；凭证登记后以{cn_date(once_proven)}为准。"
