@@ -263,7 +263,9 @@ def case_specs(case: CaseFacts, calendar: RestDayCalendar | None = None) -> list
                     done_note=done_note,
                 )
             )
-        mortgagors = [(link.party_id, link.role, []) for link in links if link.role == MORTGAGOR]
+        mortgagors: list[tuple[int, str, list[dict[str, str]]]] = [
+            (link.party_id, link.role, []) for link in links if link.role == MORTGAGOR
+        ]
         if (
             not mortgagors
             and contract_no in case.loans_with_collateral
@@ -338,12 +340,15 @@ def _guarantee_specs(
         return [period]
     specs = [period]
     if joint:
+        legal_end = result.legal_end
+        # A guarantee period is never suspended nor interrupted (CC 692): it always ends on a date.
+        assert legal_end is not None  # noqa: S101  narrows the type; an invariant of the rule
         demands = [
             event
             for event in case.events
             if event.against == party_id
             and event.kind in (EventKind.DEMAND_DELIVERED, EventKind.SUIT_FILED)
-            and due_on < event.on <= result.legal_end
+            and due_on < event.on <= legal_end
         ]
         if demands:
             first = min(demands, key=lambda event: event.on)
@@ -510,7 +515,12 @@ def evaluate(spec: DeadlineSpec, *, today: date, calendar: RestDayCalendar) -> d
         }
         for event in spec.events
     ]
-    act_by = result.safe_end if conservative is None else min(conservative, result.safe_end)
+    # `conservative` is set only beside a result with a safe end.
+    act_by = (
+        result.safe_end
+        if conservative is None or result.safe_end is None
+        else min(conservative, result.safe_end)
+    )
     return {
         "kind": spec.kind,
         "rule": spec.rule,

@@ -194,7 +194,7 @@ class _RowChecker:
 
     def text_field(self, field: str) -> str | None:
         """A required name or number kept as text, refused when a spreadsheet would run it."""
-        text = self.required(field, _text)
+        text: str | None = self.required(field, _text)
         if text and looks_like_formula(text):
             self.error(field, f"{COLUMNS_BY_FIELD[field].chinese}{FORMULA_START_MESSAGE}")
             return None
