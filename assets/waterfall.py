@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Context, Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
 
@@ -341,19 +341,15 @@ def _costs_step(legal_person: bool, proceeds_fen: int, costs_fen: int) -> Step:
     )
 
 
-class _Groups:
+class _Groups(NamedTuple):
     """The claims' indexes sorted into the buckets the tiers are built from."""
 
-    __slots__ = ("priority", "registered", "unregistered", "seized", "ordinary", "any_active_seizure")
-
-    def __init__(self) -> None:
-        self.priority: list[int] = []
-        self.registered: dict[date, list[int]] = {}
-        self.unregistered: list[int] = []
-        self.seized: dict[date, list[int]] = {}
-        # natural person: every ordinary creditor; legal person: the unseized
-        self.ordinary: list[int] = []
-        self.any_active_seizure = False
+    priority: list[int]
+    registered: dict[date, list[int]]
+    unregistered: list[int]
+    seized: dict[date, list[int]]
+    ordinary: list[int]  # natural person: every ordinary creditor; legal person: the unseized
+    any_active_seizure: bool
 
 
 def _tiers(
@@ -378,27 +374,37 @@ def _group_claims(legal_person: bool, claims: Sequence[Claim], names: Sequence[s
 
     :raises ValueError: an active seizure without `seized_on` against a legal-person debtor.
     """
-    groups = _Groups()
+    # Local lists, not the tuple's attributes, in the per-claim loop: it runs for every claim.
+    priority: list[int] = []
+    registered: dict[date, list[int]] = {}
+    unregistered: list[int] = []
+    seized: dict[date, list[int]] = {}
+    ordinary: list[int] = []
+    any_active_seizure = False
     for index, claim in enumerate(claims):
         kind = claim.kind
         if kind is _PRIORITY:
-            groups.priority.append(index)
+            priority.append(index)
         elif kind is _MORTGAGE or kind is _PLEDGE:
             if claim.registered_on is None:
-                groups.unregistered.append(index)
+                unregistered.append(index)
+            elif claim.registered_on in registered:
+                registered[claim.registered_on].append(index)
             else:
-                groups.registered.setdefault(claim.registered_on, []).append(index)
+                registered[claim.registered_on] = [index]
         elif kind is _SEIZURE and claim.status is _ACTIVE:
-            groups.any_active_seizure = True
+            any_active_seizure = True
             if not legal_person:
-                groups.ordinary.append(index)
+                ordinary.append(index)
             elif claim.seized_on is None:
                 raise ValueError(f"the seizure of {names[index]} has no seized_on date, so it has no rank")
+            elif claim.seized_on in seized:
+                seized[claim.seized_on].append(index)
             else:
-                groups.seized.setdefault(claim.seized_on, []).append(index)
+                seized[claim.seized_on] = [index]
         else:
-            groups.ordinary.append(index)
-    return groups
+            ordinary.append(index)
+    return _Groups(priority, registered, unregistered, seized, ordinary, any_active_seizure)
 
 
 def _security_tiers(groups: _Groups, claims: Sequence[Claim], names: Sequence[str]) -> list[_Tier]:
