@@ -16,7 +16,7 @@ from recovery.lib.audit import CREATE, audit_change, audit_note, snapshot
 from recovery.models import AlertPreference, _calendar_token
 from recovery.services import RecoveryError
 
-CALENDAR_TOKEN_REVOKED = "recovery.calendar_token_revoke"
+CALENDAR_TOKEN_REVOKED = "recovery.calendar_token_revoke"  # noqa: S105  an audit action code, no secret
 CALENDAR_URL_NAME = "recovery_calendar_feed"
 # Fields of a preference shown in the audit trail (the token is a secret: never logged).
 AUDITED_FIELDS = ("digest_hour", "language")

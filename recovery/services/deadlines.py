@@ -224,11 +224,7 @@ def deadlines_recompute(
     now = timezone.now()
     moved: list[DateChange] = []
     for chunk in _chunks(ids):
-        facts = collect_facts(chunk)
-        wanted: dict[tuple[int, str], dict[str, Any]] = {}
-        for spec in all_specs(facts, calendar):
-            if (supported := supported_spec(spec)) is not None:
-                wanted[(spec.case_id, spec.key)] = evaluate(supported, today=today, calendar=calendar)
+        wanted = _wanted_deadlines(chunk, today=today, calendar=calendar)
         # Stored rows are compared by fingerprint: reading 100,000s of explanations back to
         # compare them would cost more than computing them.
         existing = {
@@ -274,6 +270,17 @@ def deadlines_recompute(
         for listener in _date_listeners:
             listener(moved, today)
     return summary
+
+
+def _wanted_deadlines(
+    case_ids: list[int], *, today: date, calendar: RestDayCalendar
+) -> dict[tuple[int, str], dict[str, Any]]:
+    """The stored values of every deadline these cases' facts give, by (case id, key)."""
+    wanted: dict[tuple[int, str], dict[str, Any]] = {}
+    for spec in all_specs(collect_facts(case_ids), calendar):
+        if (supported := supported_spec(spec)) is not None:
+            wanted[(spec.case_id, spec.key)] = evaluate(supported, today=today, calendar=calendar)
+    return wanted
 
 
 def deadlines_on_facts_changed(*, case_ids: set[int], user: Any = None) -> None:
