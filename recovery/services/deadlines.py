@@ -10,7 +10,7 @@ apps add facts and deadlines of their own through providers (`register_deadline_
 """
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -34,7 +34,7 @@ from recovery.deadlines.docket import (
     fingerprint,
     supported_spec,
 )
-from recovery.lib.bulk import bulk_insert_values, gc_paused
+from recovery.lib.bulk import bulk_insert_values, chunks, gc_paused
 from recovery.models import (
     DEMAND_KINDS,
     ActionKind,
@@ -192,11 +192,6 @@ def all_specs(facts: dict[int, CaseFacts], calendar: RestDayCalendar | None = No
 # --- computing and storing ---------------------------------------------------------------
 
 
-def _chunks(items: list[int], size: int = CHUNK) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 @dataclass
 class RecomputeSummary:
     cases: int = 0
@@ -223,7 +218,7 @@ def deadlines_recompute(
     summary = RecomputeSummary(cases=len(ids))
     now = timezone.now()
     moved: list[DateChange] = []
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, CHUNK):
         facts = collect_facts(chunk)
         wanted: dict[tuple[int, str], dict[str, Any]] = {}
         for spec in all_specs(facts, calendar):
