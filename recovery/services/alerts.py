@@ -37,6 +37,7 @@ from recovery.alerting.thresholds import (
     urgency,
 )
 from recovery.lib.deadline_display import why_text
+from recovery.lib.language import language_for
 from recovery.lib.links import case_url
 from recovery.models import (
     OPEN_STATUSES,
@@ -308,8 +309,7 @@ def build_digest(
     immediate: bool,
     kinds: dict[str, AlertPolicy] | None = None,
 ) -> EmailMultiAlternatives:
-    preference = AlertPreference.objects.filter(user=user).first()
-    language = preference.language if preference else settings.LANGUAGE_CODE
+    language = language_for(user)
     # Lapse notices have their own include (recovery/email/_lapse.*): what was lost, once.
     lapses = lapse_notices([alert for alert in alerts if alert.threshold == LAPSED], language=language)
     lines = alert_lines([alert for alert in alerts if alert.threshold != LAPSED], today, kinds)

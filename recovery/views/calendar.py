@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -34,6 +33,7 @@ from wagtail import hooks
 
 from recovery.checks.dates import SHANGHAI
 from recovery.lib.deadline_display import once_proven_text, why_text
+from recovery.lib.language import language_for
 from recovery.lib.links import case_url
 from recovery.models import OPEN_STATUSES, AlertPreference, Deadline, DeadlineKind
 from recovery.selectors.access import cases_visible_to, role_of
@@ -206,9 +206,7 @@ def calendar_build(events: list[CalendarEvent]) -> bytes:
 
 def calendar_for(user: Any) -> bytes:
     """The user's feed, in their alert language."""
-    preference = AlertPreference.objects.filter(user=user).first()
-    language = preference.language if preference else settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(language_for(user)):
         return calendar_build(calendar_events(user))
 
 
