@@ -27,7 +27,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from recovery.alerting.thresholds import (
-    DEFAULT_THRESHOLDS,
     IMMEDIATE_WITHIN_DAYS,
     LAPSED,
     days_left,
@@ -51,6 +50,7 @@ from recovery.models import (
     Role,
     StaffProfile,
 )
+from recovery.registry import default_thresholds
 from recovery.services.lapses import lapse_notices
 
 URGENCY_ORDER = ("overdue", "today", "week", "month", "later")
@@ -68,7 +68,7 @@ class AlertRunSummary:
 def policies() -> dict[str, AlertPolicy]:
     """Each kind's policy; kinds nobody configured fall back to the built-in defaults."""
     found = {policy.kind: policy for policy in AlertPolicy.objects.all()}
-    for kind, days in DEFAULT_THRESHOLDS.items():
+    for kind, days in default_thresholds().items():
         if kind not in found:
             found[kind] = AlertPolicy(kind=kind, thresholds=", ".join(map(str, days)), action_hint="")
     return found
