@@ -42,3 +42,17 @@ def test_the_alert_mail_language_wins_over_the_admin_language(lawyer):
     _admin_language(lawyer, "en")
     alert_preference_update(user=lawyer, digest_hour=8, language="zh-hans")
     assert language_for(lawyer) == "zh-hans"
+
+
+@pytest.mark.django_db
+def test_it_costs_one_query_whichever_applies(lawyer, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        language_for(lawyer)
+    _admin_language(lawyer, "en")
+    alert_preference_update(user=lawyer, digest_hour=8, language="zh-hans")
+    with django_assert_num_queries(1):
+        assert language_for(lawyer) == "zh-hans"
+
+
+def test_no_user_means_the_site_language(settings):
+    assert language_for(None) == settings.LANGUAGE_CODE
