@@ -2,8 +2,11 @@
 
 import io
 import itertools
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -32,6 +35,8 @@ from recovery.registry import (
 from recovery.services.cases import record_create
 from recovery.services.deadlines import all_specs, collect_facts
 from tests.assets.preservation_helpers import make_asset, make_measure
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -191,3 +196,15 @@ def test_a_record_under_a_lawsuit_finds_its_case_through_its_declared_path(make_
     )
     assert Hearing.case_via == "lawsuit"
     assert case_id_of(Hearing(lawsuit=lawsuit)) == case.pk
+
+
+def test_the_registry_imports_no_django():
+    # Models import it for their choices: it must not import them (nor Django) in turn.
+    probe = (
+        "import sys, recovery.registry; print(any(name.split('.')[0] == 'django' for name in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
