@@ -173,9 +173,10 @@ def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
 
 
 def all_specs(facts: dict[int, CaseFacts], calendar: RestDayCalendar | None = None) -> list[DeadlineSpec]:
-    """Providers first, in their registered order: they add the events (suits, judgments)
-    recovery's own rules depend on. A spec of a kind no app registered is refused
-    (UnknownDeadlineKind): it could be stored, but never listed, alerted or explained."""
+    """Providers first, events before specs (recovery.registry.deadline_providers): they add
+    the events (suits, judgments) later providers and recovery's own rules depend on. A spec
+    of a kind no app registered is refused (UnknownDeadlineKind): it could be stored, but
+    never listed, alerted or explained."""
     specs: list[DeadlineSpec] = []
     for provider in deadline_providers():
         provided = list(provider(facts))

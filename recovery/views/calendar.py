@@ -10,7 +10,7 @@ What it holds, for the token's owner:
   recovery get their own assigned cases only, like a lawyer: the feed is a personal agenda,
   the admin listings show everything else;
 * whatever other apps contribute through the `recovery_calendar_events` hook: each function
-  registered there takes the user and returns a list of `CalendarEvent` (litigation adds the
+  registered there takes the user and returns a list of `CalendarEvent` (another app adds the
   hearings of the same cases). recovery never imports those apps.
 
 The feed is generated on each request, so it follows every recomputed date. The address is
