@@ -20,8 +20,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from assets.models import Asset, AssetFile, MeasureStatus, PreservationMeasure, SecurityInterest
-from recovery.models import Case, Deadline, DeadlineKind
+from assets.models import (
+    Asset,
+    AssetDeadlineKind,
+    AssetFile,
+    MeasureStatus,
+    PreservationMeasure,
+    SecurityInterest,
+)
+from recovery.models import Case, Deadline
 from recovery.selectors.access import can_see_all_cases, cases_editable_by, cases_visible_to
 
 EXPIRY_WINDOW_DAYS = 30
@@ -108,11 +115,11 @@ class MeasureRow:
     @property
     def renewal_deadline(self) -> Deadline | None:
         """Our renewal deadline (apply at least 7 days before expiry, 保全规定 18)."""
-        return next((d for d in self.deadlines if d.kind == DeadlineKind.PRESERVATION_RENEWAL), None)
+        return next((d for d in self.deadlines if d.kind == AssetDeadlineKind.PRESERVATION_RENEWAL), None)
 
     @property
     def other_deadlines(self) -> list[Deadline]:
-        return [d for d in self.deadlines if d.kind != DeadlineKind.PRESERVATION_RENEWAL]
+        return [d for d in self.deadlines if d.kind != AssetDeadlineKind.PRESERVATION_RENEWAL]
 
 
 @dataclass

@@ -39,9 +39,9 @@ from assets.models import (
 from assets.waterfall import Claim, ClaimKind, DebtorType, Distribution, distribute, distribution_to_json
 from recovery.checks.dates import SHANGHAI, supported_date_error
 from recovery.lib.audit import CHANGE, CREATE, diff, snapshot
+from recovery.lib.language import language_for
 from recovery.lib.links import case_url
 from recovery.models import (
-    AlertPreference,
     Case,
     CaseParty,
     Collateral,
@@ -411,9 +411,7 @@ def first_seizure_mail(
     user = case.assignee
     if user is None or not user.email or not user.is_active:
         return None
-    preference = AlertPreference.objects.filter(user=user).first()
-    language = preference.language if preference else settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(language_for(user)):
         values = {
             "asset": measure.asset.description,
             "case": case.number,

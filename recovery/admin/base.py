@@ -56,7 +56,7 @@ class CaseScopedForm(WagtailAdminModelForm):
     """Limits every choice (case, party, loan, lawsuit, asset, user, branch…) to what the user
     may use, by the rules the services enforce (recovery.selectors.access.allowed_choices); choices that
     depend on the case (addressed_to, loan, …) to those of this record's case: the instance's
-    on edit, the `?case=` (or `?lawsuit=`, `?asset=`…) one on add, the posted one on submit.
+    on edit, the `?case=` (or its parent's) one on add, the posted one on submit.
     The value already stored stays a choice, so an edit never fails on what it did not change."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -158,7 +158,9 @@ class ServiceFormMixin:
 class ServiceCreateView(ServiceFormMixin, CreateView):
     def get_initial(self) -> dict[str, Any]:
         initial = super().get_initial()
-        for name in ("case", "lawsuit", "loan", "party", "addressed_to", "debtor"):
+        # A record under a parent of its case is added from that parent: `?<case_via>=<pk>`.
+        parent = getattr(self.model, "case_via", None)
+        for name in ("case", "loan", "party", "addressed_to", "debtor", *([parent] if parent else [])):
             if name in self.request.GET:
                 initial[name] = self.request.GET[name]
         return initial

@@ -45,7 +45,8 @@ from recovery.checks.problems import InputProblems
 from recovery.lib.deadline_display import may_upload_proof, once_proven_html
 from recovery.lib.links import case_path
 from recovery.lib.masking import SafeExportMixin
-from recovery.models import Branch, Deadline, DeadlineKind, DeadlineStatus, HolidayYear, LapseDecision
+from recovery.models import Branch, Deadline, DeadlineStatus, HolidayYear, LapseDecision
+from recovery.registry import deadline_kind_choices
 from recovery.selectors.access import cases_editable_by, role_of
 from recovery.selectors.deadlines import (
     DUE_WINDOWS,
@@ -124,7 +125,7 @@ class DeadlineFilterSet(ScopedFilterSet):
     lapse_decision = django_filters.ChoiceFilter(
         label=gettext_lazy("Decision on the lapse"), choices=LapseDecision.choices
     )
-    kind = django_filters.ChoiceFilter(label=gettext_lazy("Kind"), choices=DeadlineKind.choices)
+    kind = django_filters.ChoiceFilter(label=gettext_lazy("Kind"), choices=deadline_kind_choices)
     status = django_filters.ChoiceFilter(label=gettext_lazy("Status"), choices=DeadlineStatus.choices)
     at_risk = django_filters.BooleanFilter(label=gettext_lazy("At risk"))
     done = django_filters.ChoiceFilter(

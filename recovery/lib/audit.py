@@ -64,8 +64,10 @@ def case_id_of(instance: models.Model) -> int | None:
     if instance._meta.label == "recovery.Case":
         return instance.pk
     case_id = getattr(instance, "case_id", None)
-    if case_id is None and getattr(instance, "lawsuit_id", None):
-        case_id = instance.lawsuit.case_id
+    # A record under a parent of its case declares the foreign key to that parent (recovery.registry).
+    via = getattr(type(instance), "case_via", None)
+    if case_id is None and via and getattr(instance, f"{via}_id", None):
+        case_id = getattr(instance, via).case_id
     if case_id is None and getattr(instance, "loan_id", None):
         case_id = instance.loan.case_id
     return case_id

@@ -27,7 +27,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from recovery.alerting.thresholds import (
-    DEFAULT_THRESHOLDS,
     IMMEDIATE_WITHIN_DAYS,
     LAPSED,
     days_left,
@@ -37,6 +36,7 @@ from recovery.alerting.thresholds import (
     urgency,
 )
 from recovery.lib.deadline_display import why_text
+from recovery.lib.language import language_for
 from recovery.lib.links import case_url
 from recovery.models import (
     OPEN_STATUSES,
@@ -50,6 +50,7 @@ from recovery.models import (
     Role,
     StaffProfile,
 )
+from recovery.registry import default_thresholds
 from recovery.services.lapses import lapse_notices
 
 URGENCY_ORDER = ("overdue", "today", "week", "month", "later")
@@ -67,7 +68,7 @@ class AlertRunSummary:
 def policies() -> dict[str, AlertPolicy]:
     """Each kind's policy; kinds nobody configured fall back to the built-in defaults."""
     found = {policy.kind: policy for policy in AlertPolicy.objects.all()}
-    for kind, days in DEFAULT_THRESHOLDS.items():
+    for kind, days in default_thresholds().items():
         if kind not in found:
             found[kind] = AlertPolicy(kind=kind, thresholds=", ".join(map(str, days)), action_hint="")
     return found
@@ -308,8 +309,7 @@ def build_digest(
     immediate: bool,
     kinds: dict[str, AlertPolicy] | None = None,
 ) -> EmailMultiAlternatives:
-    preference = AlertPreference.objects.filter(user=user).first()
-    language = preference.language if preference else settings.LANGUAGE_CODE
+    language = language_for(user)
     # Lapse notices have their own include (recovery/email/_lapse.*): what was lost, once.
     lapses = lapse_notices([alert for alert in alerts if alert.threshold == LAPSED], language=language)
     lines = alert_lines([alert for alert in alerts if alert.threshold != LAPSED], today, kinds)

@@ -5,12 +5,13 @@ transaction of whatever changed a fact (it listens to `case_facts_changed`, whic
 write, the import and the admin go through), from `recompute_deadlines`, and when a holiday
 year is entered. Which deadlines the facts give, and their values, is pure
 (`recovery.deadlines.docket`); this module reads the facts in bulk and writes the rows. Other
-apps add facts and deadlines of their own through providers (`register_deadline_provider`);
-`recovery` itself imports none of them.
+apps add facts and deadlines of their own through providers, registered with
+`recovery.registry.register_deadline_provider` in the order they must run; `recovery` itself
+imports none of them.
 """
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,14 +28,13 @@ from recovery.deadlines.docket import (
     DeadlineSpec,
     FactEvent,
     LoanLink,
-    Provider,
     action_event,
     case_specs,
     evaluate,
     fingerprint,
     supported_spec,
 )
-from recovery.lib.bulk import bulk_insert_values, gc_paused
+from recovery.lib.bulk import bulk_insert_values, chunks, gc_paused
 from recovery.models import (
     DEMAND_KINDS,
     ActionKind,
@@ -47,6 +47,7 @@ from recovery.models import (
     Loan,
     LoanParty,
 )
+from recovery.registry import deadline_kind, deadline_providers
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +63,6 @@ UNDECIDED_LAPSE = {
 }
 
 
-_providers: list[Provider] = []
-
 DateChange = tuple[int, date | None, date | None]  # deadline id, old act_by, new act_by
 _date_listeners: list[Callable[[list[DateChange], date], None]] = []
 
@@ -72,12 +71,6 @@ def register_deadline_date_listener(listener: Callable[[list[DateChange], date],
     """Hear of deadlines created or whose act-by date moved (the alerts send urgent ones at once)."""
     if listener not in _date_listeners:
         _date_listeners.append(listener)
-
-
-def register_deadline_provider(provider: Provider) -> None:
-    """Another app's facts: it may add events to each CaseFacts and return its own specs."""
-    if provider not in _providers:
-        _providers.append(provider)
 
 
 # --- the calendar ------------------------------------------------------------------------
@@ -180,21 +173,22 @@ def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
 
 
 def all_specs(facts: dict[int, CaseFacts], calendar: RestDayCalendar | None = None) -> list[DeadlineSpec]:
-    """Providers first: they add the events (suits, judgments) recovery's own rules depend on."""
+    """Providers first, events before specs (recovery.registry.deadline_providers): they add
+    the events (suits, judgments) later providers and recovery's own rules depend on. A spec
+    of a kind no app registered is refused (UnknownDeadlineKind): it could be stored, but
+    never listed, alerted or explained."""
     specs: list[DeadlineSpec] = []
-    for provider in _providers:
-        specs.extend(provider(facts))
+    for provider in deadline_providers():
+        provided = list(provider(facts))
+        for kind in {spec.kind for spec in provided}:
+            deadline_kind(kind)
+        specs.extend(provided)
     for case in facts.values():
         specs.extend(case_specs(case, calendar))
     return specs
 
 
 # --- computing and storing ---------------------------------------------------------------
-
-
-def _chunks(items: list[int], size: int = CHUNK) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @dataclass
@@ -223,7 +217,7 @@ def deadlines_recompute(
     summary = RecomputeSummary(cases=len(ids))
     now = timezone.now()
     moved: list[DateChange] = []
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, CHUNK):
         wanted = _wanted_deadlines(chunk, today=today, calendar=calendar)
         # Stored rows are compared by fingerprint: reading 100,000s of explanations back to
         # compare them would cost more than computing them.
@@ -336,5 +330,4 @@ __all__ = [
     "deadlines_recompute",
     "holiday_year_delete",
     "holiday_year_save",
-    "register_deadline_provider",
 ]

@@ -41,7 +41,7 @@ from recovery.handover import (
 from recovery.handover.parsing import cell_text
 from recovery.handover.reading import RawRow, ReadLimits
 from recovery.lib.audit import CHANGE, CREATE, case_id_of, snapshot
-from recovery.lib.bulk import bulk_insert, bulk_insert_values, gc_paused
+from recovery.lib.bulk import bulk_insert, bulk_insert_values, chunks, gc_paused
 from recovery.models import (
     OPEN_STATUSES,
     Branch,
@@ -308,7 +308,7 @@ def _read_and_plan(
         plan = _Plan(user=user, validator=validator, outcome=outcome)
         # Checked against the docket a batch at a time while reading, so that a row the docket
         # refutes still has its raw cells for the error file (and only a batch of them is held).
-        for batch in _chunks(_checked_rows(sheet, validator, outcome, report)):
+        for batch in chunks(_checked_rows(sheet, validator, outcome, report), BATCH):
             plan.check_against_docket(batch)
     plan.resolve()
     outcome.finish_errors()
@@ -393,17 +393,6 @@ def _checked_rows(
         if count % PROGRESS_EVERY == 0:
             report("reading", count, total)
     report("reading", outcome.rows, outcome.rows)
-
-
-def _chunks(items: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _security_text(codes: tuple[str, ...]) -> str:
@@ -591,7 +580,7 @@ class _Plan:
     def _look_up_owners(self, numbers: list[str]) -> None:
         """Add the batch's loans on record to `loan_owners`."""
         numbers = [number for number in numbers if number not in self.loan_owners]
-        for chunk in _chunks(numbers):
+        for chunk in chunks(numbers, BATCH):
             owners = Loan.objects.filter(contract_no__in=chunk).values_list(
                 "contract_no", "case__debtor__id_number", "case__debtor__name", "branch_id"
             )
@@ -602,7 +591,7 @@ class _Plan:
         """These loans on record, each with its case (one object per case, so that a change
         planned through any loan is seen by all) and branch attached."""
         loans: dict[str, Loan] = {}
-        for chunk in _chunks(numbers):
+        for chunk in chunks(numbers, BATCH):
             for loan in Loan.objects.filter(contract_no__in=chunk):
                 loans[loan.contract_no] = loan
         self._load_cases_by_id({loan.case_id for loan in loans.values()})
@@ -614,14 +603,14 @@ class _Plan:
 
     def _load_cases_by_id(self, case_ids: Iterable[int]) -> None:
         missing = [pk for pk in case_ids if pk not in self.case_by_pk]
-        for chunk in _chunks(missing):
+        for chunk in chunks(missing, BATCH):
             for case in Case.objects.filter(pk__in=chunk).select_related("debtor", "branch", "assignee"):
                 self.case_by_pk[case.pk] = case
 
     def _load_parties(self, rows: Iterable[HandoverRow]) -> None:
         rows = list(rows)
         numbers = {row.id_number for row in rows} | {g.id_number for row in rows for g in row.guarantors}
-        for chunk in _chunks(numbers):
+        for chunk in chunks(numbers, BATCH):
             for party in Party.objects.filter(id_number__in=chunk):
                 self.parties[party.id_number] = party
         self._existing_party_ids = set(self.parties)
@@ -667,7 +656,7 @@ class _Plan:
     def _load_cases(self, debtor_numbers: set[str]) -> None:
         """The open case of each (debtor, branch), oldest first, for new loans to join."""
         found: list[tuple[int, str, str]] = []
-        for chunk in _chunks(debtor_numbers):
+        for chunk in chunks(debtor_numbers, BATCH):
             found.extend(
                 Case.objects.filter(debtor__id_number__in=chunk, status__in=OPEN_STATUSES)
                 .order_by("id")
@@ -681,7 +670,7 @@ class _Plan:
         case_ids = set(self.case_by_pk)
         # (case, party, role) -> id: objects are built only when a row needs one.
         self.case_parties: dict[tuple[int, int, str], int] = {}
-        for chunk in _chunks(case_ids):
+        for chunk in chunks(case_ids, BATCH):
             roles = [PartyRole.BORROWER, PartyRole.GUARANTOR]
             links = CaseParty.objects.filter(case_id__in=chunk, role__in=roles)
             for pk, case_id, party_id, role in links.values_list("pk", "case_id", "party_id", "role"):
@@ -690,7 +679,7 @@ class _Plan:
         # (party role id, loan id) -> (id, guarantee type, needs review)
         self.loan_links: dict[tuple[int, int], tuple[int, str, bool]] = {}
         loan_ids = [loan.pk for loan in existing_loans.values()]
-        for chunk in _chunks(loan_ids):
+        for chunk in chunks(loan_ids, BATCH):
             self.collateral.update(
                 Collateral.objects.filter(loan_id__in=chunk).values_list("loan__contract_no", "description")
             )

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from recovery.handover import HandoverFileError, open_handover
 from recovery.handover.reading import header_field
 from recovery.lib.audit import CHANGE, audit_note
+from recovery.lib.language import language_for
 from recovery.models import ImportRun, ImportSource, ImportStatus, Role
 from recovery.selectors.access import can_view_personal_data, mask_id_number, mask_phone, role_of
 from recovery.services import RecoveryError
@@ -687,7 +688,7 @@ def _notify(run_id: int) -> None:
     recipient = notice_recipient(run)
     if not recipient:
         return
-    with translation.override(_language_of(run.started_by)):
+    with translation.override(language_for(run.started_by)):
         summary = run.summary or {}
         if run.status == ImportStatus.DONE:
             subject = _("Hand-over import #%(id)s finished: %(file)s") % {"id": run.pk, "file": run.file_name}
@@ -726,9 +727,3 @@ def _notify(run_id: int) -> None:
         ImportRun.objects.filter(pk=run_id).update(notice_failure=failure, notice_sent_at=None)
     else:
         ImportRun.objects.filter(pk=run_id).update(notice_sent_at=timezone.now(), notice_failure="")
-
-
-def _language_of(user: Any) -> str:
-    """The language the user chose in their Wagtail account, else the site's (Chinese)."""
-    profile = getattr(user, "wagtail_userprofile", None)
-    return profile.get_preferred_language() if profile is not None else settings.LANGUAGE_CODE

@@ -13,10 +13,10 @@ from recovery.models import (
     Role,
     StaffProfile,
 )
+from recovery.registry import docket_apps, lawyer_deletable_models
 from recovery.services import RecoveryError
 
-# Apps whose records make up the docket; each role's rights apply to all their models.
-DOCKET_APPS = ("recovery", "litigation", "assets", "documents")
+# Each role's rights apply to all the models of the docket apps (recovery.registry).
 REFERENCE_MODELS = {"branch", "defaultcause", "staffprofile", "holidayyear", "alertpolicy"}
 # Records the deadline engine computes from the facts: everyone reads them, nobody edits them.
 COMPUTED_MODELS = {"deadline"}
@@ -53,6 +53,7 @@ ROLE_ACTIONS: dict[str, set[str]] = {
 
 def roles_sync_permissions(**_kwargs: Any) -> None:
     """Create the role groups and give each exactly its permissions (idempotent)."""
+    app_labels = docket_apps()
     admin_access = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin")
     for role, group_name in ROLE_GROUP_NAMES.items():
         group, _created = Group.objects.get_or_create(name=group_name)
@@ -60,7 +61,7 @@ def roles_sync_permissions(**_kwargs: Any) -> None:
         condition = Q()
         for action in actions:
             condition |= Q(codename__startswith=f"{action}_")
-        perms = Permission.objects.filter(content_type__app_label__in=DOCKET_APPS).filter(condition)
+        perms = Permission.objects.filter(content_type__app_label__in=app_labels).filter(condition)
         if role != Role.HEAD:
             # Reference data (branches, causes, staff) is read by all, changed by the head.
             perms = perms.exclude(
@@ -71,15 +72,12 @@ def roles_sync_permissions(**_kwargs: Any) -> None:
             & ~Q(codename__startswith="view_")
         )
         if role == Role.LAWYER:
-            # Lawyers may correct what they recorded, but not delete cases, loans or parties.
+            # Lawyers may correct what they recorded, but not delete cases, loans or parties:
+            # each docket app names the models whose records they may delete.
             perms = perms | Permission.objects.filter(
-                content_type__app_label__in=DOCKET_APPS,
+                content_type__app_label__in=app_labels,
                 codename__in=[
-                    "delete_collectionaction",
-                    "delete_caseparty",
-                    "delete_loanparty",  # a link to a loan the party has nothing to do with
-                    "delete_hearing",
-                    "delete_instalment",
+                    f"delete_{model}" for models in lawyer_deletable_models().values() for model in models
                 ],
             )
         perms = perms.exclude(content_type__app_label="recovery", content_type__model="importrun")
