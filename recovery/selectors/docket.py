@@ -93,9 +93,9 @@ def case_timeline(case: Case) -> list[TimelineEvent]:
 
 def case_page_queryset(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """Cases with everything the case page and its own sections show, fetched with the case:
-    the page then costs the same queries for 2 loans, parties and actions or 200. Other apps'
-    sections fetch their rows once per page through their own selectors (litigation.selectors,
-    assets.selectors)."""
+    the page then costs the same queries for 2 loans, parties and actions or 200. The sections
+    other apps add (`recovery_case_sections`) fetch their rows once per page through their own
+    selectors, given this same case object."""
     return queryset.select_related("debtor", "branch", "assignee", "default_cause").prefetch_related(
         "loans__instalments",
         "case_parties__party",

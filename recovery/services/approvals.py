@@ -6,7 +6,7 @@ write-off would then change no deadline and write no domain audit entry. Instead
 to the approval service its model names:
 
     class DisposalPlan(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
-        approval_service = "assets.services.disposal_plan_approve"
+        approval_service = "<app>.services.disposal_plan_approve"
 
     @transaction.atomic
     def disposal_plan_approve(*, plan: DisposalPlan, revision: Revision, user: Any) -> None:

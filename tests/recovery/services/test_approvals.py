@@ -24,13 +24,15 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from recovery.admin.approvals import ApprovalWorkflowActionView
+from recovery.admin.approvals import (
+    ApprovalEditViewMixin,
+    ApprovalSnippetViewSetMixin,
+    ApprovalWorkflowActionView,
+)
 from recovery.services import RecoveryError
 from recovery.services.approvals import check_approval_services, workflow_task_act
 from tests.approvals_app.models import Proposal
 from tests.approvals_app.services import PROPOSAL_APPROVED
-
-pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -125,6 +127,7 @@ def test_the_admins_workflow_action_approves_through_the_service(people):
     assert Proposal.objects.get(pk=proposal.pk).approved_amount == Decimal("500000.00")
 
 
+@pytest.mark.django_db
 def test_a_workflow_managed_snippet_must_name_an_approval_service(monkeypatch):
     assert [error for error in check_approval_services() if error.id.startswith("recovery.")] == []
     monkeypatch.setattr(Proposal, "approval_service", None)
@@ -132,3 +135,34 @@ def test_a_workflow_managed_snippet_must_name_an_approval_service(monkeypatch):
     monkeypatch.setattr(Proposal, "approval_service", "tests.approvals_app.services.no_such_service")
     assert [error.id for error in check_approval_services()] == ["recovery.E002"]
     assert all(isinstance(error, checks.Error) for error in check_approval_services())
+
+
+class _RefusingEditView:
+    """Stands for Wagtail's edit view at the point where its workflow action runs."""
+
+    def __init__(self, request, error=None):
+        self.request = request
+        self.error = error
+
+    def workflow_action_action(self):
+        if self.error:
+            raise self.error
+        return None
+
+    def get_edit_url(self):
+        return "/admin/snippets/approvals_app/proposal/edit/1/"
+
+
+@pytest.mark.django_db
+def test_the_edit_forms_workflow_action_shows_the_refusal_and_stays_on_the_form():
+    class EditView(ApprovalEditViewMixin, _RefusingEditView):
+        pass
+
+    request = RequestFactory().post("/")
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    response = EditView(request, RecoveryError("超出审批权限")).workflow_action_action()
+    assert response.status_code == 302 and response["Location"].endswith("/proposal/edit/1/")
+    assert [str(message).strip() for message in get_messages(request)] == ["超出审批权限"]
+    assert EditView(request).workflow_action_action() is None  # no refusal: Wagtail goes on
+    assert ApprovalSnippetViewSetMixin.workflow_action_view_class is ApprovalWorkflowActionView
