@@ -1,5 +1,5 @@
 """Every write to assets, security interests and preservation measures: validated, audited and
-in one transaction; plus the ranking of measures on an asset and the expected recovery.
+in one transaction; plus the ranking of measures on an asset and its waterfall.
 
 Ranking (law.md §4.4): the active measures of one asset hold positions 1, 2, … by registration
 time (ties by id): 1 is the first seizure (首封), the rest wait (轮候). Every service that can move
@@ -587,7 +587,9 @@ def asset_waterfall(
     claims: list[Claim] = []
     sources: list[SecurityInterest | PreservationMeasure] = []
     notes: list[str] = []
-    for interest in asset.security_interests.order_by("id"):
+    # Sorted here rather than by the query: the case page prefetches every asset's interests and
+    # measures at once (assets.selectors.case_assets), and an ordered query would fetch again.
+    for interest in sorted(asset.security_interests.all(), key=lambda interest: interest.pk):
         claims.append(
             Claim(
                 kind=ClaimKind(interest.kind),
@@ -608,7 +610,7 @@ def asset_waterfall(
                 % {"creditor": interest.creditor, "amount": f"{interest.secured_amount:,.2f}"}
             )
     unknown: list[PreservationMeasure] = []
-    for measure in asset.measures.order_by("registered_at", "id"):
+    for measure in sorted(asset.measures.all(), key=lambda measure: (measure.registered_at, measure.pk)):
         if measure.claim_amount is None:
             unknown.append(measure)
             continue
@@ -653,59 +655,6 @@ def asset_waterfall(
         ours=tuple(bool(source.ours) for source in ordered),
         unknown_amounts=tuple(unknown),
         notes=tuple(notes),
-    )
-
-
-@dataclass(frozen=True)
-class CaseRecovery:
-    """What we may expect from all the case's assets at their estimated values."""
-
-    case: Case
-    assets: tuple[AssetWaterfall, ...]  # the valued assets
-    not_valued: tuple[Asset, ...]
-    problems: tuple[tuple[Asset, str], ...]  # valued assets whose waterfall could not be computed
-    outstanding: Decimal  # the case's loans: principal, interest and penalty interest
-
-    @property
-    def expected_for_us(self) -> Decimal:
-        return sum((waterfall.expected_for_us for waterfall in self.assets), Decimal("0.00"))
-
-    @property
-    def shortfall(self) -> Decimal:
-        """What the case's loans would still lack; never negative."""
-        return max(self.outstanding - self.expected_for_us, Decimal("0.00"))
-
-    @property
-    def exceeds_outstanding(self) -> bool:
-        """More expected than owed: some claim is probably counted on several assets."""
-        return self.expected_for_us > self.outstanding
-
-
-def case_expected_recovery(*, case: Case) -> CaseRecovery:
-    """Our expected payments summed over the case's assets, each at its estimated value without
-    costs; assets without a value are listed as not valued."""
-    waterfalls: list[AssetWaterfall] = []
-    not_valued: list[Asset] = []
-    problems: list[tuple[Asset, str]] = []
-    assets = Asset.objects.filter(case=case).select_related("owner").order_by("kind", "id")
-    for asset in assets:
-        if asset.estimated_value is None:
-            not_valued.append(asset)
-            continue
-        try:
-            waterfalls.append(asset_waterfall(asset=asset))
-        except RecoveryError as error:
-            problems.append((asset, error.message))
-    outstanding = sum(
-        (loan.total_outstanding for loan in case.loans.all()),
-        Decimal("0.00"),
-    )
-    return CaseRecovery(
-        case=case,
-        assets=tuple(waterfalls),
-        not_valued=tuple(not_valued),
-        problems=tuple(problems),
-        outstanding=outstanding,
     )
 
 

@@ -31,10 +31,13 @@ from assets.models import Asset, AssetFile, AssetKind, MeasureStatus, Preservati
 from assets.selectors import (
     asset_listing,
     assets_editable_by,
+    assets_made_of,
     assets_visible_to,
     case_assets,
+    case_expected_recovery,
     filter_expiring,
     filter_first_seizure_ours,
+    our_interests_by_loan,
     position_label,
 )
 from recovery.admin.base import (
@@ -437,7 +440,7 @@ def register_asset_file_urls() -> list:
 
 def assets_section(case: Case, request: Any) -> str:
     assets = case_assets(case)
-    recovery = services.case_expected_recovery(case=case)
+    recovery = case_expected_recovery(case=case, assets=assets)
     expected = {waterfall.asset.pk: waterfall.expected_for_us for waterfall in recovery.assets}
     problems = {asset.pk: message for asset, message in recovery.problems}
     rows = [
@@ -472,12 +475,7 @@ def collateral_actions(items: list, request: Any) -> dict[int, str]:
     button that makes it (for those who may change the case and add assets)."""
     if not items:
         return {}
-    converted = {
-        collateral_id: (pk, description)
-        for collateral_id, pk, description in Asset.objects.filter(collateral__in=[item.pk for item in items])
-        .order_by("pk")
-        .values_list("collateral_id", "pk", "description")
-    }
+    converted = assets_made_of([item.pk for item in items])
     editable = set(
         cases_editable_by(request.user)
         .filter(pk__in={item.case_id for item in items})
@@ -504,12 +502,7 @@ def collateral_actions(items: list, request: Any) -> dict[int, str]:
 def loan_security_interests(loans: list, request: Any) -> dict[int, list[str]]:
     """Our security interests over assets, per secured loan."""
     lines: dict[int, list[str]] = {}
-    interests = (
-        SecurityInterest.objects.filter(loan__in=[loan.pk for loan in loans], ours=True)
-        .select_related("asset")
-        .order_by("loan_id", "pk")
-    )
-    for interest in interests:
+    for interest in our_interests_by_loan([loan.pk for loan in loans]):
         lines.setdefault(interest.loan_id, []).append(
             render_to_string(
                 "assets/loan_interest_line.html",

@@ -13,6 +13,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from litigation import services
 from litigation.models import Enforcement, Hearing, Judgment, Lawsuit, Stage
+from litigation.selectors import case_lawsuits, hearings_ahead, hearings_since, performance_deadlines_ahead
 from recovery.admin.base import (
     ScopedSnippetViewSet,
     ServiceCreateView,
@@ -203,23 +204,15 @@ def register_litigation_log_actions(actions: Any) -> None:
             return text + (f" ({reason})" if reason else "")
 
 
-def _lawsuits_of(case: Case) -> list[Lawsuit]:
-    return list(
-        Lawsuit.objects.filter(case=case)
-        .prefetch_related("hearings", "judgments", "enforcements")
-        .order_by("filed_on")
-    )
-
-
 def lawsuits_section(case: Case, request: Any) -> str:
     return render_to_string(
-        "litigation/case_section.html", {"case": case, "lawsuits": _lawsuits_of(case)}, request=request
+        "litigation/case_section.html", {"case": case, "lawsuits": case_lawsuits(case)}, request=request
     )
 
 
 def lawsuit_events(case: Case) -> list[TimelineEvent]:
     events: list[TimelineEvent] = []
-    for suit in _lawsuits_of(case):
+    for suit in case_lawsuits(case):
         label = suit.court_case_number or suit.court
         events.append(
             TimelineEvent(suit.filed_on, "lawsuit", _("Suit filed at %(c)s") % {"c": suit.court}, label)
@@ -263,20 +256,8 @@ def lawsuit_events(case: Case) -> list[TimelineEvent]:
 
 
 def upcoming_hearings(*, user: Any, cases: Any, today: date) -> list[dict]:
-    hearings = (
-        Hearing.objects.filter(lawsuit__case__in=cases, date__gte=today, date__lte=today + timedelta(days=90))
-        .select_related("lawsuit__case__debtor")
-        .order_by("date")[:20]
-    )
-    judgments = (
-        Judgment.objects.filter(
-            lawsuit__case__in=cases,
-            performance_deadline__gte=today,
-            performance_deadline__lte=today + timedelta(days=90),
-        )
-        .select_related("lawsuit__case__debtor")
-        .order_by("performance_deadline")[:20]
-    )
+    hearings = hearings_ahead(cases, today=today)
+    judgments = performance_deadlines_ahead(cases, today=today)
     items = [
         {
             "on": h.date,
@@ -355,11 +336,7 @@ def hearing_calendar_events(user: Any) -> list:
     from recovery.views.calendar import CalendarEvent, event_uid, feed_cases
 
     since = timezone.localdate() - timedelta(days=90)
-    hearings = (
-        Hearing.objects.filter(lawsuit__case__in=feed_cases(user).order_by().values("pk"), date__gte=since)
-        .select_related("lawsuit__case__debtor")
-        .order_by("date", "time", "pk")
-    )
+    hearings = hearings_since(feed_cases(user), since=since)
     events = []
     for hearing in hearings:
         suit = hearing.lawsuit

@@ -4,6 +4,8 @@ from typing import Any
 
 import django_filters
 from django.conf import settings
+from django.contrib.admin.utils import unquote
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone, translation
@@ -69,8 +71,9 @@ from recovery.selectors.deadlines import case_deadlines, dashboard_deadlines
 from recovery.selectors.docket import (
     OVERDUE_BUCKETS,
     case_listing,
-    case_page_data,
+    case_page_queryset,
     case_timeline,
+    case_totals,
     filter_overdue_bucket,
     recent_activity,
     recent_collection_actions,
@@ -149,9 +152,16 @@ class CaseIndexView(ScopedIndexView):
 class CaseInspectView(MaskedInspectView):
     template_name = "recovery/case_inspect.html"
 
+    def get_object(self, queryset: Any = None) -> Case:
+        # The case as its page shows it, loans, parties and actions included, read once and
+        # only among the cases the user may see (the viewset's guard has checked already).
+        return get_object_or_404(
+            case_page_queryset(cases_visible_to(self.request.user)), pk=unquote(str(self.pk))
+        )
+
     def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
-        case = case_page_data(self.object)
+        case = self.object
         user = self.request.user
         context.update(
             case=case,
@@ -160,10 +170,7 @@ class CaseInspectView(MaskedInspectView):
             timeline=case_timeline(case),
             can_edit=cases_editable_by(user).filter(pk=case.pk).exists(),
             sections=[section(case, self.request) for section in hooks.get_hooks("recovery_case_sections")],
-            totals={
-                "principal": sum(loan.principal_outstanding for loan in case.loans.all()),
-                "outstanding": sum(loan.total_outstanding for loan in case.loans.all()),
-            },
+            totals=case_totals(case),
         )
         return context
 

@@ -23,8 +23,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import QuerySet
-from django.db.models.fields.json import KT
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -59,9 +57,6 @@ DISCARDABLE_STATUSES = (ImportStatus.PREVIEWED, ImportStatus.FAILED)
 HEARTBEAT_WRITE_SECONDS = 15
 # Celery states in which a task is over: a run still "working" under one lost its worker.
 ENDED_TASK_STATES = ("SUCCESS", "FAILURE", "REVOKED")
-# The counts the listing shows, read out of the JSON in the query (the JSON itself is not
-# loaded: a run's preview can hold thousands of ignored column names).
-COUNT_KEYS = ("created", "updated", "unchanged", "rejected")
 
 
 # --- who sees what -------------------------------------------------------------------------
@@ -69,27 +64,6 @@ COUNT_KEYS = ("created", "updated", "unchanged", "rejected")
 
 def may_import(user: Any) -> bool:
     return role_of(user) in (Role.MANAGER, Role.HEAD)
-
-
-def import_runs_visible_to(user: Any) -> QuerySet[ImportRun]:
-    """Managers see the runs they started; the head and auditors see every run."""
-    role = role_of(user)
-    runs = ImportRun.objects.select_related("started_by")
-    if role in (Role.HEAD, Role.AUDITOR):
-        return runs
-    if role == Role.MANAGER:
-        return runs.filter(started_by=user)
-    return runs.none()
-
-
-def import_runs_listed_for(user: Any) -> QuerySet[ImportRun]:
-    """The listing's query: the runs `user` may see without their errors, preview or summary
-    JSON (a run may keep a thousand problems); only the counts shown, as annotations."""
-    annotations = {}
-    for key in COUNT_KEYS:
-        annotations[f"summary_{key}"] = KT(f"summary__{key}")
-        annotations[f"preview_{key}"] = KT(f"preview__{key}")
-    return import_runs_visible_to(user).defer("errors", "preview", "summary").annotate(**annotations)
 
 
 # --- masking what the file says about people -----------------------------------------------

@@ -243,7 +243,7 @@ def loan_security(loans: list[Loan], request: Any) -> CaseLoanSecurity:
 
 def case_loan_security(case: Case, request: Any) -> CaseLoanSecurity:
     """The case page's per-loan section: `case` comes with its loans and party roles prefetched
-    (recovery.selectors.docket.case_page_data)."""
+    (recovery.selectors.docket.case_page_queryset)."""
     data = loan_security(list(case.loans.all()), request)
     linked = {link.case_party_id for entry in data.loans for link in _links_of(entry)}
     data.unlinked = [
