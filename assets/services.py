@@ -44,6 +44,7 @@ from recovery.lib.audit import (
     audit_change,
     audit_changes,
     audit_create,
+    audit_delete,
     snapshot,
 )
 from recovery.lib.links import case_url
@@ -285,7 +286,10 @@ def security_interest_delete(*, interest: SecurityInterest, user: Any, source: s
     """Delete a security interest recorded by mistake."""
     record_scope_check(instance=interest, user=user)
     asset = _lock_asset(interest.asset_id)
-    record_delete(instance=interest, user=user, source=source, action=SECURITY_INTEREST_DELETED)
+    # Audited against the asset's case, as its other entries are (record_delete would not
+    # find the case through the asset).
+    audit_delete(interest, user=user, source=source, action=SECURITY_INTEREST_DELETED, case_id=asset.case_id)
+    interest.delete()
     case_facts_changed(case_ids={asset.case_id}, user=user)
 
 

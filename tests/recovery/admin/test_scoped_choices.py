@@ -352,7 +352,8 @@ def _foreign_keys(model) -> list:
 def _service_call(viewset, service, instance, user):
     """The call the viewset's views make (recovery.admin.base.ServiceViewMixin); a party role's
     views also give the loans of the form (none here)."""
-    extra = {"loans": []} if viewset.model is CaseParty else {}
+    saves = service is not viewset.delete_service
+    extra = {"loans": []} if viewset.model is CaseParty and saves else {}
     return partial(service, **{viewset.record_keyword: instance}, user=user, **extra)
 
 
@@ -391,6 +392,41 @@ def test_every_create_and_update_service_refuses_an_out_of_scope_id(world, role)
             )
             checked += 1
     assert checked > 15
+
+
+@pytest.mark.django_db
+def test_every_delete_service_refuses_another_case_and_audits_under_its_domain_code(world):
+    """The delete view's service, called directly: a record of a case the lawyer may not
+    change stays; one of their own goes (unless others still refer to it), under its code."""
+    from wagtail.models import ModelLogEntry
+
+    from recovery.lib import audit
+
+    domain_codes = {declared.code for declared in audit.audit_actions()}
+    lawyer = world["staff"]["lawyer"]
+    deleted = 0
+    for viewset in _scoped_viewsets():
+        if not viewset.delete_view_enabled:
+            continue
+        model, key = viewset.model, viewset.model._meta.model_name
+        far = world["far"][key]
+        with pytest.raises(RecoveryError):
+            _service_call(viewset, viewset.delete_service, far, lawyer)()
+        assert model.objects.filter(pk=far.pk).exists(), key
+        mine = model.objects.filter(pk=world["mine"][key].pk).first()
+        if mine is None:
+            continue  # went with its parent, deleted before it
+        try:
+            viewset.delete_service(**{viewset.record_keyword: mine}, user=lawyer)
+        except RecoveryError:
+            assert model.objects.filter(pk=mine.pk).exists()  # still referred to: refused whole
+            continue
+        entry = ModelLogEntry.objects.get(
+            object_id=str(world["mine"][key].pk), content_type__model=key, deleted=True
+        )
+        assert entry.action in domain_codes and entry.user == lawyer, key
+        deleted += 1
+    assert deleted >= 6
 
 
 @pytest.mark.django_db
