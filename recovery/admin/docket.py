@@ -20,6 +20,9 @@ from recovery.admin.base import (
     ScopedIndexView,
     ScopedSnippetViewSet,
     ServiceCreateView,
+    ServiceDeleteView,
+    ServiceEditView,
+    ServiceViewSetMixin,
 )
 from recovery.admin.deadline_forms import LapseDecisionForm
 from recovery.admin.deadlines import (
@@ -77,9 +80,15 @@ from recovery.selectors.search import case_search
 from recovery.services.cases import (
     CASE_STAGE_ADVANCED,
     CASE_STAGE_CORRECTED,
+    branch_add,
+    branch_delete,
+    branch_update,
     case_delete,
     case_open,
     case_update,
+    default_cause_add,
+    default_cause_delete,
+    default_cause_update,
     instalment_delete,
     instalment_record,
     instalment_update,
@@ -437,8 +446,15 @@ class CollectionActionViewSet(ScopedSnippetViewSet):
         return super().get_queryset(request).select_related("case__debtor", "addressed_to")
 
 
-class DefaultCauseViewSet(SnippetViewSet):
+class DefaultCauseViewSet(ServiceViewSetMixin, SnippetViewSet):
     model = DefaultCause
+    add_view_class = ServiceCreateView
+    edit_view_class = ServiceEditView
+    delete_view_class = ServiceDeleteView
+    record_keyword = "default_cause"
+    create_service = staticmethod(default_cause_add)
+    update_service = staticmethod(default_cause_update)
+    delete_service = staticmethod(default_cause_delete)
     icon = "help"
     menu_label = _("Default causes")
     list_display = ["name", "code", "sort_order"]
@@ -448,8 +464,15 @@ class DefaultCauseViewSet(SnippetViewSet):
     ]
 
 
-class BranchViewSet(SnippetViewSet):
+class BranchViewSet(ServiceViewSetMixin, SnippetViewSet):
     model = Branch
+    add_view_class = ServiceCreateView
+    edit_view_class = ServiceEditView
+    delete_view_class = ServiceDeleteView
+    record_keyword = "branch"
+    create_service = staticmethod(branch_add)
+    update_service = staticmethod(branch_update)
+    delete_service = staticmethod(branch_delete)
     icon = "site"
     menu_label = _("Branches")
     list_display = ["name"]

@@ -28,8 +28,10 @@ from recovery.lib.audit import (
 )
 from recovery.models import (
     CASE_STAGE_ORDER,
+    Branch,
     Case,
     CaseStatus,
+    DefaultCause,
     Instalment,
     Loan,
     Party,
@@ -114,6 +116,42 @@ INSTALMENT_DELETED = audit_action(
     kind=AuditKind.DELETED,
     label=gettext_lazy("Delete an instalment"),
     past_label=gettext_lazy("Instalment deleted"),
+)
+BRANCH_ADDED = audit_action(
+    "recovery.branch.added",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Add a branch"),
+    past_label=gettext_lazy("Branch added"),
+)
+BRANCH_UPDATED = audit_action(
+    "recovery.branch.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Rename a branch"),
+    past_label=gettext_lazy("Branch renamed"),
+)
+BRANCH_DELETED = audit_action(
+    "recovery.branch.deleted",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Delete a branch"),
+    past_label=gettext_lazy("Branch deleted"),
+)
+DEFAULT_CAUSE_ADDED = audit_action(
+    "recovery.default_cause.added",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Add a default cause"),
+    past_label=gettext_lazy("Default cause added"),
+)
+DEFAULT_CAUSE_UPDATED = audit_action(
+    "recovery.default_cause.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Edit a default cause"),
+    past_label=gettext_lazy("Default cause edited"),
+)
+DEFAULT_CAUSE_DELETED = audit_action(
+    "recovery.default_cause.deleted",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Delete a default cause"),
+    past_label=gettext_lazy("Default cause deleted"),
 )
 
 # Services of other apps (e.g. the deadline engine) register here to hear that a case's facts
@@ -508,6 +546,40 @@ def party_find_or_create(
     party = Party(kind=kind, name=name, id_number=number, **details)
     party_add(party=party, user=user, source=source)
     return party, True
+
+
+# Branches and default causes are reference data, changed by the head of recovery (the admin's
+# permissions); a branch or cause cases still name is refused, not deleted.
+
+
+@transaction.atomic
+def branch_add(*, branch: Branch, user: Any, source: str = "") -> Branch:
+    return record_create(instance=branch, user=user, source=source, action=BRANCH_ADDED)
+
+
+@transaction.atomic
+def branch_update(*, branch: Branch, user: Any, source: str = "") -> dict:
+    return record_update(instance=branch, user=user, source=source, action=BRANCH_UPDATED)
+
+
+@transaction.atomic
+def branch_delete(*, branch: Branch, user: Any, source: str = "") -> None:
+    record_delete(instance=branch, user=user, source=source, action=BRANCH_DELETED)
+
+
+@transaction.atomic
+def default_cause_add(*, default_cause: DefaultCause, user: Any, source: str = "") -> DefaultCause:
+    return record_create(instance=default_cause, user=user, source=source, action=DEFAULT_CAUSE_ADDED)
+
+
+@transaction.atomic
+def default_cause_update(*, default_cause: DefaultCause, user: Any, source: str = "") -> dict:
+    return record_update(instance=default_cause, user=user, source=source, action=DEFAULT_CAUSE_UPDATED)
+
+
+@transaction.atomic
+def default_cause_delete(*, default_cause: DefaultCause, user: Any, source: str = "") -> None:
+    record_delete(instance=default_cause, user=user, source=source, action=DEFAULT_CAUSE_DELETED)
 
 
 def validation_messages(error: ValidationError) -> dict[str, list[str]]:

@@ -28,10 +28,12 @@ from litigation.services import (
 from recovery.checks.identity import resident_id_with_check
 from recovery.models import (
     AlertPolicy,
+    Branch,
     Case,
     CaseParty,
     CaseStatus,
     CollectionAction,
+    DefaultCause,
     Instalment,
     Loan,
     Party,
@@ -42,16 +44,24 @@ from recovery.selectors.access import parties_in_scope
 from recovery.services import RecoveryError
 from recovery.services.alerts import ALERT_POLICY_UPDATED, alert_policy_update
 from recovery.services.cases import (
+    BRANCH_ADDED,
+    BRANCH_UPDATED,
     CASE_DELETED,
     CASE_UPDATED,
+    DEFAULT_CAUSE_ADDED,
+    DEFAULT_CAUSE_DELETED,
     INSTALMENT_DELETED,
     INSTALMENT_RECORDED,
     LOAN_RECORDED,
     LOAN_UPDATED,
     PARTY_ADDED,
     PARTY_DELETED,
+    branch_delete,
+    branch_update,
     case_delete,
     case_update,
+    default_cause_add,
+    default_cause_delete,
     instalment_delete,
     instalment_record,
     loan_record,
@@ -256,3 +266,31 @@ def test_an_alert_policy_changed_is_validated_and_audited(staff):
     with pytest.raises(Exception) as refused:
         alert_policy_update(policy=policy, user=staff["head"])
     assert "thresholds" in getattr(refused.value, "message_dict", {})
+
+
+def test_a_branch_added_through_its_form_and_one_with_cases_not_deleted(client, make_case, staff):
+    from django.urls import reverse
+
+    client.force_login(staff["head"])
+    response = client.post(reverse("wagtailsnippets_recovery_branch:add"), {"name": "苏州分行"})
+    assert response.status_code == 302
+    branch = Branch.objects.get(name="苏州分行")
+    assert _entry(branch, BRANCH_ADDED).user == staff["head"]
+    branch.name = "苏州支行"
+    branch_update(branch=branch, user=staff["head"])
+    assert _entry(branch, BRANCH_UPDATED).data["changes"] == {"name": ["苏州分行", "苏州支行"]}
+    used = make_case(assignee=staff["lawyer"]).branch
+    with pytest.raises(RecoveryError):
+        branch_delete(branch=used, user=staff["head"])
+    assert Branch.objects.filter(pk=used.pk).exists()
+
+
+def test_a_default_cause_added_and_deleted(staff):
+    cause = default_cause_add(
+        default_cause=DefaultCause(code="job-loss", name="失业", strategy="协商分期"), user=staff["head"]
+    )
+    assert _entry(cause, DEFAULT_CAUSE_ADDED).data["values"]["name"] == "失业"
+    pk = cause.pk
+    default_cause_delete(default_cause=cause, user=staff["head"])
+    assert not DefaultCause.objects.filter(pk=pk).exists()
+    assert _entry(cause, DEFAULT_CAUSE_DELETED, pk=pk).deleted
