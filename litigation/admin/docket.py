@@ -14,30 +14,10 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 from litigation import services
 from litigation.models import Enforcement, Hearing, Judgment, Lawsuit, Stage
 from litigation.selectors import case_lawsuits, hearings_ahead, hearings_since, performance_deadlines_ahead
-from recovery.admin.base import (
-    ScopedSnippetViewSet,
-    ServiceCreateView,
-    register_create_service,
-    register_update_service,
-)
+from recovery.admin.base import ScopedSnippetViewSet, ServiceCreateView
 from recovery.models import Case
 from recovery.selectors.access import cases_editable_by
 from recovery.selectors.docket import TimelineEvent
-
-
-def _write_through(model: Any, field: str, create: Any, update: Any) -> None:
-    """The generic create and edit views of `model` call these services (see
-    recovery.admin.base), given the instance as the keyword `field` (lawsuit=, hearing=, …):
-    every write of the litigation admin goes through litigation.services, which moves the
-    suit's and the case's stage."""
-    register_create_service(model, lambda *, instance, user, m2m: create(**{field: instance}, user=user))
-    register_update_service(model, lambda *, instance, user, m2m: update(**{field: instance}, user=user))
-
-
-_write_through(Lawsuit, "lawsuit", services.lawsuit_file, services.lawsuit_update)
-_write_through(Hearing, "hearing", services.hearing_schedule, services.hearing_update)
-_write_through(Judgment, "judgment", services.judgment_record, services.judgment_update)
-_write_through(Enforcement, "enforcement", services.enforcement_open, services.enforcement_update)
 
 
 def _scoped_id(request: Any, name: str, queryset: Any) -> int | None:
@@ -87,6 +67,11 @@ class LawsuitChildCreateView(ServiceCreateView):
 
 
 class LawsuitViewSet(ScopedSnippetViewSet):
+    # Every write goes through litigation.services, which moves the suit's and the case's stage.
+    record_keyword = "lawsuit"
+    create_service = staticmethod(services.lawsuit_file)
+    update_service = staticmethod(services.lawsuit_update)
+    delete_service = staticmethod(services.lawsuit_delete)
     model = Lawsuit
     icon = "doc-full"
     menu_label = gettext_lazy("Lawsuits")
@@ -122,6 +107,11 @@ class LawsuitViewSet(ScopedSnippetViewSet):
 
 
 class HearingViewSet(ScopedSnippetViewSet):
+    # Every write goes through litigation.services, which moves the suit's and the case's stage.
+    record_keyword = "hearing"
+    create_service = staticmethod(services.hearing_schedule)
+    update_service = staticmethod(services.hearing_update)
+    delete_service = staticmethod(services.hearing_delete)
     add_view_class = LawsuitChildCreateView
     model = Hearing
     case_path = "lawsuit__case"
@@ -139,6 +129,11 @@ class HearingViewSet(ScopedSnippetViewSet):
 
 
 class JudgmentViewSet(ScopedSnippetViewSet):
+    # Every write goes through litigation.services, which moves the suit's and the case's stage.
+    record_keyword = "judgment"
+    create_service = staticmethod(services.judgment_record)
+    update_service = staticmethod(services.judgment_update)
+    delete_service = staticmethod(services.judgment_delete)
     add_view_class = LawsuitChildCreateView
     model = Judgment
     case_path = "lawsuit__case"
@@ -164,6 +159,11 @@ class JudgmentViewSet(ScopedSnippetViewSet):
 
 
 class EnforcementViewSet(ScopedSnippetViewSet):
+    # Every write goes through litigation.services, which moves the suit's and the case's stage.
+    record_keyword = "enforcement"
+    create_service = staticmethod(services.enforcement_open)
+    update_service = staticmethod(services.enforcement_update)
+    delete_service = staticmethod(services.enforcement_delete)
     add_view_class = LawsuitChildCreateView
     model = Enforcement
     case_path = "lawsuit__case"

@@ -48,7 +48,7 @@ from recovery.services.alert_preferences import (
     calendar_subscribe_url,
     calendar_token_revoke,
 )
-from recovery.services.cases import record_update
+from recovery.services.alerts import alert_policy_update
 
 ALERTS_NAMESPACE = "recovery_alerts"
 POLICIES_NAMESPACE = "recovery_alert_policies"
@@ -294,11 +294,11 @@ class AlertPolicyIndexView(SafeExportMixin, IndexView):
 
 
 class AlertPolicyEditView(ServiceFormMixin, EditView):
-    """Saved through `record_update`: validated by AlertPolicy.clean() and audited."""
+    """Saved through `alert_policy_update`: validated by AlertPolicy.clean() and audited."""
 
     def save_instance(self) -> AlertPolicy:
         instance = self.form.save(commit=False)
-        record_update(instance=instance, user=self.request.user, source="alert policy")
+        alert_policy_update(policy=instance, user=self.request.user)
         return instance
 
 

@@ -29,9 +29,16 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
-from recovery.admin.base import ReadOnlyListingMixin, ScopedFilterSet, ServiceCreateView, ServiceEditView
+from recovery.admin.base import (
+    ReadOnlyListingMixin,
+    ScopedFilterSet,
+    ServiceCreateView,
+    ServiceDeleteView,
+    ServiceEditView,
+    ServiceViewSetMixin,
+)
 from recovery.admin.deadline_forms import (
     EVENT_LABELS,
     RULE_LABELS,
@@ -60,7 +67,7 @@ from recovery.selectors.deadlines import (
     filter_due,
 )
 from recovery.services import RecoveryError
-from recovery.services.deadlines import holiday_year_delete
+from recovery.services.deadlines import holiday_year_delete, holiday_year_save
 from recovery.services.lapses import deadline_lapse_decide, lapse_notice
 
 NAMESPACE = "recovery_deadlines"
@@ -541,11 +548,6 @@ class HolidayYearForm(WagtailAdminModelForm):
             self.fields["year"].disabled = True
 
 
-class HolidayYearDeleteView(DeleteView):
-    def delete_action(self) -> None:
-        holiday_year_delete(instance=self.object, user=self.request.user)
-
-
 HOLIDAYS_HELP = gettext_lazy(
     "The rest days (放假) of the State Council's notice for this year, one day or range per line, "
     "e.g. 2027-01-01, or 2027-10-01..2027-10-07 for a block; text after # is a comment (e.g. # 国庆节)."
@@ -556,7 +558,7 @@ WORKING_DAYS_HELP = gettext_lazy(
 )
 
 
-class HolidayYearViewSet(SnippetViewSet):
+class HolidayYearViewSet(ServiceViewSetMixin, SnippetViewSet):
     """The head of recovery enters each year's holiday notice; saving recomputes the deadlines
     whose dates fall in that year (or were computed on a provisional calendar)."""
 
@@ -567,7 +569,12 @@ class HolidayYearViewSet(SnippetViewSet):
     add_to_settings_menu = True
     add_view_class = ServiceCreateView
     edit_view_class = ServiceEditView
-    delete_view_class = HolidayYearDeleteView
+    delete_view_class = ServiceDeleteView
+    # Saving or deleting a notice recomputes the deadlines it affects.
+    record_keyword = "holiday_year"
+    create_service = staticmethod(holiday_year_save)
+    update_service = staticmethod(holiday_year_save)
+    delete_service = staticmethod(holiday_year_delete)
     copy_view_enabled = False
     base_form_class = HolidayYearForm
     list_display = ["year", "notice", "updated_at"]

@@ -22,8 +22,9 @@ from recovery.admin.base import (
     ScopedIndexView,
     ScopedSnippetViewSet,
     ServiceCreateView,
-    register_create_service,
-    register_update_service,
+    ServiceDeleteView,
+    ServiceEditView,
+    ServiceViewSetMixin,
 )
 from recovery.admin.deadline_forms import LapseDecisionForm
 from recovery.admin.deadlines import (
@@ -51,7 +52,6 @@ from recovery.models import (
     CaseStatus,
     CollectionAction,
     DefaultCause,
-    HolidayYear,
     Instalment,
     LapseDecision,
     Loan,
@@ -80,31 +80,36 @@ from recovery.selectors.docket import (
     upcoming_loan_due_dates,
 )
 from recovery.selectors.search import case_search
-from recovery.services.cases import CASE_STAGE_ADVANCED, CASE_STAGE_CORRECTED, case_open, case_update
-from recovery.services.collection import collection_action_record
-from recovery.services.deadlines import holiday_year_save
+from recovery.services.cases import (
+    CASE_STAGE_ADVANCED,
+    CASE_STAGE_CORRECTED,
+    branch_add,
+    branch_delete,
+    branch_update,
+    case_delete,
+    case_open,
+    case_update,
+    default_cause_add,
+    default_cause_delete,
+    default_cause_update,
+    instalment_delete,
+    instalment_record,
+    instalment_update,
+    loan_delete,
+    loan_record,
+    loan_update,
+    party_add,
+    party_delete,
+    party_update,
+)
+from recovery.services.collection import (
+    collection_action_delete,
+    collection_action_record,
+    collection_action_update,
+)
 from recovery.services.lapses import LAPSE_DECIDED, LAPSE_DECISION_CLEARED, lapse_notice
+from recovery.services.loan_parties import case_party_remove, case_party_save
 from recovery.views.downloads import collection_action_proof
-
-register_create_service(
-    Case, lambda *, instance, user, m2m: case_open(case=instance, user=user, **_shared(m2m))
-)
-register_update_service(Case, case_update)
-register_create_service(
-    CollectionAction, lambda *, instance, user, m2m: collection_action_record(action=instance, user=user)
-)
-# Saving a holiday year recomputes the deadlines it affects.
-register_create_service(
-    HolidayYear, lambda *, instance, user, m2m: holiday_year_save(instance=instance, user=user)
-)
-register_update_service(
-    HolidayYear, lambda *, instance, user, m2m: holiday_year_save(instance=instance, user=user)
-)
-
-
-def _shared(m2m: dict) -> dict:
-    return {"shared_with": list(m2m.get("shared_with", []))}
-
 
 # ---- Cases -------------------------------------------------------------------------------
 
@@ -192,6 +197,10 @@ class CaseCreateView(ServiceCreateView):
 class CaseViewSet(ScopedSnippetViewSet):
     model = Case
     case_path = ""
+    record_keyword = "case"
+    create_service = staticmethod(case_open)
+    update_service = staticmethod(case_update)
+    delete_service = staticmethod(case_delete)
     add_view_class = CaseCreateView
     icon = "folder-open-inverse"
     menu_label = _("Cases")
@@ -266,6 +275,10 @@ class PartyCreateView(ServiceCreateView):
 
 class PartyViewSet(ScopedSnippetViewSet):
     model = Party
+    record_keyword = "party"
+    create_service = staticmethod(party_add)
+    update_service = staticmethod(party_update)
+    delete_service = staticmethod(party_delete)
     icon = "user"
     menu_label = _("Parties")
     add_view_class = PartyCreateView
@@ -299,6 +312,10 @@ class PartyViewSet(ScopedSnippetViewSet):
 
 class LoanViewSet(ScopedSnippetViewSet):
     model = Loan
+    record_keyword = "loan"
+    create_service = staticmethod(loan_record)
+    update_service = staticmethod(loan_update)
+    delete_service = staticmethod(loan_delete)
     icon = "table"
     inspect_view_class = LoanInspectView
     menu_label = _("Loans")
@@ -338,6 +355,10 @@ class LoanViewSet(ScopedSnippetViewSet):
 
 class InstalmentViewSet(ScopedSnippetViewSet):
     model = Instalment
+    record_keyword = "instalment"
+    create_service = staticmethod(instalment_record)
+    update_service = staticmethod(instalment_update)
+    delete_service = staticmethod(instalment_delete)
     case_path = "loan__case"
     icon = "list-ul"
     menu_label = _("Instalments")
@@ -350,6 +371,11 @@ class InstalmentViewSet(ScopedSnippetViewSet):
 
 class CasePartyViewSet(ScopedSnippetViewSet):
     model = CaseParty
+    # The views give the service the loans and guarantee terms of the form (loan_parties).
+    record_keyword = "case_party"
+    create_service = staticmethod(case_party_save)
+    update_service = staticmethod(case_party_save)
+    delete_service = staticmethod(case_party_remove)
     icon = "group"
     menu_label = _("Party roles")
     add_view_class = CasePartyCreateView
@@ -377,6 +403,10 @@ class CasePartyViewSet(ScopedSnippetViewSet):
 
 class CollectionActionViewSet(ScopedSnippetViewSet):
     model = CollectionAction
+    record_keyword = "action"
+    create_service = staticmethod(collection_action_record)
+    update_service = staticmethod(collection_action_update)
+    delete_service = staticmethod(collection_action_delete)
     icon = "mail"
     menu_label = _("Collection actions")
     list_display = [
@@ -423,8 +453,15 @@ class CollectionActionViewSet(ScopedSnippetViewSet):
         return super().get_queryset(request).select_related("case__debtor", "addressed_to")
 
 
-class DefaultCauseViewSet(SnippetViewSet):
+class DefaultCauseViewSet(ServiceViewSetMixin, SnippetViewSet):
     model = DefaultCause
+    add_view_class = ServiceCreateView
+    edit_view_class = ServiceEditView
+    delete_view_class = ServiceDeleteView
+    record_keyword = "default_cause"
+    create_service = staticmethod(default_cause_add)
+    update_service = staticmethod(default_cause_update)
+    delete_service = staticmethod(default_cause_delete)
     icon = "help"
     menu_label = _("Default causes")
     list_display = ["name", "code", "sort_order"]
@@ -434,8 +471,15 @@ class DefaultCauseViewSet(SnippetViewSet):
     ]
 
 
-class BranchViewSet(SnippetViewSet):
+class BranchViewSet(ServiceViewSetMixin, SnippetViewSet):
     model = Branch
+    add_view_class = ServiceCreateView
+    edit_view_class = ServiceEditView
+    delete_view_class = ServiceDeleteView
+    record_keyword = "branch"
+    create_service = staticmethod(branch_add)
+    update_service = staticmethod(branch_update)
+    delete_service = staticmethod(branch_delete)
     icon = "site"
     menu_label = _("Branches")
     list_display = ["name"]
@@ -605,15 +649,46 @@ def _describe_changes(changes: dict) -> str:
     return "; ".join(f"{field}: {old or '—'} → {new or '—'}" for field, (old, new) in changes.items())
 
 
-def _describe_change_entry(log_entry: Any, *, masked: bool) -> str:
+def _describe_change_entry(log_entry: Any, *, masked: bool, what: Any = None) -> str:
     source = log_entry.data.get("source")
     changes = log_entry.data.get("changes", {})
     if masked:
         changes = masked_changes(log_entry.content_type.model_class(), changes)
-    return f"{_('Changed')}: {_describe_changes(changes)}" + (f" ({source})" if source else "")
+    return f"{what or _('Changed')}: {_describe_changes(changes)}" + (f" ({source})" if source else "")
+
+
+def _domain_formatter(declared: audit.AuditAction) -> type[LogFormatter]:
+    """How an entry of a domain code reads: "Hearing scheduled (source)"; a change also says
+    what changed, old → new, personal data masked as for the generic change entries."""
+    if declared.kind == audit.AuditKind.CHANGED:
+
+        class DomainChange(LogFormatter):
+            label = declared.label
+
+            def format_message(self, log_entry: Any) -> str:
+                return _describe_change_entry(log_entry, masked=True, what=declared.past_label)
+
+            def format_unmasked_message(self, log_entry: Any) -> str:
+                return _describe_change_entry(log_entry, masked=False, what=declared.past_label)
+
+        return DomainChange
+
+    class DomainRecord(LogFormatter):
+        label = declared.label
+
+        def format_message(self, log_entry: Any) -> str:
+            source = log_entry.data.get("source")
+            return str(declared.past_label) + (f" ({source})" if source else "")
+
+    return DomainRecord
 
 
 def register_audit_actions(actions: Any) -> None:
+    # The domain codes every app's services declared (recovery.lib.audit.audit_action).
+    for declared in audit.audit_actions():
+        actions.register_action(declared.code)(_domain_formatter(declared))
+
+    # The generic codes of entries written before the domain codes: they must still render.
     @actions.register_action(audit.CREATE)
     class Created(LogFormatter):
         label = _("Created")

@@ -25,6 +25,7 @@ from django.db.models import Exists, F, Max, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from recovery.alerting.thresholds import (
     IMMEDIATE_WITHIN_DAYS,
@@ -35,6 +36,7 @@ from recovery.alerting.thresholds import (
     should_escalate,
     urgency,
 )
+from recovery.lib.audit import AuditKind, audit_action
 from recovery.lib.deadline_display import why_text
 from recovery.lib.language import language_for
 from recovery.lib.links import case_url
@@ -51,6 +53,7 @@ from recovery.models import (
     StaffProfile,
 )
 from recovery.registry import default_thresholds
+from recovery.services.cases import record_update
 from recovery.services.lapses import lapse_notices
 
 URGENCY_ORDER = ("overdue", "today", "week", "month", "later")
@@ -63,6 +66,21 @@ class AlertRunSummary:
     alerts_sent: int = 0
     failures: list[str] = field(default_factory=list)
     recipients: list[int] = field(default_factory=list)
+
+
+ALERT_POLICY_UPDATED = audit_action(
+    "recovery.alert_policy.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Change an alert policy"),
+    past_label=gettext_lazy("Alert policy changed"),
+)
+
+
+@transaction.atomic
+def alert_policy_update(*, policy: AlertPolicy, user: Any) -> dict:
+    """Save a deadline kind's alert thresholds and hint (validated by AlertPolicy.clean());
+    the head of recovery's call (the admin lets no one else edit them). Returns the changes."""
+    return record_update(instance=policy, user=user, source="alert policy", action=ALERT_POLICY_UPDATED)
 
 
 def policies() -> dict[str, AlertPolicy]:

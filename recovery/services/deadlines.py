@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from recovery.deadlines import EventKind, RestDayCalendar
 from recovery.deadlines.docket import (
@@ -34,6 +35,7 @@ from recovery.deadlines.docket import (
     fingerprint,
     supported_spec,
 )
+from recovery.lib.audit import AuditKind, audit_action
 from recovery.lib.bulk import bulk_insert_values, chunks, gc_paused
 from recovery.models import (
     DEMAND_KINDS,
@@ -282,15 +284,36 @@ def deadlines_on_facts_changed(*, case_ids: set[int], user: Any = None) -> None:
     deadlines_recompute(case_ids=case_ids)
 
 
+HOLIDAY_YEAR_ENTERED = audit_action(
+    "recovery.holiday_year.entered",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Enter a year's holiday notice"),
+    past_label=gettext_lazy("Holiday notice entered"),
+)
+HOLIDAY_YEAR_CORRECTED = audit_action(
+    "recovery.holiday_year.corrected",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Correct a year's holiday notice"),
+    past_label=gettext_lazy("Holiday notice corrected"),
+)
+HOLIDAY_YEAR_DELETED = audit_action(
+    "recovery.holiday_year.deleted",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Delete a year's holiday notice"),
+    past_label=gettext_lazy("Holiday notice deleted"),
+)
+
+
 @transaction.atomic
-def holiday_year_save(*, instance: HolidayYear, user: Any) -> HolidayYear:
+def holiday_year_save(*, holiday_year: HolidayYear, user: Any) -> HolidayYear:
     """Enter (or correct) a year's holiday notice and recompute every deadline touching it."""
     from recovery.services.cases import record_create, record_update
 
+    instance = holiday_year
     if instance.pk is None:
-        record_create(instance=instance, user=user, source="holiday notice")
+        record_create(instance=instance, user=user, source="holiday notice", action=HOLIDAY_YEAR_ENTERED)
     else:
-        record_update(instance=instance, user=user, source="holiday notice")
+        record_update(instance=instance, user=user, source="holiday notice", action=HOLIDAY_YEAR_CORRECTED)
     _calendar_cache.clear()
     affected = _cases_with_a_date_in(instance.year) | set(
         Deadline.objects.filter(calendar_provisional=True).values_list("case_id", flat=True)
@@ -300,13 +323,14 @@ def holiday_year_save(*, instance: HolidayYear, user: Any) -> HolidayYear:
 
 
 @transaction.atomic
-def holiday_year_delete(*, instance: HolidayYear, user: Any) -> None:
+def holiday_year_delete(*, holiday_year: HolidayYear, user: Any) -> None:
     """Remove a year's holiday notice (audited) and recompute every deadline with a date in
     that year: they fall back to weekends and the statutory holidays and are flagged provisional again."""
     from recovery.services.cases import record_delete
 
+    instance = holiday_year
     affected = _cases_with_a_date_in(instance.year)
-    record_delete(instance=instance, user=user, source="holiday notice")
+    record_delete(instance=instance, user=user, source="holiday notice", action=HOLIDAY_YEAR_DELETED)
     _calendar_cache.clear()
     deadlines_recompute(case_ids=affected)
 

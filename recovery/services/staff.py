@@ -6,8 +6,9 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
-from recovery.lib.audit import audit_change, snapshot
+from recovery.lib.audit import AuditKind, audit_action, audit_change, snapshot
 from recovery.models import (
     Branch,
     Role,
@@ -103,6 +104,14 @@ def roles_sync_permissions(**_kwargs: Any) -> None:
         group.permissions.set(list(perms) + list(admin_access))
 
 
+STAFF_ROLE_SET = audit_action(
+    "recovery.staff.role_set",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Give a staff member a role"),
+    past_label=gettext_lazy("Staff role set"),
+)
+
+
 @transaction.atomic
 def staff_set_role(*, user: Any, role: str, branch: Branch | None, acting_user: Any = None) -> StaffProfile:
     """Give `user` a role (and branch): the profile scopes cases, the group grants permissions."""
@@ -118,5 +127,5 @@ def staff_set_role(*, user: Any, role: str, branch: Branch | None, acting_user: 
     groups = Group.objects.filter(name__in=ROLE_GROUP_NAMES.values())
     user.groups.remove(*groups)
     user.groups.add(Group.objects.get(name=ROLE_GROUP_NAMES[role]))
-    audit_change(profile, user=acting_user, before=before, source="role")
+    audit_change(profile, user=acting_user, before=before, source="role", action=STAFF_ROLE_SET)
     return profile

@@ -236,7 +236,7 @@ def test_entering_a_holiday_year_recomputes_its_provisional_deadlines(make_case,
     assert deadline.legal_end == date(2030, 10, 4)  # no notice yet: the statutory 1-3 October are rest days
 
     holiday_year_save(
-        instance=HolidayYear(
+        holiday_year=HolidayYear(
             year=2030,
             notice="国务院办公厅关于2030年部分节假日安排的通知",
             holidays="2030-01-01\n2030-09-30..2030-10-07  # 国庆节（假设）",
