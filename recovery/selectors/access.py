@@ -111,6 +111,7 @@ def _own_new_parties(user: Any) -> QuerySet:
 
     from recovery.lib.audit import CREATE
     from recovery.models import Party
+    from recovery.services.cases import PARTY_ADDED
 
     # Parties on no case are few (the import always opens a case): find them first, then ask
     # the log (by its content type and object id index) which of them this user created.
@@ -118,7 +119,7 @@ def _own_new_parties(user: Any) -> QuerySet:
     created = ModelLogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Party),
         object_id__in=[str(pk) for pk in orphans],
-        action=CREATE,
+        action__in=[PARTY_ADDED, CREATE],  # CREATE: parties added before the domain codes
         user_id=user.pk,
     ).values_list("object_id", flat=True)
     return Party.objects.filter(pk__in=[int(pk) for pk in created]).values("pk")

@@ -32,9 +32,9 @@ from django.db.models import Exists, F, Max, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from recovery.alerting.thresholds import (
-    DEFAULT_THRESHOLDS,
     IMMEDIATE_WITHIN_DAYS,
     LAPSED,
     days_left,
@@ -43,7 +43,9 @@ from recovery.alerting.thresholds import (
     should_escalate,
     urgency,
 )
+from recovery.lib.audit import AuditKind, audit_action
 from recovery.lib.deadline_display import why_text
+from recovery.lib.language import language_for, languages_for
 from recovery.lib.links import case_url
 from recovery.models import (
     OPEN_STATUSES,
@@ -57,6 +59,8 @@ from recovery.models import (
     Role,
     StaffProfile,
 )
+from recovery.registry import default_thresholds
+from recovery.services.cases import record_update
 from recovery.services.lapses import lapse_notices
 
 URGENCY_ORDER = ("overdue", "today", "week", "month", "later")
@@ -74,10 +78,25 @@ class AlertRunSummary:
     recipients: list[int] = field(default_factory=list)
 
 
+ALERT_POLICY_UPDATED = audit_action(
+    "recovery.alert_policy.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Change an alert policy"),
+    past_label=gettext_lazy("Alert policy changed"),
+)
+
+
+@transaction.atomic
+def alert_policy_update(*, policy: AlertPolicy, user: Any) -> dict:
+    """Save a deadline kind's alert thresholds and hint (validated by AlertPolicy.clean());
+    the head of recovery's call (the admin lets no one else edit them). Returns the changes."""
+    return record_update(instance=policy, user=user, source="alert policy", action=ALERT_POLICY_UPDATED)
+
+
 def policies() -> dict[str, AlertPolicy]:
     """Each kind's policy; kinds nobody configured fall back to the built-in defaults."""
     found = {policy.kind: policy for policy in AlertPolicy.objects.all()}
-    for kind, days in DEFAULT_THRESHOLDS.items():
+    for kind, days in default_thresholds().items():
         if kind not in found:
             found[kind] = AlertPolicy(kind=kind, thresholds=", ".join(map(str, days)), action_hint="")
     return found
@@ -325,9 +344,9 @@ def build_digest(
     kinds: dict[str, AlertPolicy] | None = None,
     language: str | None = None,
 ) -> EmailMultiAlternatives:
-    """The digest mail for `user`, in `language` (their preference's when not given)."""
+    """The digest mail for `user`, in `language` (`language_for(user)` when not given)."""
     if language is None:
-        language = _languages([user.pk]).get(user.pk, settings.LANGUAGE_CODE)
+        language = language_for(user)
     # Lapse notices have their own include (recovery/email/_lapse.*): what was lost, once.
     lapses = lapse_notices([alert for alert in alerts if alert.threshold == LAPSED], language=language)
     lines = alert_lines([alert for alert in alerts if alert.threshold != LAPSED], today, kinds)
@@ -350,10 +369,6 @@ def build_digest(
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
     message.attach_alternative(html, "text/html")
     return message
-
-
-def _languages(user_ids: Iterable[int]) -> dict[int, str]:
-    return dict(AlertPreference.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "language"))
 
 
 @dataclass
@@ -391,7 +406,7 @@ def _reachable(keep: list[Alert], token: uuid.UUID) -> list[tuple[int, list[Aler
     for alert in keep:
         by_recipient[alert.recipient_id].append(alert)
     unreachable: dict[str, list[int]] = defaultdict(list)
-    languages = _languages(by_recipient)
+    languages = languages_for(by_recipient)
     reachable = []
     for recipient_id, alerts in by_recipient.items():
         user = alerts[0].recipient
