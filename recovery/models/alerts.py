@@ -137,7 +137,11 @@ class Alert(models.Model):
                 fields=["deadline", "act_by", "threshold", "recipient"], name="unique_alert_per_threshold"
             )
         ]
-        indexes = [models.Index(fields=["recipient", "status"], name="alert_recipient_status")]
+        indexes = [
+            models.Index(fields=["recipient", "status"], name="alert_recipient_status"),
+            # A delivery reads and updates its claimed rows by their token.
+            models.Index(fields=["claim_token"], name="alert_claim_token"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.deadline} → {self.recipient} ({self.threshold})"
