@@ -28,12 +28,14 @@ run: setup messages
 test: setup messages
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	RECOVERY_TESTING=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 lint:
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 format:
 	$(PY) -m ruff format .

@@ -8,12 +8,14 @@ class AssetsConfig(AppConfig):
     verbose_name = _("Assets")
 
     def ready(self) -> None:
-        from assets.deadlines import asset_deadlines
+        from assets.deadlines import asset_deadlines, register_asset_deadline_kinds
         from assets.lapse import ASSET_LAPSES
         from recovery.deadlines.lapse import register_lapse_consequence
-        from recovery.services.deadlines import register_deadline_provider
+        from recovery.registry import ProviderPhase, register_deadline_provider, register_docket_app
 
-        # After litigation's provider (INSTALLED_APPS order): pre-suit measures need its suits.
-        register_deadline_provider(asset_deadlines)
+        register_docket_app(self.label)
+        register_asset_deadline_kinds()
+        # It only reads the events (pre-suit measures need the suits litigation adds).
+        register_deadline_provider(asset_deadlines, phase=ProviderPhase.SPECS)
         for kind, consequence in ASSET_LAPSES.items():
             register_lapse_consequence(kind, consequence)

@@ -10,14 +10,32 @@ first seizure on an asset where we wait behind it: its expiry, when we may move 
 from collections import defaultdict
 from datetime import date
 
-from assets.models import MeasureKind, MeasureStage, MeasureStatus, PreservationMeasure
+from django.utils.translation import gettext_lazy as _
+
+from assets.models import AssetDeadlineKind, MeasureKind, MeasureStage, MeasureStatus, PreservationMeasure
 from assets.services import seized_on
 from recovery.deadlines import compute_deadline
 from recovery.deadlines.docket import CaseFacts, DeadlineSpec, first_suit_filed
 from recovery.deadlines.model import cn_date
 from recovery.deadlines.periods import UnsupportedDate
-from recovery.models import DeadlineKind, PartyRole
+from recovery.models import PartyRole
+from recovery.registry import register_deadline_kind
 from recovery.services.deadlines import deadline_calendar
+
+# The calendar entry's tag (None: the kind's label) and the default alert thresholds: a
+# renewal is prepared weeks ahead, a pre-suit measure's 30 days leave days to act.
+_KIND_DEFAULTS = {
+    AssetDeadlineKind.PRE_SUIT_PRESERVATION: (_("Suit after preservation"), (5, 3, 1, 0)),
+    AssetDeadlineKind.PRESERVATION_RENEWAL: (_("Preservation renewal"), (30, 14, 7, 3, 1)),
+    AssetDeadlineKind.PRESERVATION_EXPIRY: (_("Preservation expiry"), (30, 14, 7, 3, 1)),
+    AssetDeadlineKind.COMPETITOR_SEIZURE_EXPIRY: (None, (30, 14, 7, 3, 1)),
+}
+
+
+def register_asset_deadline_kinds() -> None:
+    for kind, (tag, thresholds) in _KIND_DEFAULTS.items():
+        register_deadline_kind(kind.value, kind.label, app="assets", thresholds=thresholds, tag=tag)
+
 
 MEASURE_NAMES = {MeasureKind.SEIZURE: "查封", MeasureKind.DISTRAINT: "扣押", MeasureKind.FREEZE: "冻结"}
 
@@ -88,7 +106,7 @@ def _our_specs(case: CaseFacts, measure: PreservationMeasure, rank: int) -> list
     specs = [
         DeadlineSpec(
             case.case_id,
-            DeadlineKind.PRESERVATION_RENEWAL,
+            AssetDeadlineKind.PRESERVATION_RENEWAL,
             "preservation_renewal",
             measure.expires_on,
             notes=[standing],
@@ -96,7 +114,7 @@ def _our_specs(case: CaseFacts, measure: PreservationMeasure, rank: int) -> list
         ),
         DeadlineSpec(
             case.case_id,
-            DeadlineKind.PRESERVATION_EXPIRY,
+            AssetDeadlineKind.PRESERVATION_EXPIRY,
             "preservation_expiry",
             measure.expires_on,
             **common,
@@ -105,7 +123,7 @@ def _our_specs(case: CaseFacts, measure: PreservationMeasure, rank: int) -> list
     if measure.stage == MeasureStage.PRE_SUIT:
         spec = DeadlineSpec(
             case.case_id,
-            DeadlineKind.PRE_SUIT_PRESERVATION,
+            AssetDeadlineKind.PRE_SUIT_PRESERVATION,
             "pre_suit_preservation",
             measure.measured_on,
             **common,
@@ -150,7 +168,7 @@ def _competitor_spec(
     )
     return DeadlineSpec(
         case.case_id,
-        DeadlineKind.COMPETITOR_SEIZURE_EXPIRY,
+        AssetDeadlineKind.COMPETITOR_SEIZURE_EXPIRY,
         "preservation_expiry",
         first.expires_on,
         measure_subject(first),

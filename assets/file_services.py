@@ -5,12 +5,31 @@ access-checked download view, never as plain media."""
 from typing import Any
 
 from django.db import transaction
-from wagtail.log_actions import log
+from django.utils.translation import gettext_lazy
 
 from assets.models import AssetFile
-from recovery.lib.audit import CHANGE, CREATE, DELETE, diff, snapshot
+from recovery.lib.audit import AuditKind, audit_action, audit_change, audit_create, audit_delete, snapshot
 from recovery.services import RecoveryError
 from recovery.services.cases import record_scope_check
+
+ASSET_FILE_UPLOADED = audit_action(
+    "assets.asset_file.uploaded",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Upload a file of an asset"),
+    past_label=gettext_lazy("Asset file uploaded"),
+)
+ASSET_FILE_UPDATED = audit_action(
+    "assets.asset_file.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Edit a file's kind or caption"),
+    past_label=gettext_lazy("Asset file edited"),
+)
+ASSET_FILE_DELETED = audit_action(
+    "assets.asset_file.deleted",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Delete a file of an asset"),
+    past_label=gettext_lazy("Asset file deleted"),
+)
 
 
 def _actor(user: Any) -> Any:
@@ -28,8 +47,7 @@ def asset_file_upload(*, upload: AssetFile, user: Any, source: str = "") -> Asse
     upload.uploaded_by = _actor(user)
     upload.full_clean()
     upload.save()
-    data = {"case": _case_id(upload), "values": snapshot(upload), "source": source}
-    log(upload, CREATE, user=_actor(user), data=data, content_changed=True)
+    audit_create(upload, user=user, source=source, action=ASSET_FILE_UPLOADED, case_id=_case_id(upload))
     return upload
 
 
@@ -44,18 +62,16 @@ def asset_file_update(*, upload: AssetFile, user: Any, source: str = "") -> dict
     upload.uploaded_by_id = stored.uploaded_by_id
     upload.full_clean()
     upload.save()
-    changes = diff(before, snapshot(upload))
-    if changes:
-        data = {"case": _case_id(upload), "changes": changes, "source": source}
-        log(upload, CHANGE, user=_actor(user), data=data, content_changed=True)
-    return changes
+    return audit_change(
+        upload, user=user, before=before, source=source, action=ASSET_FILE_UPDATED, case_id=_case_id(upload)
+    )
 
 
 @transaction.atomic
 def asset_file_delete(*, upload: AssetFile, user: Any, source: str = "") -> None:
     """Delete the record and the stored file (once the transaction has committed)."""
-    data = {"case": _case_id(upload), "values": snapshot(upload), "source": source}
-    log(upload, DELETE, user=_actor(user), data=data, deleted=True)
+    record_scope_check(instance=upload, user=user)
+    audit_delete(upload, user=user, source=source, action=ASSET_FILE_DELETED, case_id=_case_id(upload))
     storage, name = upload.file.storage, upload.file.name
     upload.delete()
     if name:

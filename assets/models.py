@@ -224,6 +224,15 @@ class MeasureStatus(models.TextChoices):
     LAPSED = "lapsed", _("Lapsed")
 
 
+class AssetDeadlineKind(models.TextChoices):
+    """The assets app's kinds of deadline, registered with recovery (stored in Deadline.kind)."""
+
+    PRE_SUIT_PRESERVATION = "pre_suit_preservation", _("Suit after pre-suit preservation")
+    PRESERVATION_RENEWAL = "preservation_renewal", _("Preservation renewal")
+    PRESERVATION_EXPIRY = "preservation_expiry", _("Preservation expiry")
+    COMPETITOR_SEIZURE_EXPIRY = "competitor_seizure_expiry", _("Competitor's first seizure expires")
+
+
 class PreservationMeasure(models.Model):
     """A seizure, distraint or freeze on an asset — ours or a competing creditor's.
 

@@ -1,9 +1,11 @@
 """Reads of assets for the admin: the scoped listing (a fixed number of queries whatever its
-length), the asset page with its encumbrances in legal order, and the case page's section."""
+length), the asset page with its encumbrances in legal order, and the case page's section
+with the expected recovery over every asset (in a fixed number of queries)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
@@ -20,9 +22,18 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from assets.models import Asset, AssetFile, MeasureStatus, PreservationMeasure, SecurityInterest
-from recovery.models import Case, Deadline, DeadlineKind
+from assets.models import (
+    Asset,
+    AssetDeadlineKind,
+    AssetFile,
+    MeasureStatus,
+    PreservationMeasure,
+    SecurityInterest,
+)
+from assets.services import AssetWaterfall, asset_waterfall
+from recovery.models import Case, Deadline
 from recovery.selectors.access import can_see_all_cases, cases_editable_by, cases_visible_to
+from recovery.services import RecoveryError
 
 EXPIRY_WINDOW_DAYS = 30
 MEASURE_KEY_MARKER = ":measure:"
@@ -108,11 +119,11 @@ class MeasureRow:
     @property
     def renewal_deadline(self) -> Deadline | None:
         """Our renewal deadline (apply at least 7 days before expiry, 保全规定 18)."""
-        return next((d for d in self.deadlines if d.kind == DeadlineKind.PRESERVATION_RENEWAL), None)
+        return next((d for d in self.deadlines if d.kind == AssetDeadlineKind.PRESERVATION_RENEWAL), None)
 
     @property
     def other_deadlines(self) -> list[Deadline]:
-        return [d for d in self.deadlines if d.kind != DeadlineKind.PRESERVATION_RENEWAL]
+        return [d for d in self.deadlines if d.kind != AssetDeadlineKind.PRESERVATION_RENEWAL]
 
 
 @dataclass
@@ -194,5 +205,92 @@ def asset_page_data(asset: Asset) -> AssetPage:
 
 
 def case_assets(case: Case) -> list[Asset]:
-    """The case's assets with the listing's figures, owner and kind first."""
-    return list(asset_listing(Asset.objects.filter(case=case)).order_by("owner__name", "kind", "pk"))
+    """The case's assets with the listing's figures, owner and kind first, each with its
+    security interests and measures (what its waterfall reads), fetched once for every asset."""
+    return list(
+        asset_listing(Asset.objects.filter(case=case))
+        .prefetch_related("security_interests", "measures")
+        .order_by("owner__name", "kind", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class CaseRecovery:
+    """What we may expect from all the case's assets at their estimated values."""
+
+    case: Case
+    assets: tuple[AssetWaterfall, ...]  # the valued assets
+    not_valued: tuple[Asset, ...]
+    problems: tuple[tuple[Asset, str], ...]  # valued assets whose waterfall could not be computed
+    outstanding: Decimal  # the case's loans: principal, interest and penalty interest
+
+    @property
+    def expected_for_us(self) -> Decimal:
+        return sum((waterfall.expected_for_us for waterfall in self.assets), Decimal("0.00"))
+
+    @property
+    def shortfall(self) -> Decimal:
+        """What the case's loans would still lack; never negative."""
+        return max(self.outstanding - self.expected_for_us, Decimal("0.00"))
+
+    @property
+    def exceeds_outstanding(self) -> bool:
+        """More expected than owed: some claim is probably counted on several assets."""
+        return self.expected_for_us > self.outstanding
+
+
+def case_expected_recovery(*, case: Case, assets: list[Asset] | None = None) -> CaseRecovery:
+    """Our expected payments summed over the case's assets, each at its estimated value without
+    costs; assets without a value are listed as not valued. `assets` are the case's assets as
+    `case_assets` returns them, when the caller has them already (the case page)."""
+    if assets is None:
+        assets = list(
+            Asset.objects.filter(case=case)
+            .select_related("owner")
+            .prefetch_related("security_interests", "measures")
+        )
+    waterfalls: list[AssetWaterfall] = []
+    not_valued: list[Asset] = []
+    problems: list[tuple[Asset, str]] = []
+    for asset in sorted(assets, key=lambda asset: (asset.kind, asset.pk)):
+        if asset.estimated_value is None:
+            not_valued.append(asset)
+            continue
+        try:
+            waterfalls.append(asset_waterfall(asset=asset))
+        except RecoveryError as error:
+            problems.append((asset, error.message))
+    outstanding = sum(
+        (loan.total_outstanding for loan in case.loans.all()),
+        Decimal("0.00"),
+    )
+    return CaseRecovery(
+        case=case,
+        assets=tuple(waterfalls),
+        not_valued=tuple(not_valued),
+        problems=tuple(problems),
+        outstanding=outstanding,
+    )
+
+
+# --- per loan and per collateral item, on the case and loan pages ----------------------------
+
+
+def our_interests_by_loan(loan_ids: list[int]) -> QuerySet[SecurityInterest]:
+    """Our security interests securing these loans, with their asset, loan by loan."""
+    return (
+        SecurityInterest.objects.filter(loan__in=loan_ids, ours=True)
+        .select_related("asset")
+        .order_by("loan_id", "pk")
+    )
+
+
+def assets_made_of(collateral_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """For each item of hand-over collateral turned into an asset: that asset's id and
+    description."""
+    return {
+        collateral_id: (pk, description)
+        for collateral_id, pk, description in Asset.objects.filter(collateral__in=collateral_ids)
+        .order_by("pk")
+        .values_list("collateral_id", "pk", "description")
+    }

@@ -1,5 +1,5 @@
 """Every write to assets, security interests and preservation measures: validated, audited and
-in one transaction; plus the ranking of measures on an asset and the expected recovery.
+in one transaction; plus the ranking of measures on an asset and its waterfall.
 
 Ranking (law.md §4.4): the active measures of one asset hold positions 1, 2, … by registration
 time (ties by id): 1 is the first seizure (首封), the rest wait (轮候). Every service that can move
@@ -25,7 +25,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from wagtail.log_actions import log
+from django.utils.translation import gettext_lazy
 
 from assets.models import (
     Asset,
@@ -38,10 +38,18 @@ from assets.models import (
 )
 from assets.waterfall import Claim, ClaimKind, DebtorType, Distribution, distribute, distribution_to_json
 from recovery.checks.dates import SHANGHAI, supported_date_error
-from recovery.lib.audit import CHANGE, CREATE, diff, snapshot
+from recovery.lib.audit import (
+    AuditKind,
+    audit_action,
+    audit_change,
+    audit_changes,
+    audit_create,
+    audit_delete,
+    snapshot,
+)
+from recovery.lib.language import language_for
 from recovery.lib.links import case_url
 from recovery.models import (
-    AlertPreference,
     Case,
     CaseParty,
     Collateral,
@@ -52,7 +60,13 @@ from recovery.models import (
 )
 from recovery.selectors.access import cases_editable_by
 from recovery.services import RecoveryError
-from recovery.services.cases import case_facts_changed, record_create, record_scope_check, record_update
+from recovery.services.cases import (
+    case_facts_changed,
+    record_create,
+    record_delete,
+    record_scope_check,
+    record_update,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +77,95 @@ ENDED_STATUSES = (MeasureStatus.LIFTED, MeasureStatus.LAPSED)
 _SERVICE_FIELDS = ("position", "status", "ended_on", "end_reason", "converted_on", "recorded_by_id")
 
 
+# --- the audit codes of assets' writes -------------------------------------------------------
+
+
+ASSET_RECORDED = audit_action(
+    "assets.asset.recorded",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Record an asset"),
+    past_label=gettext_lazy("Asset recorded"),
+)
+ASSET_UPDATED = audit_action(
+    "assets.asset.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Edit an asset"),
+    past_label=gettext_lazy("Asset edited"),
+)
+ASSET_DELETED = audit_action(
+    "assets.asset.deleted",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Delete an asset"),
+    past_label=gettext_lazy("Asset deleted"),
+)
+SECURITY_INTEREST_RECORDED = audit_action(
+    "assets.security_interest.recorded",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Record a security interest"),
+    past_label=gettext_lazy("Security interest recorded"),
+)
+SECURITY_INTEREST_UPDATED = audit_action(
+    "assets.security_interest.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Edit a security interest"),
+    past_label=gettext_lazy("Security interest edited"),
+)
+SECURITY_INTEREST_DELETED = audit_action(
+    "assets.security_interest.deleted",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Delete a security interest"),
+    past_label=gettext_lazy("Security interest deleted"),
+)
+MEASURE_RECORDED = audit_action(
+    "assets.measure.recorded",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Record a preservation measure"),
+    past_label=gettext_lazy("Preservation measure recorded"),
+)
+MEASURE_CORRECTED = audit_action(
+    "assets.measure.corrected",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Correct a preservation measure"),
+    past_label=gettext_lazy("Preservation measure corrected"),
+)
+MEASURE_RERANKED = audit_action(
+    "assets.measure.reranked",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Rank the measures of an asset"),
+    past_label=gettext_lazy("Measure's position changed"),
+)
+MEASURE_TOOK_EFFECT = audit_action(
+    "assets.measure.took_effect",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Our waiting measure becomes the first seizure"),
+    past_label=gettext_lazy("Our measure took effect as the first seizure"),
+)
+MEASURE_RENEWAL_RECORDED = audit_action(
+    "assets.measure_renewal.recorded",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Record a renewal"),
+    past_label=gettext_lazy("Renewal recorded"),
+)
+MEASURE_RENEWED = audit_action(
+    "assets.measure.renewed",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Renew a preservation measure"),
+    past_label=gettext_lazy("Preservation measure renewed"),
+)
+MEASURE_LIFTED = audit_action(
+    "assets.measure.lifted",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Record a measure lifted"),
+    past_label=gettext_lazy("Preservation measure lifted"),
+)
+MEASURE_LAPSED = audit_action(
+    "assets.measure.lapsed",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Record a measure lapsed"),
+    past_label=gettext_lazy("Preservation measure lapsed"),
+)
+
+
 # --- auditing records that reach their case through the asset -------------------------------
 
 
@@ -70,17 +173,14 @@ def _actor(user: Any) -> Any:
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
-def _log_create(instance: Any, *, case_id: int, user: Any, source: str) -> None:
-    data = {"case": case_id, "values": snapshot(instance), "source": source}
-    log(instance, CREATE, user=_actor(user), data=data, content_changed=True)
+def _log_create(instance: Any, *, action: str, case_id: int, user: Any, source: str) -> None:
+    audit_create(instance, user=user, source=source, action=action, case_id=case_id)
 
 
-def _log_change(instance: Any, *, case_id: int, user: Any, before: dict[str, Any], source: str) -> dict:
-    changes = diff(before, snapshot(instance))
-    if changes:
-        data = {"case": case_id, "changes": changes, "source": source}
-        log(instance, CHANGE, user=_actor(user), data=data, content_changed=True)
-    return changes
+def _log_change(
+    instance: Any, *, action: str, case_id: int, user: Any, before: dict[str, Any], source: str
+) -> dict:
+    return audit_change(instance, user=user, before=before, source=source, action=action, case_id=case_id)
 
 
 def _lock_asset(asset_id: int | None) -> Asset:
@@ -112,11 +212,11 @@ def _check_owner(asset: Asset) -> None:
 
 
 @transaction.atomic
-def asset_create(*, asset: Asset, user: Any, source: str = "") -> Asset:
+def asset_record(*, asset: Asset, user: Any, source: str = "") -> Asset:
     """Record an asset of one of the case's parties."""
     record_scope_check(instance=asset, user=user)
     _check_owner(asset)
-    return record_create(instance=asset, user=user, source=source)
+    return record_create(instance=asset, user=user, source=source, action=ASSET_RECORDED)
 
 
 @transaction.atomic
@@ -127,7 +227,16 @@ def asset_update(*, asset: Asset, user: Any, source: str = "") -> dict:
     if stored.case_id != asset.case_id:
         raise RecoveryError(_("An asset cannot be moved to another case."), field="case")
     _check_owner(asset)
-    return record_update(instance=asset, user=user, before=snapshot(stored), source=source)
+    return record_update(
+        instance=asset, user=user, before=snapshot(stored), source=source, action=ASSET_UPDATED
+    )
+
+
+@transaction.atomic
+def asset_delete(*, asset: Asset, user: Any, source: str = "") -> None:
+    """Delete an asset recorded by mistake, with its interests, measures and files."""
+    record_scope_check(instance=asset, user=user)
+    record_delete(instance=asset, user=user, source=source, action=ASSET_DELETED)
 
 
 def _check_interest(interest: SecurityInterest, case_id: int) -> None:
@@ -143,7 +252,7 @@ def security_interest_record(*, interest: SecurityInterest, user: Any, source: s
     interest.full_clean()
     _check_interest(interest, asset.case_id)
     interest.save()
-    _log_create(interest, case_id=asset.case_id, user=user, source=source)
+    _log_create(interest, action=SECURITY_INTEREST_RECORDED, case_id=asset.case_id, user=user, source=source)
     case_facts_changed(case_ids={asset.case_id}, user=user)
     return interest
 
@@ -159,10 +268,29 @@ def security_interest_update(*, interest: SecurityInterest, user: Any, source: s
     interest.full_clean()
     _check_interest(interest, asset.case_id)
     interest.save()
-    changes = _log_change(interest, case_id=asset.case_id, user=user, before=snapshot(stored), source=source)
+    changes = _log_change(
+        interest,
+        action=SECURITY_INTEREST_UPDATED,
+        case_id=asset.case_id,
+        user=user,
+        before=snapshot(stored),
+        source=source,
+    )
     if changes:
         case_facts_changed(case_ids={asset.case_id}, user=user)
     return changes
+
+
+@transaction.atomic
+def security_interest_delete(*, interest: SecurityInterest, user: Any, source: str = "") -> None:
+    """Delete a security interest recorded by mistake."""
+    record_scope_check(instance=interest, user=user)
+    asset = _lock_asset(interest.asset_id)
+    # Audited against the asset's case, as its other entries are (record_delete would not
+    # find the case through the asset).
+    audit_delete(interest, user=user, source=source, action=SECURITY_INTEREST_DELETED, case_id=asset.case_id)
+    interest.delete()
+    case_facts_changed(case_ids={asset.case_id}, user=user)
 
 
 # --- ranking ---------------------------------------------------------------------------------
@@ -198,8 +326,14 @@ def _rerank(asset: Asset) -> list[Move]:
 def _log_moves(moves: list[Move], *, case_id: int, user: Any, skip: int | None = None) -> None:
     for measure, old, new in moves:
         if measure.pk != skip:
-            data = {"case": case_id, "changes": {"position": [old, new]}, "source": RANKING_SOURCE}
-            log(measure, CHANGE, user=_actor(user), data=data, content_changed=True)
+            audit_changes(
+                measure,
+                user=user,
+                changes={"position": [old, new]},
+                source=RANKING_SOURCE,
+                action=MEASURE_RERANKED,
+                case_id=case_id,
+            )
 
 
 @transaction.atomic
@@ -235,9 +369,11 @@ def measure_record(*, measure: PreservationMeasure, user: Any, source: str = "")
     moves = _rerank(asset)
     measure.refresh_from_db(fields=["position", "updated_at"])
     if before is None:
-        _log_create(measure, case_id=asset.case_id, user=user, source=source)
+        _log_create(measure, action=MEASURE_RECORDED, case_id=asset.case_id, user=user, source=source)
     else:
-        _log_change(measure, case_id=asset.case_id, user=user, before=before, source=source)
+        _log_change(
+            measure, action=MEASURE_CORRECTED, case_id=asset.case_id, user=user, before=before, source=source
+        )
     _log_moves(moves, case_id=asset.case_id, user=user, skip=measure.pk)
     case_facts_changed(case_ids={asset.case_id}, user=user)
     return measure
@@ -290,11 +426,18 @@ def measure_renew(
     )
     renewal.full_clean()
     renewal.save()
-    _log_create(renewal, case_id=asset.case_id, user=user, source=source)
+    _log_create(renewal, action=MEASURE_RENEWAL_RECORDED, case_id=asset.case_id, user=user, source=source)
     before = snapshot(stored)
     stored.expires_on = new_expires_on
     stored.save(update_fields=["expires_on", "updated_at"])
-    _log_change(stored, case_id=asset.case_id, user=user, before=before, source=source or "renewal")
+    _log_change(
+        stored,
+        action=MEASURE_RENEWED,
+        case_id=asset.case_id,
+        user=user,
+        before=before,
+        source=source or "renewal",
+    )
     measure.expires_on = new_expires_on
     case_facts_changed(case_ids={asset.case_id}, user=user)
     return renewal
@@ -335,7 +478,8 @@ def measure_end(
     stored.end_reason = (reason or "").strip()[:300]
     stored.position = None
     stored.save(update_fields=["status", "ended_on", "end_reason", "position", "updated_at"])
-    _log_change(stored, case_id=asset.case_id, user=user, before=before, source=source)
+    ended = MEASURE_LAPSED if status == MeasureStatus.LAPSED else MEASURE_LIFTED
+    _log_change(stored, action=ended, case_id=asset.case_id, user=user, before=before, source=source)
 
     moves = _rerank(asset)
     promoted: list[PreservationMeasure] = []
@@ -349,7 +493,14 @@ def measure_end(
             moved_before["position"] = old
             moved.converted_on = ended_on
             moved.save(update_fields=["converted_on", "updated_at"])
-            _log_change(moved, case_id=asset.case_id, user=user, before=moved_before, source=RANKING_SOURCE)
+            _log_change(
+                moved,
+                action=MEASURE_TOOK_EFFECT,
+                case_id=asset.case_id,
+                user=user,
+                before=moved_before,
+                source=RANKING_SOURCE,
+            )
             _notify_after_commit(moved.pk, stored.pk)
         else:
             _log_moves([(moved, old, new)], case_id=asset.case_id, user=user)
@@ -411,9 +562,7 @@ def first_seizure_mail(
     user = case.assignee
     if user is None or not user.email or not user.is_active:
         return None
-    preference = AlertPreference.objects.filter(user=user).first()
-    language = preference.language if preference else settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(language_for(user)):
         values = {
             "asset": measure.asset.description,
             "case": case.number,
@@ -589,7 +738,9 @@ def asset_waterfall(
     claims: list[Claim] = []
     sources: list[SecurityInterest | PreservationMeasure] = []
     notes: list[str] = []
-    for interest in asset.security_interests.order_by("id"):
+    # Sorted here rather than by the query: the case page prefetches every asset's interests and
+    # measures at once (assets.selectors.case_assets), and an ordered query would fetch again.
+    for interest in sorted(asset.security_interests.all(), key=lambda interest: interest.pk):
         claims.append(
             Claim(
                 kind=ClaimKind(interest.kind),
@@ -610,7 +761,7 @@ def asset_waterfall(
                 % {"creditor": interest.creditor, "amount": f"{interest.secured_amount:,.2f}"}
             )
     unknown: list[PreservationMeasure] = []
-    for measure in asset.measures.order_by("registered_at", "id"):
+    for measure in sorted(asset.measures.all(), key=lambda measure: (measure.registered_at, measure.pk)):
         if measure.claim_amount is None:
             unknown.append(measure)
             continue
@@ -655,59 +806,6 @@ def asset_waterfall(
         ours=tuple(bool(source.ours) for source in ordered),
         unknown_amounts=tuple(unknown),
         notes=tuple(notes),
-    )
-
-
-@dataclass(frozen=True)
-class CaseRecovery:
-    """What we may expect from all the case's assets at their estimated values."""
-
-    case: Case
-    assets: tuple[AssetWaterfall, ...]  # the valued assets
-    not_valued: tuple[Asset, ...]
-    problems: tuple[tuple[Asset, str], ...]  # valued assets whose waterfall could not be computed
-    outstanding: Decimal  # the case's loans: principal, interest and penalty interest
-
-    @property
-    def expected_for_us(self) -> Decimal:
-        return sum((waterfall.expected_for_us for waterfall in self.assets), Decimal("0.00"))
-
-    @property
-    def shortfall(self) -> Decimal:
-        """What the case's loans would still lack; never negative."""
-        return max(self.outstanding - self.expected_for_us, Decimal("0.00"))
-
-    @property
-    def exceeds_outstanding(self) -> bool:
-        """More expected than owed: some claim is probably counted on several assets."""
-        return self.expected_for_us > self.outstanding
-
-
-def case_expected_recovery(*, case: Case) -> CaseRecovery:
-    """Our expected payments summed over the case's assets, each at its estimated value without
-    costs; assets without a value are listed as not valued."""
-    waterfalls: list[AssetWaterfall] = []
-    not_valued: list[Asset] = []
-    problems: list[tuple[Asset, str]] = []
-    assets = Asset.objects.filter(case=case).select_related("owner").order_by("kind", "id")
-    for asset in assets:
-        if asset.estimated_value is None:
-            not_valued.append(asset)
-            continue
-        try:
-            waterfalls.append(asset_waterfall(asset=asset))
-        except RecoveryError as error:
-            problems.append((asset, error.message))
-    outstanding = sum(
-        (loan.total_outstanding for loan in case.loans.all()),
-        Decimal("0.00"),
-    )
-    return CaseRecovery(
-        case=case,
-        assets=tuple(waterfalls),
-        not_valued=tuple(not_valued),
-        problems=tuple(problems),
-        outstanding=outstanding,
     )
 
 
@@ -758,7 +856,7 @@ def collateral_convert_to_asset(*, collateral: Collateral, user: Any) -> Asset:
         else SecurityType.PLEDGE in loan.security_type_list
         and SecurityType.MORTGAGE not in loan.security_type_list
     )
-    asset = asset_create(
+    asset = asset_record(
         asset=Asset(
             case_id=item.case_id,
             owner_id=owner_id,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Context, Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
 
@@ -341,6 +341,17 @@ def _costs_step(legal_person: bool, proceeds_fen: int, costs_fen: int) -> Step:
     )
 
 
+class _Groups(NamedTuple):
+    """The claims' indexes sorted into the buckets the tiers are built from."""
+
+    priority: list[int]
+    registered: dict[date, list[int]]
+    unregistered: list[int]
+    seized: dict[date, list[int]]
+    ordinary: list[int]  # natural person: every ordinary creditor; legal person: the unseized
+    any_active_seizure: bool
+
+
 def _tiers(
     legal_person: bool, claims: Sequence[Claim], names: Sequence[str]
 ) -> tuple[list[_Tier], list[int], list[Step]]:
@@ -349,11 +360,26 @@ def _tiers(
     Also returns the indexes that take nothing (legal-person debtor, no effective seizure) and
     the steps explaining why, which come after the tiers' own steps.
     """
+    groups = _group_claims(legal_person, claims, names)
+    tiers = _security_tiers(groups, claims, names)
+    if not legal_person:
+        tiers += _natural_person_tiers(groups.ordinary, names)
+        return tiers, [], []
+    tiers += _seizure_tiers(groups.seized, names)
+    return tiers, groups.ordinary, _unseized_notes(groups.ordinary, claims, names)
+
+
+def _group_claims(legal_person: bool, claims: Sequence[Claim], names: Sequence[str]) -> _Groups:
+    """Sort the claims into priority, security (by registration date), seizure and ordinary.
+
+    :raises ValueError: an active seizure without `seized_on` against a legal-person debtor.
+    """
+    # Local lists, not the tuple's attributes, in the per-claim loop: it runs for every claim.
     priority: list[int] = []
     registered: dict[date, list[int]] = {}
     unregistered: list[int] = []
     seized: dict[date, list[int]] = {}
-    ordinary: list[int] = []  # natural person: every ordinary creditor; legal person: the unseized
+    ordinary: list[int] = []
     any_active_seizure = False
     for index, claim in enumerate(claims):
         kind = claim.kind
@@ -378,8 +404,13 @@ def _tiers(
                 seized[claim.seized_on] = [index]
         else:
             ordinary.append(index)
+    return _Groups(priority, registered, unregistered, seized, ordinary, any_active_seizure)
 
+
+def _security_tiers(groups: _Groups, claims: Sequence[Claim], names: Sequence[str]) -> list[_Tier]:
+    """The tiers ahead of every ordinary creditor: statutory priorities, then security interests."""
     tiers: list[_Tier] = []
+    priority = groups.priority
     if priority:
         # CC 807 (and other statutory priorities): ahead of every security interest.
         tiers.append(
@@ -391,9 +422,9 @@ def _tiers(
                 f"{'，相互按债权比例清偿' if len(priority) > 1 else ''}。",
             )
         )
-    for registered_on in sorted(registered):
+    for registered_on in sorted(groups.registered):
         # CC 414(1), 415: registered security interests rank by registration date.
-        members = registered[registered_on]
+        members = groups.registered[registered_on]
         tiers.append(
             (
                 members,
@@ -403,10 +434,11 @@ def _tiers(
                 f"{'；同日登记，按债权比例清偿' if len(members) > 1 else ''}。",
             )
         )
+    unregistered = groups.unregistered
     if unregistered:
         # CC 414(2)(3): unregistered after all registered ones, pro rata among themselves.
         caution = ""
-        if any_active_seizure:
+        if groups.any_active_seizure:
             # 担保解释 54(3) may defeat an unregistered movable mortgage against a seizing
             # creditor; the contract still ranks it first, so the lawyer must check.
             caution = (
@@ -421,22 +453,26 @@ def _tiers(
                 f"{'，相互按债权比例清偿' if len(unregistered) > 1 else ''}{caution}。",
             )
         )
+    return tiers
 
-    notes: list[Step] = []
-    if not legal_person:
-        if ordinary:
-            # 民诉法解释 506–508: 参与分配, all ordinary creditors pro rata, seizure dates irrelevant.
-            tiers.append(
-                (
-                    ordinary,
-                    "民诉法解释第508条",
-                    f"被执行人为自然人，普通债权人{'、'.join([names[i] for i in ordinary])}参与分配，"
-                    "按债权比例受偿，查封先后及查封是否有效均不影响顺序（部分地方法院对首封债权人适当多分，"
-                    "无全国性规定，UNVERIFIED，本计算未采用）。",
-                )
-            )
-        return tiers, [], notes
 
+def _natural_person_tiers(ordinary: list[int], names: Sequence[str]) -> list[_Tier]:
+    if not ordinary:
+        return []
+    # 民诉法解释 506–508: 参与分配, all ordinary creditors pro rata, seizure dates irrelevant.
+    return [
+        (
+            ordinary,
+            "民诉法解释第508条",
+            f"被执行人为自然人，普通债权人{'、'.join([names[i] for i in ordinary])}参与分配，"
+            "按债权比例受偿，查封先后及查封是否有效均不影响顺序（部分地方法院对首封债权人适当多分，"
+            "无全国性规定，UNVERIFIED，本计算未采用）。",
+        )
+    ]
+
+
+def _seizure_tiers(seized: dict[date, list[int]], names: Sequence[str]) -> list[_Tier]:
+    tiers: list[_Tier] = []
     label = "（首封）"
     for seized_on in sorted(seized):
         # 执行工作规定 55; 民诉法解释 514: ordinary claims against a legal person, by seizure date.
@@ -451,20 +487,28 @@ def _tiers(
             )
         )
         label = "（轮候查封）"
-    if ordinary:
-        for index in ordinary:
-            if claims[index].kind is _SEIZURE:
-                notes.append(_inactive_seizure_step(claims[index], names[index]))
-        # 民诉法解释 514: only seizing creditors are paid from this asset.
-        notes.append(
-            Step(
-                "民诉法解释第514条",
-                "被执行人为法人，普通债权只按查封先后顺序从本财产受偿；"
-                f"{'、'.join([names[i] for i in ordinary])}"
-                "未有效查封本财产，不参加本财产的分配，列于最后、无顺位（可另行查封其他财产，或申请移送破产）。",
-            )
+    return tiers
+
+
+def _unseized_notes(ordinary: list[int], claims: Sequence[Claim], names: Sequence[str]) -> list[Step]:
+    """Why a legal-person debtor's unseized ordinary creditors take nothing from this asset."""
+    if not ordinary:
+        return []
+    notes = [
+        _inactive_seizure_step(claims[index], names[index])
+        for index in ordinary
+        if claims[index].kind is _SEIZURE
+    ]
+    # 民诉法解释 514: only seizing creditors are paid from this asset.
+    notes.append(
+        Step(
+            "民诉法解释第514条",
+            "被执行人为法人，普通债权只按查封先后顺序从本财产受偿；"
+            f"{'、'.join([names[i] for i in ordinary])}"
+            "未有效查封本财产，不参加本财产的分配，列于最后、无顺位（可另行查封其他财产，或申请移送破产）。",
         )
-    return tiers, ordinary, notes
+    )
+    return notes
 
 
 def _security_names(claims: Sequence[Claim], names: Sequence[str], indexes: Sequence[int]) -> str:
@@ -619,24 +663,9 @@ def parse_claim(
         problems.append((field, f"must be an object, got {json_type(raw)}"))
         return None
     count_before = len(problems)
-    creditor = raw.get("creditor")
-    suffix = ""
-    if creditor is not None and not isinstance(creditor, str):
-        problems.append((f"{field}.creditor", f"must be a string, got {json_type(creditor)}"))
-        creditor = None
-    if creditor:
-        suffix = f" (creditor {creditor!r})"
-
-    kind: ClaimKind | None = None
-    raw_kind = raw.get("kind")
-    if raw_kind is None:
-        problems.append((f"{field}.kind", f"required: one of {_one_of(ClaimKind)}{suffix}"))
-    elif not _is_member(raw_kind, ClaimKind):
-        problems.append(
-            (f"{field}.kind", f"unknown kind {raw_kind!r}; expected one of {_one_of(ClaimKind)}{suffix}")
-        )
-    else:
-        kind = ClaimKind(raw_kind)
+    creditor = _parse_creditor(raw, field, problems)
+    suffix = f" (creditor {creditor!r})" if creditor else ""
+    kind = _parse_kind(raw, field, problems, suffix)
 
     amount = None
     if "amount" not in raw:
@@ -644,50 +673,9 @@ def parse_claim(
     else:
         amount = _parse_money(raw["amount"], f"{field}.amount", problems, suffix)
 
-    registered_on = None
-    if raw.get("registered_on") is not None:
-        if kind is not None and kind not in SECURITY_KINDS:
-            problems.append(
-                (f"{field}.registered_on", f"applies only to a mortgage or pledge, not {kind}{suffix}")
-            )
-        else:
-            registered_on = _parse_date(raw["registered_on"], f"{field}.registered_on", problems, suffix)
-
-    status = SeizureStatus.ACTIVE
-    raw_status = raw.get("status")
-    if raw_status is not None:
-        if not _is_member(raw_status, SeizureStatus):
-            problems.append(
-                (
-                    f"{field}.status",
-                    f"unknown status {raw_status!r}; expected one of {_one_of(SeizureStatus)}{suffix}",
-                )
-            )
-        elif kind is not None and kind is not ClaimKind.SEIZURE and raw_status != SeizureStatus.ACTIVE:
-            problems.append(
-                (f"{field}.status", f"{raw_status!r} applies only to a seizure, not {kind}{suffix}")
-            )
-        else:
-            status = SeizureStatus(raw_status)
-
-    seized_on = None
-    if raw.get("seized_on") is not None:
-        if kind is not None and kind is not ClaimKind.SEIZURE:
-            problems.append((f"{field}.seized_on", f"applies only to a seizure, not {kind}{suffix}"))
-        else:
-            seized_on = _parse_date(raw["seized_on"], f"{field}.seized_on", problems, suffix)
-    elif (
-        kind is ClaimKind.SEIZURE
-        and status is SeizureStatus.ACTIVE
-        and debtor_type is DebtorType.LEGAL_PERSON
-    ):
-        # Against a legal person an active seizure ranks by its date (执行工作规定 55).
-        problems.append(
-            (
-                f"{field}.seized_on",
-                f"required for an active seizure against a legal-person debtor (it gives the rank){suffix}",
-            )
-        )
+    registered_on = _parse_registered_on(raw, field, kind, problems, suffix)
+    status = _parse_status(raw, field, kind, problems, suffix)
+    seized_on = _parse_seized_on(raw, field, kind, status, debtor_type, problems, suffix)
 
     if len(problems) > count_before or kind is None or amount is None:
         return None
@@ -699,6 +687,99 @@ def parse_claim(
         seized_on=seized_on,
         status=status,
     )
+
+
+def _parse_creditor(raw: Mapping[str, Any], field: str, problems: list[tuple[str, str]]) -> str | None:
+    creditor = raw.get("creditor")
+    if creditor is not None and not isinstance(creditor, str):
+        problems.append((f"{field}.creditor", f"must be a string, got {json_type(creditor)}"))
+        return None
+    return creditor
+
+
+def _parse_kind(
+    raw: Mapping[str, Any], field: str, problems: list[tuple[str, str]], suffix: str
+) -> ClaimKind | None:
+    raw_kind = raw.get("kind")
+    if raw_kind is None:
+        problems.append((f"{field}.kind", f"required: one of {_one_of(ClaimKind)}{suffix}"))
+        return None
+    if not _is_member(raw_kind, ClaimKind):
+        problems.append(
+            (f"{field}.kind", f"unknown kind {raw_kind!r}; expected one of {_one_of(ClaimKind)}{suffix}")
+        )
+        return None
+    return ClaimKind(raw_kind)
+
+
+def _parse_registered_on(
+    raw: Mapping[str, Any],
+    field: str,
+    kind: ClaimKind | None,
+    problems: list[tuple[str, str]],
+    suffix: str,
+) -> date | None:
+    if raw.get("registered_on") is None:
+        return None
+    if kind is not None and kind not in SECURITY_KINDS:
+        problems.append(
+            (f"{field}.registered_on", f"applies only to a mortgage or pledge, not {kind}{suffix}")
+        )
+        return None
+    return _parse_date(raw["registered_on"], f"{field}.registered_on", problems, suffix)
+
+
+def _parse_status(
+    raw: Mapping[str, Any],
+    field: str,
+    kind: ClaimKind | None,
+    problems: list[tuple[str, str]],
+    suffix: str,
+) -> SeizureStatus:
+    raw_status = raw.get("status")
+    if raw_status is None:
+        return SeizureStatus.ACTIVE
+    if not _is_member(raw_status, SeizureStatus):
+        problems.append(
+            (
+                f"{field}.status",
+                f"unknown status {raw_status!r}; expected one of {_one_of(SeizureStatus)}{suffix}",
+            )
+        )
+        return SeizureStatus.ACTIVE
+    if kind is not None and kind is not ClaimKind.SEIZURE and raw_status != SeizureStatus.ACTIVE:
+        problems.append((f"{field}.status", f"{raw_status!r} applies only to a seizure, not {kind}{suffix}"))
+        return SeizureStatus.ACTIVE
+    return SeizureStatus(raw_status)
+
+
+def _parse_seized_on(
+    raw: Mapping[str, Any],
+    field: str,
+    kind: ClaimKind | None,
+    status: SeizureStatus,
+    debtor_type: DebtorType | None,
+    problems: list[tuple[str, str]],
+    suffix: str,
+) -> date | None:
+    if raw.get("seized_on") is not None:
+        if kind is not None and kind is not ClaimKind.SEIZURE:
+            problems.append((f"{field}.seized_on", f"applies only to a seizure, not {kind}{suffix}"))
+            return None
+        return _parse_date(raw["seized_on"], f"{field}.seized_on", problems, suffix)
+    if (
+        kind is ClaimKind.SEIZURE
+        and status is SeizureStatus.ACTIVE
+        and debtor_type is DebtorType.LEGAL_PERSON
+    ):
+        # Against a legal person an active seizure ranks by its date (执行工作规定 55).
+        problems.append(
+            (
+                f"{field}.seized_on",
+                f"required for an active seizure against a legal-person debtor (it gives the rank){suffix}",
+            )
+        )
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,6 +110,8 @@ WAGTAILADMIN_BASE_URL = BASE_URL
 WAGTAIL_SITE_NAME = "Recovery Desk"
 # No avatars from Gravatar: the admin must not call out to third parties with staff e-mails.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# An approved workflow publishes through the model's approval service, never by itself.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "recovery.services.approvals.workflow_finish"
 
 INSTALLED_APPS = [
     "recovery",
@@ -327,6 +329,8 @@ LOGGING = {
 
 if os.environ.get("RECOVERY_TESTING"):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A workflow-managed snippet for the tests of the approval hook, with its own migrations.
+    INSTALLED_APPS += ["tests.approvals_app"]
     # Tasks run in-process in tests; the tests that need a real worker start one on Redis.
     CELERY_TASK_ALWAYS_EAGER = True
 

@@ -4,6 +4,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 
 from recovery.admin.account_settings import account_settings_view
 from recovery.admin.guards import urlpatterns as wagtail_guard_urlpatterns
+from recovery.registry import docket_apps
 from recovery.views.api import deadline_compute_api
 from recovery.views.calendar import calendar_feed
 from recovery.views.downloads import docket_bulk_action_refused, import_run_file, site_history
@@ -24,7 +25,7 @@ urlpatterns = [
             docket_bulk_action_refused,
             {"app_label": app_label},
         )
-        for app_label in ("recovery", "litigation", "assets", "documents")
+        for app_label in docket_apps()
     ],
     # The hand-over file of an import run (the imports' own views are a viewset without it).
     path("admin/recovery/imports/<int:pk>/file/", import_run_file, name="recovery_import_run_file"),

@@ -8,13 +8,17 @@ class LitigationConfig(AppConfig):
     verbose_name = _("Litigation")
 
     def ready(self) -> None:
-        from litigation.deadlines import litigation_deadlines
+        from litigation.deadlines import litigation_deadlines, register_litigation_deadline_kinds
         from litigation.lapse import LITIGATION_LAPSES
         from recovery.deadlines.lapse import register_lapse_consequence
+        from recovery.registry import ProviderPhase, register_deadline_provider, register_docket_app
         from recovery.selectors.search import register_case_search_lookup
-        from recovery.services.deadlines import register_deadline_provider
 
-        register_deadline_provider(litigation_deadlines)
+        register_docket_app(self.label, lawyer_may_delete=("hearing",))
+        register_litigation_deadline_kinds()
+        # Suits and judgments are events other providers' rules read (a pre-suit measure is
+        # done once a suit was filed): they are added before any provider reads them.
+        register_deadline_provider(litigation_deadlines, phase=ProviderPhase.EVENTS)
         for kind, consequence in LITIGATION_LAPSES.items():
             register_lapse_consequence(kind, consequence)
 

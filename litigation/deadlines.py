@@ -3,14 +3,32 @@ appeal windows and, once effective, the enforcement application period (CPL 250)
 
 from collections.abc import Iterable
 
-from litigation.models import Enforcement, Judgment, JudgmentKind, Lawsuit
+from django.utils.translation import gettext_lazy as _
+
+from litigation.models import Enforcement, Judgment, JudgmentKind, Lawsuit, LitigationDeadlineKind
+from recovery.alerting.thresholds import LONG_PERIOD_THRESHOLDS
 from recovery.deadlines import EventKind
 from recovery.deadlines.docket import CaseFacts, DeadlineSpec, FactEvent
-from recovery.models import DeadlineKind, PartyRole
+from recovery.models import PartyRole
+from recovery.registry import register_deadline_kind
+
+# The calendar entry's tag and the default alert thresholds of each kind: an appeal window
+# is days long, so its alerts start five days ahead.
+_KIND_DEFAULTS = {
+    LitigationDeadlineKind.ENFORCEMENT: (_("Enforcement application"), LONG_PERIOD_THRESHOLDS),
+    LitigationDeadlineKind.APPEAL_JUDGMENT: (_("Appeal"), (5, 3, 1, 0)),
+    LitigationDeadlineKind.APPEAL_RULING: (_("Appeal (ruling)"), (5, 3, 1, 0)),
+}
+
+
+def register_litigation_deadline_kinds() -> None:
+    for kind, (tag, thresholds) in _KIND_DEFAULTS.items():
+        register_deadline_kind(kind.value, kind.label, app="litigation", thresholds=thresholds, tag=tag)
+
 
 _APPEALS = {
-    JudgmentKind.JUDGMENT: (DeadlineKind.APPEAL_JUDGMENT, "appeal_judgment"),
-    JudgmentKind.RULING: (DeadlineKind.APPEAL_RULING, "appeal_ruling"),
+    JudgmentKind.JUDGMENT: (LitigationDeadlineKind.APPEAL_JUDGMENT, "appeal_judgment"),
+    JudgmentKind.RULING: (LitigationDeadlineKind.APPEAL_RULING, "appeal_ruling"),
 }
 
 
@@ -77,7 +95,7 @@ def litigation_deadlines(facts: dict[int, CaseFacts]) -> Iterable[DeadlineSpec]:
             specs.append(
                 DeadlineSpec(
                     case.case_id,
-                    DeadlineKind.ENFORCEMENT,
+                    LitigationDeadlineKind.ENFORCEMENT,
                     "enforcement",
                     judgment.performance_deadline,
                     f"{label}（履行期限 {judgment.performance_deadline}）",

@@ -24,6 +24,14 @@ class Stage(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class LitigationDeadlineKind(models.TextChoices):
+    """Litigation's kinds of deadline, registered with recovery (stored in Deadline.kind)."""
+
+    ENFORCEMENT = "enforcement", _("Enforcement application period")
+    APPEAL_JUDGMENT = "appeal_judgment", _("Appeal against a judgment")
+    APPEAL_RULING = "appeal_ruling", _("Appeal against a ruling")
+
+
 class Lawsuit(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="lawsuits")
     court = models.CharField(_("court"), max_length=120)
@@ -75,6 +83,7 @@ class Lawsuit(models.Model):
 
 
 class Hearing(models.Model):
+    case_via = "lawsuit"  # it reaches its case through its lawsuit (recovery.registry)
     lawsuit = models.ForeignKey(
         Lawsuit, verbose_name=_("lawsuit"), on_delete=models.CASCADE, related_name="hearings"
     )
@@ -109,6 +118,7 @@ class JudgmentKind(models.TextChoices):
 
 
 class Judgment(models.Model):
+    case_via = "lawsuit"  # it reaches its case through its lawsuit (recovery.registry)
     lawsuit = models.ForeignKey(
         Lawsuit, verbose_name=_("lawsuit"), on_delete=models.CASCADE, related_name="judgments"
     )
@@ -152,6 +162,7 @@ class Judgment(models.Model):
 
 
 class Enforcement(models.Model):
+    case_via = "lawsuit"  # it reaches its case through its lawsuit (recovery.registry)
     lawsuit = models.ForeignKey(
         Lawsuit, verbose_name=_("lawsuit"), on_delete=models.CASCADE, related_name="enforcements"
     )

@@ -17,6 +17,8 @@ class RecoveryConfig(AppConfig):
         # translated into the reader's language when they are made, like every other message.
         set_translator(gettext)
 
+        self.register_own()
+
         from recovery.services.cases import register_case_fact_listener
         from recovery.services.deadlines import deadlines_on_facts_changed, register_deadline_date_listener
         from recovery.services.staff import roles_sync_permissions
@@ -37,3 +39,25 @@ class RecoveryConfig(AppConfig):
 
         # After every migrate the role groups get exactly the permissions of the current models.
         post_migrate.connect(roles_sync_permissions, dispatch_uid="recovery.roles_sync_permissions")
+
+    def register_own(self) -> None:
+        """recovery's entries in its own registry, first of all (INSTALLED_APPS order)."""
+        from recovery.alerting.thresholds import LONG_PERIOD_THRESHOLDS
+        from recovery.models import DeadlineKind
+        from recovery.registry import register_deadline_kind, register_docket_app
+
+        tags = {
+            DeadlineKind.LIMITATION: _("Limitation"),
+            DeadlineKind.GUARANTEE_PERIOD: _("Guarantee period"),
+            DeadlineKind.GUARANTOR_LIMITATION: _("Guarantor limitation"),
+            DeadlineKind.MORTGAGE: _("Mortgage"),
+        }
+        for kind in DeadlineKind:
+            register_deadline_kind(
+                kind.value, kind.label, app=self.label, thresholds=LONG_PERIOD_THRESHOLDS, tag=tags[kind]
+            )
+        # Lawyers may correct what they recorded, but not delete cases, loans or parties; a
+        # link to a loan the party has nothing to do with is theirs to remove.
+        register_docket_app(
+            self.label, lawyer_may_delete=("collectionaction", "caseparty", "loanparty", "instalment")
+        )

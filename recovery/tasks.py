@@ -8,7 +8,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from recovery.services.alerts import (
+    ALERT_DELIVERY_BATCH,
     alerts_deliver,
+    alerts_deliver_many,
     alerts_record,
     alerts_send_immediate,
     plan_alerts,
@@ -31,15 +33,30 @@ def _day(iso: str | None) -> date:
 
 @shared_task(name="recovery.alerts_hourly")
 def alerts_hourly(today: str | None = None, hour: int | None = None) -> int:
-    """Beat, every hour on the hour: plan today's alerts (idempotent) and hand each recipient
-    whose digest hour it is to their own delivery task. Returns how many were handed on."""
+    """Beat, every hour on the hour: plan today's alerts (idempotent) and hand the recipients
+    whose digest hour it is to delivery tasks, ALERT_DELIVERY_BATCH at a time (one SMTP
+    connection each). Returns how many recipients were handed on."""
     day = _day(today)
     alerts_record(planned=plan_alerts(today=day), today=day)
     current = timezone.localtime().hour if hour is None else hour
     recipients = recipients_with_pending(hour=current)
-    for recipient_id in recipients:
-        alerts_deliver_task.delay(recipient_id, day.isoformat())
+    for start in range(0, len(recipients), ALERT_DELIVERY_BATCH):
+        alerts_deliver_batch_task.delay(recipients[start : start + ALERT_DELIVERY_BATCH], day.isoformat())
     return len(recipients)
+
+
+@shared_task(name="recovery.alerts_deliver_batch", bind=True, max_retries=MAX_MAIL_RETRIES)
+def alerts_deliver_batch_task(self: Task, recipient_ids: list[int], today: str | None = None) -> int:
+    """Deliver these recipients' digests over one connection; returns the mails sent. The
+    recipients whose mail failed (their claims released) are retried, alone, with the same
+    backoff as a single delivery."""
+    report = alerts_deliver_many(recipient_ids=recipient_ids, today=_day(today))
+    if report.failures:
+        failed = sorted(report.failures)
+        raise self.retry(
+            args=(failed, today), exc=report.failures[failed[0]], countdown=_backoff(self.request.retries)
+        )
+    return report.mails
 
 
 @shared_task(name="recovery.alerts_deliver", bind=True, max_retries=MAX_MAIL_RETRIES)

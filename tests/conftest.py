@@ -102,8 +102,10 @@ class _SmtpSink:
     def __init__(self) -> None:
         self.messages: list = []
         self.refuse_next = 0
+        self.peers: list = []  # the client's address of each message: one per connection
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.peers.append(session.peer)
         if self.refuse_next:
             self.refuse_next -= 1
             return "451 4.3.0 Try again later"

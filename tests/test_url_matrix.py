@@ -751,111 +751,131 @@ class Matrix:
         for role in ROLES:
             response, _text = self.request(route.key, role, "get", url)
             may = rule.kind == "public" or (rule.kind == "page" and self.allowed(rule, role))
-            if rule.kind == "public":
-                ok, expected = response.status_code in (200, 302), "200 for anyone"
-            elif role == "anonymous":
-                # Docket bulk-action URLs do not exist (404) even before the login.
-                ok, expected = to_login(response) or response.status_code == 404, "a redirect to the login"
-            elif may:
-                ok, expected = response.status_code in rule.ok, "/".join(map(str, rule.ok))
-            else:
-                ok, expected = refused(response), "refused"
+            ok, expected = self.page_verdict(rule, role, may, response)
             if not ok:
                 self.fail(route.key, role, f"GET {url} answered {response.status_code}, expected {expected}")
             if rule.write and not may:
                 self.post_nothing(route.key, role, url)
-            if not may or rule.kind != "page":
-                continue
-            sep = "&" if "?" in url else "?"
-            if rule.search:
-                # "qz" matches every marker of every group, and is none itself.
-                self.request(route.key, role, "get", f"{url}{sep}{rule.search_param}=qz")
-            if rule.export:
-                for fmt in ("csv", "xlsx"):
-                    response, _text = self.request(route.key, role, "get", f"{url}{sep}export={fmt}")
-                    if response.status_code != 200:
-                        self.fail(route.key, role, f"export {fmt} answered {response.status_code}")
+            if may and rule.kind == "page":
+                self.use_page(route.key, rule, role, url)
+
+    @staticmethod
+    def page_verdict(rule: Rule, role: str, may: bool, response) -> tuple[bool, str]:
+        """(whether a page's GET answered as it must for this role, what it must answer)."""
+        if rule.kind == "public":
+            return response.status_code in (200, 302), "200 for anyone"
+        if role == "anonymous":
+            # Docket bulk-action URLs do not exist (404) even before the login.
+            return to_login(response) or response.status_code == 404, "a redirect to the login"
+        if may:
+            return response.status_code in rule.ok, "/".join(map(str, rule.ok))
+        return refused(response), "refused"
+
+    def use_page(self, key: str, rule: Rule, role: str, url: str) -> None:
+        """Search and export a page the role may open, as its user would."""
+        sep = "&" if "?" in url else "?"
+        if rule.search:
+            # "qz" matches every marker of every group, and is none itself.
+            self.request(key, role, "get", f"{url}{sep}{rule.search_param}=qz")
+        if rule.export:
+            for fmt in ("csv", "xlsx"):
+                response, _text = self.request(key, role, "get", f"{url}{sep}export={fmt}")
+                if response.status_code != 200:
+                    self.fail(key, role, f"export {fmt} answered {response.status_code}")
 
     # -- special URLs ----------------------------------------------------------------------------
 
     def check_special(self, route: Route, params: dict) -> None:
+        checks = {
+            "site_history": self.check_site_history,
+            "site_history_results": self.check_site_history,
+            "wagtailadmin_reports:site_history": self.check_site_history,
+            "wagtailadmin_reports:site_history_results": self.check_site_history,
+            "deadline_compute_api": self.check_compute_api,
+            "recovery_calendar_feed": self.check_calendar_feed,
+            "recovery_calendar_revoke": self.check_calendar_revoke,
+            "recovery_page_set_position": self.check_page_set_position,
+            "wagtailadmin_editing_sessions:ping": self.check_ping,
+            "recovery_editing_session_ping": self.check_ping,
+            "wagtailadmin_editing_sessions:release": self.check_release,
+            "recovery_editing_session_release": self.check_release,
+        }
+        check = checks.get(route.key)
+        if check is None:  # pragma: no cover - a special entry without its check
+            self.fail(route.key, "-", "special entry without a check")
+            return
+        check(route, params)
+
+    def check_site_history(self, route: Route, params: dict) -> None:
         key = route.key
-        if key in (
-            "site_history",
-            "site_history_results",
-            "wagtailadmin_reports:site_history",
-            "wagtailadmin_reports:site_history_results",
-        ):
-            url = build_url(route.route, params)
+        url = build_url(route.route, params)
+        for role in ROLES:
+            response, _text = self.request(key, role, "get", url)
+            expected = 200 if role in ("head", "auditor") else 404
+            if role == "anonymous":
+                ok = to_login(response)
+            else:
+                ok = response.status_code == expected
+            if not ok:
+                self.fail(key, role, f"GET {url} answered {response.status_code}")
+
+    def check_compute_api(self, route: Route, params: dict) -> None:
+        key = route.key
+        url = build_url(route.route, params)
+        body = '{"rule":"limitation","trigger":"2021-03-15","events":[]}'
+        for role in ROLES:
+            response, _text = self.request(key, role, "post", url, data=body, content_type="application/json")
+            ok = response.status_code in ((401, 403) if role == "anonymous" else (200,))
+            if not ok:
+                self.fail(key, role, f"POST {url} answered {response.status_code}")
+
+    def check_calendar_feed(self, route: Route, params: dict) -> None:
+        from recovery.models import AlertPreference
+
+        key = route.key
+        for role in ROLES:
+            if role == "anonymous":
+                response, _text = self.request(key, role, "get", build_url(route.route, {"token": "nope"}))
+                if response.status_code != 404:
+                    self.fail(key, role, f"unknown token answered {response.status_code}")
+                continue
+            user = self.world.staff[role]
+            token = AlertPreference.objects.get_or_create(user=user)[0].calendar_token
+            # The feed is a credential: requested without a session, as a calendar app does.
+            self.cells += 1
+            url = build_url(route.route, {"token": token})
+            response = self.clients["anonymous"].get(url)
+            found = leaked(body_text(response), role)
+            if response.status_code != 200 or found:
+                self.fail(key, role, f"own feed answered {response.status_code}, shows {sorted(found)}")
+
+    def check_calendar_revoke(self, route: Route, params: dict) -> None:
+        key = route.key
+        url = build_url(route.route, params)
+        for role in ROLES:
+            response, _text = self.request(key, role, "get", url)
+            ok = to_login(response) if role == "anonymous" else response.status_code in (302, 405, 404)
+            if not ok:
+                self.fail(key, role, f"GET {url} answered {response.status_code}")
+
+    def check_page_set_position(self, route: Route, params: dict) -> None:
+        from wagtail.models import Page
+
+        key = route.key
+        for page_obj in (Page.objects.get(depth=1), Page.objects.filter(depth=2).first()):
+            url = build_url(route.route, {"page_to_move_id": page_obj.pk})
             for role in ROLES:
-                response, _text = self.request(key, role, "get", url)
-                expected = 200 if role in ("head", "auditor") else 404
+                response, _text = self.request(key, role, "post", url)
                 if role == "anonymous":
                     ok = to_login(response)
+                elif page_obj.depth == 1:
+                    ok = response.status_code == 404  # the root is never reordered
                 else:
-                    ok = response.status_code == expected
-                if not ok:
-                    self.fail(key, role, f"GET {url} answered {response.status_code}")
-        elif key == "deadline_compute_api":
-            url = build_url(route.route, params)
-            body = '{"rule":"limitation","trigger":"2021-03-15","events":[]}'
-            for role in ROLES:
-                response, _text = self.request(
-                    key, role, "post", url, data=body, content_type="application/json"
-                )
-                ok = response.status_code in ((401, 403) if role == "anonymous" else (200,))
+                    ok = refused(response)
                 if not ok:
                     self.fail(key, role, f"POST {url} answered {response.status_code}")
-        elif key == "recovery_calendar_feed":
-            from recovery.models import AlertPreference
 
-            for role in ROLES:
-                if role == "anonymous":
-                    response, _text = self.request(
-                        key, role, "get", build_url(route.route, {"token": "nope"})
-                    )
-                    if response.status_code != 404:
-                        self.fail(key, role, f"unknown token answered {response.status_code}")
-                    continue
-                user = self.world.staff[role]
-                token = AlertPreference.objects.get_or_create(user=user)[0].calendar_token
-                # The feed is a credential: requested without a session, as a calendar app does.
-                self.cells += 1
-                url = build_url(route.route, {"token": token})
-                response = self.clients["anonymous"].get(url)
-                found = leaked(body_text(response), role)
-                if response.status_code != 200 or found:
-                    self.fail(key, role, f"own feed answered {response.status_code}, shows {sorted(found)}")
-        elif key == "recovery_calendar_revoke":
-            url = build_url(route.route, params)
-            for role in ROLES:
-                response, _text = self.request(key, role, "get", url)
-                ok = to_login(response) if role == "anonymous" else response.status_code in (302, 405, 404)
-                if not ok:
-                    self.fail(key, role, f"GET {url} answered {response.status_code}")
-        elif key == "recovery_page_set_position":
-            from wagtail.models import Page
-
-            for page_obj in (Page.objects.get(depth=1), Page.objects.filter(depth=2).first()):
-                url = build_url(route.route, {"page_to_move_id": page_obj.pk})
-                for role in ROLES:
-                    response, _text = self.request(key, role, "post", url)
-                    if role == "anonymous":
-                        ok = to_login(response)
-                    elif page_obj.depth == 1:
-                        ok = response.status_code == 404  # the root is never reordered
-                    else:
-                        ok = refused(response)
-                    if not ok:
-                        self.fail(key, role, f"POST {url} answered {response.status_code}")
-        elif key in ("wagtailadmin_editing_sessions:ping", "recovery_editing_session_ping"):
-            self.check_ping(route)
-        elif key in ("wagtailadmin_editing_sessions:release", "recovery_editing_session_release"):
-            self.check_release(route)
-        else:  # pragma: no cover - a special entry without its check
-            self.fail(key, "-", "special entry without a check")
-
-    def check_ping(self, route: Route) -> None:
+    def check_ping(self, route: Route, params: dict) -> None:
         for group in ("A", "B"):
             for model, obj in self.world.groups[group].items():
                 if model in ("deadline", "alert", "loanparty", "collateral"):
@@ -882,7 +902,7 @@ class Matrix:
                     if not ok:
                         self.fail(route.key, role, f"POST {url} [{group}] answered {response.status_code}")
 
-    def check_release(self, route: Route) -> None:
+    def check_release(self, route: Route, params: dict) -> None:
         from wagtail.admin.models import EditingSession
 
         case = self.world.record("B", "case")

@@ -31,10 +31,13 @@ from assets.models import Asset, AssetFile, AssetKind, MeasureStatus, Preservati
 from assets.selectors import (
     asset_listing,
     assets_editable_by,
+    assets_made_of,
     assets_visible_to,
     case_assets,
+    case_expected_recovery,
     filter_expiring,
     filter_first_seizure_ours,
+    our_interests_by_loan,
     position_label,
 )
 from recovery.admin.base import (
@@ -42,44 +45,10 @@ from recovery.admin.base import (
     ScopedIndexView,
     ScopedSnippetViewSet,
     ServiceCreateView,
-    ServiceDeleteView,
     ServiceEditView,
-    register_create_service,
-    register_update_service,
 )
 from recovery.models import Branch, Case
 from recovery.selectors.access import cases_editable_by
-
-# The generic create and edit views call these (see recovery.admin.base): every write of the
-# assets admin goes through assets.services (or assets.file_services for uploads).
-register_create_service(
-    Asset, lambda *, instance, user, m2m: services.asset_create(asset=instance, user=user)
-)
-register_update_service(
-    Asset, lambda *, instance, user, m2m: services.asset_update(asset=instance, user=user)
-)
-register_create_service(
-    SecurityInterest,
-    lambda *, instance, user, m2m: services.security_interest_record(interest=instance, user=user),
-)
-register_update_service(
-    SecurityInterest,
-    lambda *, instance, user, m2m: services.security_interest_update(interest=instance, user=user),
-)
-# measure_record ranks a new measure and, for an edit, keeps position and status as stored.
-register_create_service(
-    PreservationMeasure, lambda *, instance, user, m2m: services.measure_record(measure=instance, user=user)
-)
-register_update_service(
-    PreservationMeasure, lambda *, instance, user, m2m: services.measure_record(measure=instance, user=user)
-)
-register_create_service(
-    AssetFile, lambda *, instance, user, m2m: file_services.asset_file_upload(upload=instance, user=user)
-)
-register_update_service(
-    AssetFile, lambda *, instance, user, m2m: file_services.asset_file_update(upload=instance, user=user)
-)
-
 
 # --- shared ----------------------------------------------------------------------------------
 
@@ -198,6 +167,10 @@ class AssetIndexView(ScopedIndexView):
 
 class AssetViewSet(ScopedSnippetViewSet):
     model = Asset
+    record_keyword = "asset"
+    create_service = staticmethod(services.asset_record)
+    update_service = staticmethod(services.asset_update)
+    delete_service = staticmethod(services.asset_delete)
 
     def scope(self, user: Any, *, write: bool) -> Any:
         return assets_editable_by(user) if write else assets_visible_to(user)
@@ -288,6 +261,10 @@ class AssetViewSet(ScopedSnippetViewSet):
 
 class SecurityInterestViewSet(AssetChildViewSet):
     model = SecurityInterest
+    record_keyword = "interest"
+    create_service = staticmethod(services.security_interest_record)
+    update_service = staticmethod(services.security_interest_update)
+    delete_service = staticmethod(services.security_interest_delete)
     icon = "key"
     menu_label = _("Security interests")
     list_display = [
@@ -333,6 +310,11 @@ class PreservationMeasureViewSet(AssetChildViewSet):
     rank it; renewed and ended through their own forms; never deleted (it ends instead)."""
 
     model = PreservationMeasure
+    # measure_record ranks a new measure and, for an edit, keeps position and status as stored.
+    record_keyword = "measure"
+    create_service = staticmethod(services.measure_record)
+    update_service = staticmethod(services.measure_record)
+    delete_view_enabled = False
     icon = "lock"
     menu_label = _("Preservation measures")
     index_view_class = MeasureIndexView
@@ -384,14 +366,12 @@ class FileLinkColumn(Column):
         return context
 
 
-class AssetFileDeleteView(ServiceDeleteView):
-    def delete_action(self) -> None:
-        file_services.asset_file_delete(upload=self.object, user=self.request.user)
-
-
 class AssetFileViewSet(AssetChildViewSet):
     model = AssetFile
-    delete_view_class = AssetFileDeleteView
+    record_keyword = "upload"
+    create_service = staticmethod(file_services.asset_file_upload)
+    update_service = staticmethod(file_services.asset_file_update)
+    delete_service = staticmethod(file_services.asset_file_delete)
     icon = "doc-empty"
     menu_label = _("Asset files")
     base_form_class = AssetFileForm
@@ -437,7 +417,7 @@ def register_asset_file_urls() -> list:
 
 def assets_section(case: Case, request: Any) -> str:
     assets = case_assets(case)
-    recovery = services.case_expected_recovery(case=case)
+    recovery = case_expected_recovery(case=case, assets=assets)
     expected = {waterfall.asset.pk: waterfall.expected_for_us for waterfall in recovery.assets}
     problems = {asset.pk: message for asset, message in recovery.problems}
     rows = [
@@ -472,12 +452,7 @@ def collateral_actions(items: list, request: Any) -> dict[int, str]:
     button that makes it (for those who may change the case and add assets)."""
     if not items:
         return {}
-    converted = {
-        collateral_id: (pk, description)
-        for collateral_id, pk, description in Asset.objects.filter(collateral__in=[item.pk for item in items])
-        .order_by("pk")
-        .values_list("collateral_id", "pk", "description")
-    }
+    converted = assets_made_of([item.pk for item in items])
     editable = set(
         cases_editable_by(request.user)
         .filter(pk__in={item.case_id for item in items})
@@ -504,12 +479,7 @@ def collateral_actions(items: list, request: Any) -> dict[int, str]:
 def loan_security_interests(loans: list, request: Any) -> dict[int, list[str]]:
     """Our security interests over assets, per secured loan."""
     lines: dict[int, list[str]] = {}
-    interests = (
-        SecurityInterest.objects.filter(loan__in=[loan.pk for loan in loans], ours=True)
-        .select_related("asset")
-        .order_by("loan_id", "pk")
-    )
-    for interest in interests:
+    for interest in our_interests_by_loan([loan.pk for loan in loans]):
         lines.setdefault(interest.loan_id, []).append(
             render_to_string(
                 "assets/loan_interest_line.html",

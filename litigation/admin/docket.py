@@ -13,30 +13,11 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from litigation import services
 from litigation.models import Enforcement, Hearing, Judgment, Lawsuit, Stage
-from recovery.admin.base import (
-    ScopedSnippetViewSet,
-    ServiceCreateView,
-    register_create_service,
-    register_update_service,
-)
+from litigation.selectors import case_lawsuits, hearings_ahead, hearings_since, performance_deadlines_ahead
+from recovery.admin.base import ScopedSnippetViewSet, ServiceCreateView
 from recovery.models import Case
 from recovery.selectors.access import cases_editable_by
 from recovery.selectors.docket import TimelineEvent
-
-
-def _write_through(model: Any, field: str, create: Any, update: Any) -> None:
-    """The generic create and edit views of `model` call these services (see
-    recovery.admin.base), given the instance as the keyword `field` (lawsuit=, hearing=, …):
-    every write of the litigation admin goes through litigation.services, which moves the
-    suit's and the case's stage."""
-    register_create_service(model, lambda *, instance, user, m2m: create(**{field: instance}, user=user))
-    register_update_service(model, lambda *, instance, user, m2m: update(**{field: instance}, user=user))
-
-
-_write_through(Lawsuit, "lawsuit", services.lawsuit_file, services.lawsuit_update)
-_write_through(Hearing, "hearing", services.hearing_schedule, services.hearing_update)
-_write_through(Judgment, "judgment", services.judgment_record, services.judgment_update)
-_write_through(Enforcement, "enforcement", services.enforcement_open, services.enforcement_update)
 
 
 def _scoped_id(request: Any, name: str, queryset: Any) -> int | None:
@@ -86,6 +67,11 @@ class LawsuitChildCreateView(ServiceCreateView):
 
 
 class LawsuitViewSet(ScopedSnippetViewSet):
+    # Every write goes through litigation.services, which moves the suit's and the case's stage.
+    record_keyword = "lawsuit"
+    create_service = staticmethod(services.lawsuit_file)
+    update_service = staticmethod(services.lawsuit_update)
+    delete_service = staticmethod(services.lawsuit_delete)
     model = Lawsuit
     icon = "doc-full"
     menu_label = gettext_lazy("Lawsuits")
@@ -121,6 +107,11 @@ class LawsuitViewSet(ScopedSnippetViewSet):
 
 
 class HearingViewSet(ScopedSnippetViewSet):
+    # Every write goes through litigation.services, which moves the suit's and the case's stage.
+    record_keyword = "hearing"
+    create_service = staticmethod(services.hearing_schedule)
+    update_service = staticmethod(services.hearing_update)
+    delete_service = staticmethod(services.hearing_delete)
     add_view_class = LawsuitChildCreateView
     model = Hearing
     case_path = "lawsuit__case"
@@ -138,6 +129,11 @@ class HearingViewSet(ScopedSnippetViewSet):
 
 
 class JudgmentViewSet(ScopedSnippetViewSet):
+    # Every write goes through litigation.services, which moves the suit's and the case's stage.
+    record_keyword = "judgment"
+    create_service = staticmethod(services.judgment_record)
+    update_service = staticmethod(services.judgment_update)
+    delete_service = staticmethod(services.judgment_delete)
     add_view_class = LawsuitChildCreateView
     model = Judgment
     case_path = "lawsuit__case"
@@ -163,6 +159,11 @@ class JudgmentViewSet(ScopedSnippetViewSet):
 
 
 class EnforcementViewSet(ScopedSnippetViewSet):
+    # Every write goes through litigation.services, which moves the suit's and the case's stage.
+    record_keyword = "enforcement"
+    create_service = staticmethod(services.enforcement_open)
+    update_service = staticmethod(services.enforcement_update)
+    delete_service = staticmethod(services.enforcement_delete)
     add_view_class = LawsuitChildCreateView
     model = Enforcement
     case_path = "lawsuit__case"
@@ -203,23 +204,15 @@ def register_litigation_log_actions(actions: Any) -> None:
             return text + (f" ({reason})" if reason else "")
 
 
-def _lawsuits_of(case: Case) -> list[Lawsuit]:
-    return list(
-        Lawsuit.objects.filter(case=case)
-        .prefetch_related("hearings", "judgments", "enforcements")
-        .order_by("filed_on")
-    )
-
-
 def lawsuits_section(case: Case, request: Any) -> str:
     return render_to_string(
-        "litigation/case_section.html", {"case": case, "lawsuits": _lawsuits_of(case)}, request=request
+        "litigation/case_section.html", {"case": case, "lawsuits": case_lawsuits(case)}, request=request
     )
 
 
 def lawsuit_events(case: Case) -> list[TimelineEvent]:
     events: list[TimelineEvent] = []
-    for suit in _lawsuits_of(case):
+    for suit in case_lawsuits(case):
         label = suit.court_case_number or suit.court
         events.append(
             TimelineEvent(suit.filed_on, "lawsuit", _("Suit filed at %(c)s") % {"c": suit.court}, label)
@@ -263,20 +256,8 @@ def lawsuit_events(case: Case) -> list[TimelineEvent]:
 
 
 def upcoming_hearings(*, user: Any, cases: Any, today: date) -> list[dict]:
-    hearings = (
-        Hearing.objects.filter(lawsuit__case__in=cases, date__gte=today, date__lte=today + timedelta(days=90))
-        .select_related("lawsuit__case__debtor")
-        .order_by("date")[:20]
-    )
-    judgments = (
-        Judgment.objects.filter(
-            lawsuit__case__in=cases,
-            performance_deadline__gte=today,
-            performance_deadline__lte=today + timedelta(days=90),
-        )
-        .select_related("lawsuit__case__debtor")
-        .order_by("performance_deadline")[:20]
-    )
+    hearings = hearings_ahead(cases, today=today)
+    judgments = performance_deadlines_ahead(cases, today=today)
     items = [
         {
             "on": h.date,
@@ -355,11 +336,7 @@ def hearing_calendar_events(user: Any) -> list:
     from recovery.views.calendar import CalendarEvent, event_uid, feed_cases
 
     since = timezone.localdate() - timedelta(days=90)
-    hearings = (
-        Hearing.objects.filter(lawsuit__case__in=feed_cases(user).order_by().values("pk"), date__gte=since)
-        .select_related("lawsuit__case__debtor")
-        .order_by("date", "time", "pk")
-    )
+    hearings = hearings_since(feed_cases(user), since=since)
     events = []
     for hearing in hearings:
         suit = hearing.lawsuit

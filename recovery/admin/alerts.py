@@ -15,8 +15,6 @@ from typing import Any
 import django_filters
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -39,8 +37,9 @@ from recovery.admin.base import ReadOnlyListingMixin, ScopedFilterSet, ServiceFo
 from recovery.alerting.thresholds import LAPSED
 from recovery.lib.links import case_path
 from recovery.lib.masking import SafeExportMixin
-from recovery.models import Alert, AlertPolicy, AlertRecipientRole, AlertStatus, Role
-from recovery.selectors.access import cases_visible_to, role_of
+from recovery.models import Alert, AlertPolicy, AlertRecipientRole, AlertStatus
+from recovery.selectors.access import role_of
+from recovery.selectors.alerts import alert_listing, alert_recipients, may_list_alerts
 from recovery.services.alert_preferences import (
     CALENDAR_TOKEN_REVOKED,
     alert_preference_for,
@@ -49,7 +48,7 @@ from recovery.services.alert_preferences import (
     calendar_subscribe_url,
     calendar_token_revoke,
 )
-from recovery.services.cases import record_update
+from recovery.services.alerts import alert_policy_update
 
 ALERTS_NAMESPACE = "recovery_alerts"
 POLICIES_NAMESPACE = "recovery_alert_policies"
@@ -150,26 +149,6 @@ def register_alert_log_actions(actions: Any) -> None:
 # --- the alerts sent -------------------------------------------------------------------------------
 
 
-def alerts_visible_to(user: Any) -> Any:
-    """Everyone: the alerts sent to them. Managers also the alerts of the cases they see; head
-    and auditors all; a user without a role none."""
-    role = role_of(user)
-    if role in (Role.HEAD, Role.AUDITOR):
-        return Alert.objects.all()
-    if role == Role.MANAGER:
-        return Alert.objects.filter(
-            Q(recipient=user) | Q(deadline__case__in=cases_visible_to(user).order_by().values("pk"))
-        )
-    if role is not None:
-        return Alert.objects.filter(recipient=user)
-    return Alert.objects.none()
-
-
-def may_list_alerts(user: Any) -> bool:
-    """Every role: at least their own alerts."""
-    return role_of(user) is not None
-
-
 def threshold_label(threshold: int) -> str:
     if threshold == LAPSED:
         return _("Lapse notice")
@@ -194,7 +173,7 @@ def _recipient_name(alert: Alert) -> str:
 
 
 def _staff_users(request: Any = None) -> Any:
-    return get_user_model().objects.filter(staff_profile__isnull=False).order_by("username")
+    return alert_recipients()
 
 
 class AlertFilterSet(ScopedFilterSet):
@@ -222,7 +201,7 @@ class AlertIndexView(SafeExportMixin, IndexView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_base_queryset(self) -> Any:
-        return alerts_visible_to(self.request.user).select_related("recipient", "deadline__case")
+        return alert_listing(self.request.user)
 
     def get_list_buttons(self, instance: Any) -> list:
         return []
@@ -315,11 +294,11 @@ class AlertPolicyIndexView(SafeExportMixin, IndexView):
 
 
 class AlertPolicyEditView(ServiceFormMixin, EditView):
-    """Saved through `record_update`: validated by AlertPolicy.clean() and audited."""
+    """Saved through `alert_policy_update`: validated by AlertPolicy.clean() and audited."""
 
     def save_instance(self) -> AlertPolicy:
         instance = self.form.save(commit=False)
-        record_update(instance=instance, user=self.request.user, source="alert policy")
+        alert_policy_update(policy=instance, user=self.request.user)
         return instance
 
 

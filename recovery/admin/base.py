@@ -1,12 +1,12 @@
 """Wagtail admin plumbing shared by every docket model: row-level scoping of every view,
-and create/edit/delete routed through the audited services."""
+and create/edit/delete routed through the named services each viewset declares."""
 
 from collections.abc import Callable
 from functools import cached_property, wraps
 from typing import Any
 
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django_filters.filters import QuerySetRequestMixin
@@ -34,29 +34,16 @@ from recovery.selectors.access import (
     visible_choices,
 )
 from recovery.services import RecoveryError
-from recovery.services.cases import record_create, record_delete, record_update
 
 # URL names of the snippet views that only read the object; every other view with a pk writes.
 READ_ONLY_VIEW_NAMES = {"inspect", "history", "history_results", "usage"}
-
-# Per-model create and update services; models not listed use the generic audited ones.
-CREATE_SERVICES: dict[type, Callable[..., Any]] = {}
-UPDATE_SERVICES: dict[type, Callable[..., Any]] = {}
-
-
-def register_create_service(model: type, service: Callable[..., Any]) -> None:
-    CREATE_SERVICES[model] = service
-
-
-def register_update_service(model: type, service: Callable[..., Any]) -> None:
-    UPDATE_SERVICES[model] = service
 
 
 class CaseScopedForm(WagtailAdminModelForm):
     """Limits every choice (case, party, loan, lawsuit, asset, user, branch…) to what the user
     may use, by the rules the services enforce (recovery.selectors.access.allowed_choices); choices that
     depend on the case (addressed_to, loan, …) to those of this record's case: the instance's
-    on edit, the `?case=` (or `?lawsuit=`, `?asset=`…) one on add, the posted one on submit.
+    on edit, the `?case=` (or its parent's) one on add, the posted one on submit.
     The value already stored stays a choice, so an edit never fails on what it did not change."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -141,7 +128,20 @@ def _m2m_values(form: Any) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in names}
 
 
-class ServiceFormMixin:
+class ServiceViewMixin:
+    """A view that writes through the named service its viewset gives it (ServiceViewSetMixin):
+    called as `service(<record_keyword>=instance, user=…, <many-to-many field>=values…)`."""
+
+    service: Callable[..., Any] | None = None
+    record_keyword: str = ""
+
+    def call_service(self, instance: Any, **values: Any) -> Any:
+        if self.service is None or not self.record_keyword:
+            raise ImproperlyConfigured(f"{type(self).__name__} was given no service by its viewset.")
+        return self.service(**{self.record_keyword: instance}, user=self.request.user, **values)
+
+
+class ServiceFormMixin(ServiceViewMixin):
     """A refused service call shows the form again with the message on the field."""
 
     def form_valid(self, form: Any) -> Any:
@@ -158,30 +158,68 @@ class ServiceFormMixin:
 class ServiceCreateView(ServiceFormMixin, CreateView):
     def get_initial(self) -> dict[str, Any]:
         initial = super().get_initial()
-        for name in ("case", "lawsuit", "loan", "party", "addressed_to", "debtor"):
+        # A record under a parent of its case is added from that parent: `?<case_via>=<pk>`.
+        parent = getattr(self.model, "case_via", None)
+        for name in ("case", "loan", "party", "addressed_to", "debtor", *([parent] if parent else [])):
             if name in self.request.GET:
                 initial[name] = self.request.GET[name]
         return initial
 
     def save_instance(self) -> Any:
         instance = self.form.save(commit=False)
-        service = CREATE_SERVICES.get(type(instance))
-        if service is not None:
-            return service(instance=instance, user=self.request.user, m2m=_m2m_values(self.form))
-        return record_create(instance=instance, user=self.request.user, m2m=_m2m_values(self.form))
+        self.call_service(instance, **_m2m_values(self.form))
+        return instance
 
 
 class ServiceEditView(ServiceFormMixin, EditView):
     def save_instance(self) -> Any:
         instance = self.form.save(commit=False)
-        service = UPDATE_SERVICES.get(type(instance), record_update)
-        service(instance=instance, user=self.request.user, m2m=_m2m_values(self.form))
+        self.call_service(instance, **_m2m_values(self.form))
         return instance
 
 
-class ServiceDeleteView(DeleteView):
+class ServiceDeleteView(ServiceViewMixin, DeleteView):
     def delete_action(self) -> None:
-        record_delete(instance=self.object, user=self.request.user)
+        self.call_service(self.object)
+
+
+class ServiceViewSetMixin:
+    """A viewset names the services its add, edit and delete views call, e.g.
+
+        record_keyword = "hearing"
+        create_service = staticmethod(hearing_schedule)
+        update_service = staticmethod(hearing_update)
+        delete_service = staticmethod(hearing_delete)
+
+    Each is called with the record under `record_keyword` and `user=` (plus the form's
+    many-to-many values by field name). A view that is enabled without its service is a
+    configuration error, raised when the URLs are built, not on the first save. A viewset
+    whose records are never deleted sets `delete_view_enabled = False` (and routes no delete
+    view)."""
+
+    record_keyword: str = ""
+    create_service: Callable[..., Any] | None = None
+    update_service: Callable[..., Any] | None = None
+    delete_service: Callable[..., Any] | None = None
+    delete_view_enabled: bool = True
+
+    def _service_kwargs(self, service: Callable[..., Any] | None, view: str) -> dict[str, Any]:
+        if service is None or not self.record_keyword:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} names no {view} service (ServiceViewSetMixin)."
+            )
+        return {"service": service, "record_keyword": self.record_keyword}
+
+    def get_add_view_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_add_view_kwargs(**self._service_kwargs(self.create_service, "create"), **kwargs)
+
+    def get_edit_view_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_edit_view_kwargs(**self._service_kwargs(self.update_service, "update"), **kwargs)
+
+    def get_delete_view_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        if not self.delete_view_enabled:
+            return super().get_delete_view_kwargs(**kwargs)
+        return super().get_delete_view_kwargs(**self._service_kwargs(self.delete_service, "delete"), **kwargs)
 
 
 def _back_to_case(instance: Any) -> str | None:
@@ -206,8 +244,9 @@ class ScopedIndexView(SafeExportMixin, MaskedSearchMixin, IndexView):
         return [column for column in super().columns if not isinstance(column, BulkActionsCheckboxColumn)]
 
 
-class ScopedSnippetViewSet(SnippetViewSet):
-    """A snippet viewset whose every view sees only the rows `scope()` returns for the user.
+class ScopedSnippetViewSet(ServiceViewSetMixin, SnippetViewSet):
+    """A snippet viewset whose every view sees only the rows `scope()` returns for the user,
+    and writes only through the services it names (ServiceViewSetMixin).
 
     Subclasses set `case_path`: the lookup from the model to its case ("" for Case itself).
     """

@@ -29,9 +29,16 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
-from recovery.admin.base import ReadOnlyListingMixin, ScopedFilterSet, ServiceCreateView, ServiceEditView
+from recovery.admin.base import (
+    ReadOnlyListingMixin,
+    ScopedFilterSet,
+    ServiceCreateView,
+    ServiceDeleteView,
+    ServiceEditView,
+    ServiceViewSetMixin,
+)
 from recovery.admin.deadline_forms import (
     EVENT_LABELS,
     RULE_LABELS,
@@ -45,7 +52,8 @@ from recovery.checks.problems import InputProblems
 from recovery.lib.deadline_display import may_upload_proof, once_proven_html
 from recovery.lib.links import case_path
 from recovery.lib.masking import SafeExportMixin
-from recovery.models import Branch, Deadline, DeadlineKind, DeadlineStatus, HolidayYear, LapseDecision
+from recovery.models import Branch, Deadline, DeadlineStatus, HolidayYear, LapseDecision
+from recovery.registry import deadline_kind_choices
 from recovery.selectors.access import cases_editable_by, role_of
 from recovery.selectors.deadlines import (
     DUE_WINDOWS,
@@ -59,7 +67,7 @@ from recovery.selectors.deadlines import (
     filter_due,
 )
 from recovery.services import RecoveryError
-from recovery.services.deadlines import holiday_year_delete
+from recovery.services.deadlines import holiday_year_delete, holiday_year_save
 from recovery.services.lapses import deadline_lapse_decide, lapse_notice
 
 NAMESPACE = "recovery_deadlines"
@@ -124,7 +132,7 @@ class DeadlineFilterSet(ScopedFilterSet):
     lapse_decision = django_filters.ChoiceFilter(
         label=gettext_lazy("Decision on the lapse"), choices=LapseDecision.choices
     )
-    kind = django_filters.ChoiceFilter(label=gettext_lazy("Kind"), choices=DeadlineKind.choices)
+    kind = django_filters.ChoiceFilter(label=gettext_lazy("Kind"), choices=deadline_kind_choices)
     status = django_filters.ChoiceFilter(label=gettext_lazy("Status"), choices=DeadlineStatus.choices)
     at_risk = django_filters.BooleanFilter(label=gettext_lazy("At risk"))
     done = django_filters.ChoiceFilter(
@@ -540,11 +548,6 @@ class HolidayYearForm(WagtailAdminModelForm):
             self.fields["year"].disabled = True
 
 
-class HolidayYearDeleteView(DeleteView):
-    def delete_action(self) -> None:
-        holiday_year_delete(instance=self.object, user=self.request.user)
-
-
 HOLIDAYS_HELP = gettext_lazy(
     "The rest days (放假) of the State Council's notice for this year, one day or range per line, "
     "e.g. 2027-01-01, or 2027-10-01..2027-10-07 for a block; text after # is a comment (e.g. # 国庆节)."
@@ -555,7 +558,7 @@ WORKING_DAYS_HELP = gettext_lazy(
 )
 
 
-class HolidayYearViewSet(SnippetViewSet):
+class HolidayYearViewSet(ServiceViewSetMixin, SnippetViewSet):
     """The head of recovery enters each year's holiday notice; saving recomputes the deadlines
     whose dates fall in that year (or were computed on a provisional calendar)."""
 
@@ -566,7 +569,12 @@ class HolidayYearViewSet(SnippetViewSet):
     add_to_settings_menu = True
     add_view_class = ServiceCreateView
     edit_view_class = ServiceEditView
-    delete_view_class = HolidayYearDeleteView
+    delete_view_class = ServiceDeleteView
+    # Saving or deleting a notice recomputes the deadlines it affects.
+    record_keyword = "holiday_year"
+    create_service = staticmethod(holiday_year_save)
+    update_service = staticmethod(holiday_year_save)
+    delete_service = staticmethod(holiday_year_delete)
     copy_view_enabled = False
     base_form_class = HolidayYearForm
     list_display = ["year", "notice", "updated_at"]

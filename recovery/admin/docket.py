@@ -4,6 +4,8 @@ from typing import Any
 
 import django_filters
 from django.conf import settings
+from django.contrib.admin.utils import unquote
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone, translation
@@ -11,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.ui.components import Component
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.ui.tables import DateColumn, TitleColumn
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -20,9 +22,11 @@ from recovery.admin.base import (
     ScopedIndexView,
     ScopedSnippetViewSet,
     ServiceCreateView,
-    register_create_service,
-    register_update_service,
+    ServiceDeleteView,
+    ServiceEditView,
+    ServiceViewSetMixin,
 )
+from recovery.admin.columns import InlineColumn, InlineMaskedColumn
 from recovery.admin.deadline_forms import LapseDecisionForm
 from recovery.admin.deadlines import (
     DeadlineViewSet,
@@ -49,7 +53,6 @@ from recovery.models import (
     CaseStatus,
     CollectionAction,
     DefaultCause,
-    HolidayYear,
     Instalment,
     LapseDecision,
     Loan,
@@ -69,39 +72,45 @@ from recovery.selectors.deadlines import case_deadlines, dashboard_deadlines
 from recovery.selectors.docket import (
     OVERDUE_BUCKETS,
     case_listing,
-    case_page_data,
+    case_page_queryset,
     case_timeline,
+    case_totals,
     filter_overdue_bucket,
     recent_activity,
     recent_collection_actions,
     upcoming_loan_due_dates,
 )
 from recovery.selectors.search import case_search
-from recovery.services.cases import CASE_STAGE_ADVANCED, CASE_STAGE_CORRECTED, case_open, case_update
-from recovery.services.collection import collection_action_record
-from recovery.services.deadlines import holiday_year_save
+from recovery.services.cases import (
+    CASE_STAGE_ADVANCED,
+    CASE_STAGE_CORRECTED,
+    branch_add,
+    branch_delete,
+    branch_update,
+    case_delete,
+    case_open,
+    case_update,
+    default_cause_add,
+    default_cause_delete,
+    default_cause_update,
+    instalment_delete,
+    instalment_record,
+    instalment_update,
+    loan_delete,
+    loan_record,
+    loan_update,
+    party_add,
+    party_delete,
+    party_update,
+)
+from recovery.services.collection import (
+    collection_action_delete,
+    collection_action_record,
+    collection_action_update,
+)
 from recovery.services.lapses import LAPSE_DECIDED, LAPSE_DECISION_CLEARED, lapse_notice
+from recovery.services.loan_parties import case_party_remove, case_party_save
 from recovery.views.downloads import collection_action_proof
-
-register_create_service(
-    Case, lambda *, instance, user, m2m: case_open(case=instance, user=user, **_shared(m2m))
-)
-register_update_service(Case, case_update)
-register_create_service(
-    CollectionAction, lambda *, instance, user, m2m: collection_action_record(action=instance, user=user)
-)
-# Saving a holiday year recomputes the deadlines it affects.
-register_create_service(
-    HolidayYear, lambda *, instance, user, m2m: holiday_year_save(instance=instance, user=user)
-)
-register_update_service(
-    HolidayYear, lambda *, instance, user, m2m: holiday_year_save(instance=instance, user=user)
-)
-
-
-def _shared(m2m: dict) -> dict:
-    return {"shared_with": list(m2m.get("shared_with", []))}
-
 
 # ---- Cases -------------------------------------------------------------------------------
 
@@ -149,9 +158,16 @@ class CaseIndexView(ScopedIndexView):
 class CaseInspectView(MaskedInspectView):
     template_name = "recovery/case_inspect.html"
 
+    def get_object(self, queryset: Any = None) -> Case:
+        # The case as its page shows it, loans, parties and actions included, read once and
+        # only among the cases the user may see (the viewset's guard has checked already).
+        return get_object_or_404(
+            case_page_queryset(cases_visible_to(self.request.user)), pk=unquote(str(self.pk))
+        )
+
     def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
-        case = case_page_data(self.object)
+        case = self.object
         user = self.request.user
         context.update(
             case=case,
@@ -160,10 +176,7 @@ class CaseInspectView(MaskedInspectView):
             timeline=case_timeline(case),
             can_edit=cases_editable_by(user).filter(pk=case.pk).exists(),
             sections=[section(case, self.request) for section in hooks.get_hooks("recovery_case_sections")],
-            totals={
-                "principal": sum(loan.principal_outstanding for loan in case.loans.all()),
-                "outstanding": sum(loan.total_outstanding for loan in case.loans.all()),
-            },
+            totals=case_totals(case),
         )
         return context
 
@@ -185,6 +198,10 @@ class CaseCreateView(ServiceCreateView):
 class CaseViewSet(ScopedSnippetViewSet):
     model = Case
     case_path = ""
+    record_keyword = "case"
+    create_service = staticmethod(case_open)
+    update_service = staticmethod(case_update)
+    delete_service = staticmethod(case_delete)
     add_view_class = CaseCreateView
     icon = "folder-open-inverse"
     menu_label = _("Cases")
@@ -198,14 +215,17 @@ class CaseViewSet(ScopedSnippetViewSet):
     ordering = ["-opened_on", "-id"]
     list_display = [
         "number",
-        Column("debtor", label=_("Debtor"), accessor="debtor.name"),
-        MaskedColumn("debtor_id", label=_("ID number"), accessor="debtor.id_number", masker=mask_id_number),
-        Column("branch", label=_("Branch"), sort_key="branch__name"),
-        Column("assignee", label=_("Assignee"), sort_key="assignee__username"),
-        Column("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
-        Column("principal_total", label=_("Outstanding principal"), sort_key="principal_total"),
+        # Cells rendered in Python, not a template each (recovery/admin/columns.py).
+        InlineColumn("debtor", label=_("Debtor"), accessor="debtor.name"),
+        InlineMaskedColumn(
+            "debtor_id", label=_("ID number"), accessor="debtor.id_number", masker=mask_id_number
+        ),
+        InlineColumn("branch", label=_("Branch"), sort_key="branch__name"),
+        InlineColumn("assignee", label=_("Assignee"), sort_key="assignee__username"),
+        InlineColumn("status", label=_("Status"), accessor="get_status_display", sort_key="status"),
+        InlineColumn("principal_total", label=_("Outstanding principal"), sort_key="principal_total"),
         DateColumn("first_due_on", label=_("First due"), sort_key="first_due_on"),
-        Column("default_cause", label=_("Default cause")),
+        InlineColumn("default_cause", label=_("Default cause")),
     ]
     list_export = [
         "number",
@@ -259,6 +279,10 @@ class PartyCreateView(ServiceCreateView):
 
 class PartyViewSet(ScopedSnippetViewSet):
     model = Party
+    record_keyword = "party"
+    create_service = staticmethod(party_add)
+    update_service = staticmethod(party_update)
+    delete_service = staticmethod(party_delete)
     icon = "user"
     menu_label = _("Parties")
     add_view_class = PartyCreateView
@@ -292,6 +316,10 @@ class PartyViewSet(ScopedSnippetViewSet):
 
 class LoanViewSet(ScopedSnippetViewSet):
     model = Loan
+    record_keyword = "loan"
+    create_service = staticmethod(loan_record)
+    update_service = staticmethod(loan_update)
+    delete_service = staticmethod(loan_delete)
     icon = "table"
     inspect_view_class = LoanInspectView
     menu_label = _("Loans")
@@ -331,6 +359,10 @@ class LoanViewSet(ScopedSnippetViewSet):
 
 class InstalmentViewSet(ScopedSnippetViewSet):
     model = Instalment
+    record_keyword = "instalment"
+    create_service = staticmethod(instalment_record)
+    update_service = staticmethod(instalment_update)
+    delete_service = staticmethod(instalment_delete)
     case_path = "loan__case"
     icon = "list-ul"
     menu_label = _("Instalments")
@@ -343,6 +375,11 @@ class InstalmentViewSet(ScopedSnippetViewSet):
 
 class CasePartyViewSet(ScopedSnippetViewSet):
     model = CaseParty
+    # The views give the service the loans and guarantee terms of the form (loan_parties).
+    record_keyword = "case_party"
+    create_service = staticmethod(case_party_save)
+    update_service = staticmethod(case_party_save)
+    delete_service = staticmethod(case_party_remove)
     icon = "group"
     menu_label = _("Party roles")
     add_view_class = CasePartyCreateView
@@ -370,6 +407,10 @@ class CasePartyViewSet(ScopedSnippetViewSet):
 
 class CollectionActionViewSet(ScopedSnippetViewSet):
     model = CollectionAction
+    record_keyword = "action"
+    create_service = staticmethod(collection_action_record)
+    update_service = staticmethod(collection_action_update)
+    delete_service = staticmethod(collection_action_delete)
     icon = "mail"
     menu_label = _("Collection actions")
     list_display = [
@@ -416,8 +457,15 @@ class CollectionActionViewSet(ScopedSnippetViewSet):
         return super().get_queryset(request).select_related("case__debtor", "addressed_to")
 
 
-class DefaultCauseViewSet(SnippetViewSet):
+class DefaultCauseViewSet(ServiceViewSetMixin, SnippetViewSet):
     model = DefaultCause
+    add_view_class = ServiceCreateView
+    edit_view_class = ServiceEditView
+    delete_view_class = ServiceDeleteView
+    record_keyword = "default_cause"
+    create_service = staticmethod(default_cause_add)
+    update_service = staticmethod(default_cause_update)
+    delete_service = staticmethod(default_cause_delete)
     icon = "help"
     menu_label = _("Default causes")
     list_display = ["name", "code", "sort_order"]
@@ -427,8 +475,15 @@ class DefaultCauseViewSet(SnippetViewSet):
     ]
 
 
-class BranchViewSet(SnippetViewSet):
+class BranchViewSet(ServiceViewSetMixin, SnippetViewSet):
     model = Branch
+    add_view_class = ServiceCreateView
+    edit_view_class = ServiceEditView
+    delete_view_class = ServiceDeleteView
+    record_keyword = "branch"
+    create_service = staticmethod(branch_add)
+    update_service = staticmethod(branch_update)
+    delete_service = staticmethod(branch_delete)
     icon = "site"
     menu_label = _("Branches")
     list_display = ["name"]
@@ -598,15 +653,46 @@ def _describe_changes(changes: dict) -> str:
     return "; ".join(f"{field}: {old or '—'} → {new or '—'}" for field, (old, new) in changes.items())
 
 
-def _describe_change_entry(log_entry: Any, *, masked: bool) -> str:
+def _describe_change_entry(log_entry: Any, *, masked: bool, what: Any = None) -> str:
     source = log_entry.data.get("source")
     changes = log_entry.data.get("changes", {})
     if masked:
         changes = masked_changes(log_entry.content_type.model_class(), changes)
-    return f"{_('Changed')}: {_describe_changes(changes)}" + (f" ({source})" if source else "")
+    return f"{what or _('Changed')}: {_describe_changes(changes)}" + (f" ({source})" if source else "")
+
+
+def _domain_formatter(declared: audit.AuditAction) -> type[LogFormatter]:
+    """How an entry of a domain code reads: "Hearing scheduled (source)"; a change also says
+    what changed, old → new, personal data masked as for the generic change entries."""
+    if declared.kind == audit.AuditKind.CHANGED:
+
+        class DomainChange(LogFormatter):
+            label = declared.label
+
+            def format_message(self, log_entry: Any) -> str:
+                return _describe_change_entry(log_entry, masked=True, what=declared.past_label)
+
+            def format_unmasked_message(self, log_entry: Any) -> str:
+                return _describe_change_entry(log_entry, masked=False, what=declared.past_label)
+
+        return DomainChange
+
+    class DomainRecord(LogFormatter):
+        label = declared.label
+
+        def format_message(self, log_entry: Any) -> str:
+            source = log_entry.data.get("source")
+            return str(declared.past_label) + (f" ({source})" if source else "")
+
+    return DomainRecord
 
 
 def register_audit_actions(actions: Any) -> None:
+    # The domain codes every app's services declared (recovery.lib.audit.audit_action).
+    for declared in audit.audit_actions():
+        actions.register_action(declared.code)(_domain_formatter(declared))
+
+    # The generic codes of entries written before the domain codes: they must still render.
     @actions.register_action(audit.CREATE)
     class Created(LogFormatter):
         label = _("Created")

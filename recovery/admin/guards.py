@@ -21,10 +21,11 @@ from wagtail.admin.views.pages.ordering import SetPagePositionView
 from wagtail.models import Page
 
 from recovery.admin.base import ScopedSnippetViewSet
+from recovery.registry import docket_apps
 
-# Apps whose records belong to a case: a model of theirs without a scoped viewset has no editor
-# at all (deadlines, alerts, import runs are written by services only), so no editing session.
-DOCKET_APPS = frozenset({"recovery", "litigation", "assets", "documents"})
+# The docket apps' records belong to a case (recovery.registry.docket_apps): a model of theirs
+# without a scoped viewset has no editor at all (deadlines, alerts, import runs are written by
+# services only), so no editing session.
 
 # Reference data of the docket apps, tied to no case: Wagtail's own permission check (the head
 # of recovery edits them) is the right one. Listed by hand so that a new docket model is refused
@@ -56,7 +57,7 @@ def may_edit_record(user: Any, model: Any, pk: Any) -> bool:
     viewset = getattr(model, "snippet_viewset", None)
     if isinstance(viewset, ScopedSnippetViewSet):
         return viewset.scope(user, write=True).filter(pk=pk).exists()
-    if model._meta.app_label in DOCKET_APPS:
+    if model._meta.app_label in docket_apps():
         return label in REFERENCE_MODELS
     return True
 

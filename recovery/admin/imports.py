@@ -26,10 +26,10 @@ from recovery.admin.base import ReadOnlyListingMixin
 from recovery.checks.cells import inert_row
 from recovery.handover import COLUMNS
 from recovery.models import ImportRun, ImportStatus
+from recovery.selectors.imports import COUNT_KEYS, import_runs_listed_for, import_runs_visible_to
 from recovery.services import RecoveryError
 from recovery.services.imports import (
     ALLOWED_EXTENSIONS,
-    COUNT_KEYS,
     PREVIEW_ERROR_ROWS,
     WORKING_STATUSES,
     errors_shown_to,
@@ -40,8 +40,6 @@ from recovery.services.imports import (
     import_run_mark_stalled,
     import_run_progress,
     import_run_retry,
-    import_runs_listed_for,
-    import_runs_visible_to,
     may_confirm,
     may_discard,
     may_retry,

@@ -25,7 +25,6 @@ from recovery.services import RecoveryError
 from recovery.services.loan_parties import (
     GuaranteeTerms,
     case_loan_security,
-    case_party_save,
     loan_party_confirm,
     loan_security,
 )
@@ -127,12 +126,10 @@ class _CasePartySaveMixin:
     produced_error_message = None
 
     def save_instance(self) -> Any:
+        # The viewset's service (case_party_save) with what the form adds to the record.
         instance = self.form.save(commit=False)
-        return case_party_save(
-            case_party=instance,
-            loans=self.form.cleaned_data.get("loans") or [],
-            terms=self.form.guarantee_terms(),
-            user=self.request.user,
+        return self.call_service(
+            instance, loans=self.form.cleaned_data.get("loans") or [], terms=self.form.guarantee_terms()
         )
 
 

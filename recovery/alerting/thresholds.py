@@ -14,19 +14,9 @@ LAPSED = -2  # the lapse notice: what was lost and what follows, said once
 IMMEDIATE_WITHIN_DAYS = 3  # a deadline that newly falls this close is mailed at once
 ESCALATE_WITHIN_DAYS = 7  # ... and, with no action since its last alert, to the manager too
 
-DEFAULT_THRESHOLDS: dict[str, tuple[int, ...]] = {
-    "limitation": (90, 60, 30, 14, 7, 3, 1, 0),
-    "guarantor_limitation": (90, 60, 30, 14, 7, 3, 1, 0),
-    "mortgage": (90, 60, 30, 14, 7, 3, 1, 0),
-    "guarantee_period": (90, 60, 30, 14, 7, 3, 1, 0),
-    "enforcement": (90, 60, 30, 14, 7, 3, 1, 0),
-    "preservation_renewal": (30, 14, 7, 3, 1),
-    "preservation_expiry": (30, 14, 7, 3, 1),
-    "competitor_seizure_expiry": (30, 14, 7, 3, 1),
-    "appeal_judgment": (5, 3, 1, 0),
-    "appeal_ruling": (5, 3, 1, 0),
-    "pre_suit_preservation": (5, 3, 1, 0),
-}
+# The default thresholds of a period of years (limitation, guarantee): from three months ahead.
+# Each kind's defaults are registered with the kind (recovery.registry.default_thresholds).
+LONG_PERIOD_THRESHOLDS = (90, 60, 30, 14, 7, 3, 1, 0)
 
 
 def parse_thresholds(text: str) -> tuple[int, ...]:

@@ -82,10 +82,10 @@ def _parse_events(value: Any, problems: list[InputProblem]) -> tuple[Event, ...]
                 InputProblem(field, f"每个事件应为对象（expected an object, got {type(raw_event).__name__}）")
             )
             continue
-        kind = _EVENT_KINDS.get(raw_event.get("type")) if isinstance(raw_event.get("type"), str) else None
+        written = raw_event.get("type")
+        kind = _EVENT_KINDS.get(written) if isinstance(written, str) else None
         if kind is None:
             known = ", ".join(_EVENT_KINDS)
-            written = raw_event.get("type")
             problems.append(
                 InputProblem(
                     f"{field}.type",
@@ -130,7 +130,8 @@ def parse_request(item: dict[str, Any], *, today: date | None = None) -> Deadlin
     as_of = _parse_date(item["as_of"], "as_of", problems) if "as_of" in item else today or today_in_shanghai()
     if problems:
         raise InputProblems(problems)
-    assert isinstance(rule, str) and trigger is not None and as_of is not None
+    # Narrows the types once the problems check has passed; never the validation itself.
+    assert isinstance(rule, str) and trigger is not None and as_of is not None  # noqa: S101
     return DeadlineRequest(rule, trigger, events, months, as_of)
 
 

@@ -263,7 +263,9 @@ def case_specs(case: CaseFacts, calendar: RestDayCalendar | None = None) -> list
                     done_note=done_note,
                 )
             )
-        mortgagors = [(link.party_id, link.role, []) for link in links if link.role == MORTGAGOR]
+        mortgagors: list[tuple[int, str, list[dict[str, str]]]] = [
+            (link.party_id, link.role, []) for link in links if link.role == MORTGAGOR
+        ]
         if (
             not mortgagors
             and contract_no in case.loans_with_collateral
@@ -338,12 +340,15 @@ def _guarantee_specs(
         return [period]
     specs = [period]
     if joint:
+        legal_end = result.legal_end
+        # A guarantee period is never suspended nor interrupted (CC 692): it always ends on a date.
+        assert legal_end is not None  # noqa: S101  narrows the type; an invariant of the rule
         demands = [
             event
             for event in case.events
             if event.against == party_id
             and event.kind in (EventKind.DEMAND_DELIVERED, EventKind.SUIT_FILED)
-            and due_on < event.on <= result.legal_end
+            and due_on < event.on <= legal_end
         ]
         if demands:
             first = min(demands, key=lambda event: event.on)
@@ -447,7 +452,8 @@ def act_by_step(proven_only: DeadlineResult, unproven: list[FactEvent], once_pro
     step (its start, or the proven interruption that restarted it) of that computation."""
     steps = proven_only.steps
     basis = next((step for step in reversed(steps) if step.kind == StepKind.PERIOD), steps[0])
-    assert proven_only.safe_end is not None
+    # Only a computation that ended in a date has an act-by step to explain.
+    assert proven_only.safe_end is not None  # noqa: S101  narrows the type; an invariant, not validation
     text = (
         f"不计无送达凭证的事实（{_labels(unproven)}）：{basis.text}"
         f"台账和提醒以{cn_date(proven_only.safe_end)}为准；凭证登记后以{cn_date(once_proven)}为准。"
@@ -509,7 +515,12 @@ def evaluate(spec: DeadlineSpec, *, today: date, calendar: RestDayCalendar) -> d
         }
         for event in spec.events
     ]
-    act_by = result.safe_end if conservative is None else min(conservative, result.safe_end)
+    # `conservative` is set only beside a result with a safe end.
+    act_by = (
+        result.safe_end
+        if conservative is None or result.safe_end is None
+        else min(conservative, result.safe_end)
+    )
     return {
         "kind": spec.kind,
         "rule": spec.rule,

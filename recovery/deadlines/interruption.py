@@ -132,13 +132,13 @@ def run_interruptible(
     name, years = period.name, period.years
     long_stop = add_years(trigger, period.long_stop_years) if period.long_stop_years else None
     raw_end = add_years(trigger, years)
+    run = _Run(
+        period,
+        raw_end,
+        [(trigger, period.start_source, START, (name, years, trigger, period.start_note, raw_end))],
+    )
+    trace = run.trace
     roll_forward = calendar.roll_forward
-    trace: list[TraceEntry] = [
-        (trigger, period.start_source, START, (name, years, trigger, period.start_note, raw_end))
-    ]
-    suit_since: date | None = None  # a suit is pending: the period does not run
-    open_obstacles = 0  # overlapping obstacles: suspended until the last one is removed
-    obstacle_since: date | None = None
     long_stop_applied = False
 
     for event in sorted(events, key=_event_day) if len(events) > 1 else events:
@@ -150,75 +150,112 @@ def run_interruptible(
         # After legal_end (raw_end rolled forward) a running period is over; an obstacle that
         # began in time, or a pending suit, keeps it open.
         if (
-            suit_since is None
-            and open_obstacles == 0
-            and day > raw_end
-            and day > (legal_end := roll_forward(raw_end))
+            run.suit_since is None
+            and run.open_obstacles == 0
+            and day > run.raw_end
+            and day > (legal_end := roll_forward(run.raw_end))
         ):
             if kind == EventKind.DEBTOR_ACKNOWLEDGED:
                 trace.append((day, SOURCE_WAIVER, AFTER_EXPIRY_ACKNOWLEDGED, (label, name, legal_end)))
             else:
                 trace.append((day, SOURCE_EXPIRY, AFTER_EXPIRY, (label, name, legal_end)))
             continue
-
-        interruption = _INTERRUPTIONS.get(kind)
-        if interruption is not None:
-            if suit_since is not None:
-                trace.append((day, interruption[0], WHILE_PENDING, (label, name, suit_since)))
-                continue
-            raw_end = add_years(day, years)
-            trace.append((day, interruption[0], INTERRUPTED, (label, name, years, raw_end)))
-        elif kind == EventKind.SUIT_FILED:
-            if suit_since is not None:
-                trace.append((day, SOURCE_INTERRUPTION, WHILE_PENDING, (label, name, suit_since)))
-            else:
-                suit_since = day
-                trace.append((day, SOURCE_INTERRUPTION, SUIT_FILED, (label, name)))
-            continue
-        elif kind == EventKind.PROCEEDINGS_ENDED:
-            raw_end = add_years(day, years)
-            template = PROCEEDINGS_ENDED if suit_since is not None else PROCEEDINGS_ENDED_NO_SUIT
-            suit_since = None
-            trace.append((day, SOURCE_INTERRUPTION, template, (label, name, years, raw_end)))
-        elif kind == EventKind.OBSTACLE_STARTED:
-            open_obstacles += 1
-            if open_obstacles == 1:
-                obstacle_since = day
-                trace.append((day, SOURCE_SUSPENSION, OBSTACLE_STARTED, (label, name)))
-            else:
-                trace.append((day, SOURCE_SUSPENSION, OBSTACLE_OVERLAPS, (label,)))
-            continue
-        else:  # OBSTACLE_ENDED
-            if open_obstacles == 0:
-                trace.append((day, SOURCE_SUSPENSION, OBSTACLE_UNMATCHED, (label,)))
-                continue
-            open_obstacles -= 1
-            if open_obstacles:
-                trace.append((day, SOURCE_SUSPENSION, OBSTACLE_OTHERS_REMAIN, (label, name)))
-                continue
-            assert obstacle_since is not None
-            since, obstacle_since = obstacle_since, None
-            if suit_since is not None:
-                trace.append((day, SOURCE_SUSPENSION, OBSTACLE_DURING_PROCEEDINGS, (label, name)))
-                continue
-            new_raw_end = _suspension(period, since, day, raw_end, label, trace)
-            if new_raw_end is None:
-                continue
-            raw_end = new_raw_end
-
-        if long_stop is not None and raw_end > long_stop:
-            raw_end = long_stop
+        if run.replay(kind, day, label) and long_stop is not None and run.raw_end > long_stop:
+            run.raw_end = long_stop
             long_stop_applied = True
 
-    if suit_since is not None:
+    if run.suit_since is not None:
         return open_ended(period.rule, Status.PENDING_PROCEEDINGS, trace)
-    if open_obstacles:
+    if run.open_obstacles:
         return open_ended(period.rule, Status.SUSPENDED, trace)
-    if long_stop_applied:
+    if long_stop_applied and long_stop is not None:
         trace.append((long_stop, "民法典第188条", LONG_STOP, (trigger, long_stop)))
     return conclude(
-        period.rule, raw_end, trace, as_of=as_of, calendar=calendar, rollover_source="民法典第203条"
+        period.rule, run.raw_end, trace, as_of=as_of, calendar=calendar, rollover_source="民法典第203条"
     )
+
+
+class _Run:
+    """The running period's state while its events are replayed in date order."""
+
+    __slots__ = ("period", "raw_end", "trace", "suit_since", "open_obstacles", "obstacle_since")
+
+    def __init__(self, period: InterruptiblePeriod, raw_end: date, trace: list[TraceEntry]) -> None:
+        self.period = period
+        self.raw_end = raw_end
+        self.trace = trace
+        self.suit_since: date | None = None  # a suit is pending: the period does not run
+        self.open_obstacles = 0  # overlapping obstacles: suspended until the last one is removed
+        self.obstacle_since: date | None = None
+
+    def replay(self, kind: str, day: date, label: str) -> bool:
+        """Apply one event that falls inside the period; True when it moved the raw end."""
+        interruption = _INTERRUPTIONS.get(kind)
+        if interruption is not None:
+            return self._interrupt(interruption[0], day, label)
+        if kind == EventKind.SUIT_FILED:
+            self._file_suit(day, label)
+            return False
+        if kind == EventKind.PROCEEDINGS_ENDED:
+            self._end_proceedings(day, label)
+            return True
+        if kind == EventKind.OBSTACLE_STARTED:
+            self._start_obstacle(day, label)
+            return False
+        return self._end_obstacle(day, label)
+
+    def _interrupt(self, source: str, day: date, label: str) -> bool:
+        name, years = self.period.name, self.period.years
+        if self.suit_since is not None:
+            self.trace.append((day, source, WHILE_PENDING, (label, name, self.suit_since)))
+            return False
+        self.raw_end = add_years(day, years)
+        self.trace.append((day, source, INTERRUPTED, (label, name, years, self.raw_end)))
+        return True
+
+    def _file_suit(self, day: date, label: str) -> None:
+        name = self.period.name
+        if self.suit_since is not None:
+            self.trace.append((day, SOURCE_INTERRUPTION, WHILE_PENDING, (label, name, self.suit_since)))
+        else:
+            self.suit_since = day
+            self.trace.append((day, SOURCE_INTERRUPTION, SUIT_FILED, (label, name)))
+
+    def _end_proceedings(self, day: date, label: str) -> None:
+        name, years = self.period.name, self.period.years
+        self.raw_end = add_years(day, years)
+        template = PROCEEDINGS_ENDED if self.suit_since is not None else PROCEEDINGS_ENDED_NO_SUIT
+        self.suit_since = None
+        self.trace.append((day, SOURCE_INTERRUPTION, template, (label, name, years, self.raw_end)))
+
+    def _start_obstacle(self, day: date, label: str) -> None:
+        self.open_obstacles += 1
+        if self.open_obstacles == 1:
+            self.obstacle_since = day
+            self.trace.append((day, SOURCE_SUSPENSION, OBSTACLE_STARTED, (label, self.period.name)))
+        else:
+            self.trace.append((day, SOURCE_SUSPENSION, OBSTACLE_OVERLAPS, (label,)))
+
+    def _end_obstacle(self, day: date, label: str) -> bool:
+        name = self.period.name
+        if self.open_obstacles == 0:
+            self.trace.append((day, SOURCE_SUSPENSION, OBSTACLE_UNMATCHED, (label,)))
+            return False
+        self.open_obstacles -= 1
+        if self.open_obstacles:
+            self.trace.append((day, SOURCE_SUSPENSION, OBSTACLE_OTHERS_REMAIN, (label, name)))
+            return False
+        since, self.obstacle_since = self.obstacle_since, None
+        # The first obstacle set obstacle_since, and it is cleared only here, with the last one.
+        assert since is not None  # noqa: S101  an invariant of this class, not input validation
+        if self.suit_since is not None:
+            self.trace.append((day, SOURCE_SUSPENSION, OBSTACLE_DURING_PROCEEDINGS, (label, name)))
+            return False
+        new_raw_end = _suspension(self.period, since, day, self.raw_end, label, self.trace)
+        if new_raw_end is None:
+            return False
+        self.raw_end = new_raw_end
+        return True
 
 
 def _suspension(
@@ -236,8 +273,8 @@ def _suspension(
     name = period.name
     last_six_months_from = add_months(raw_end, -6) + _ONE_DAY
     if removed < last_six_months_from:
-        args = (label, name, since, removed, last_six_months_from)
-        trace.append((removed, SOURCE_SUSPENSION, OBSTACLE_TOO_EARLY, args))
+        too_early = (label, name, since, removed, last_six_months_from)
+        trace.append((removed, SOURCE_SUSPENSION, OBSTACLE_TOO_EARLY, too_early))
         return None
     # A suspension never shortens the period, hence max() where month-end clamping could bite.
     six_months_after = max(raw_end, add_months(removed, 6))

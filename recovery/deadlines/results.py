@@ -1,6 +1,6 @@
 """Turn a period's raw last day into the three dates, the status and the closing steps."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
 from functools import cache
 
@@ -42,7 +42,9 @@ PROVISIONAL_YEAR_NO_HOLIDAYS = CalendarText(
 _ONE_DAY = timedelta(days=1)
 
 
-def _runs(days: list[date], same=lambda previous, day: True) -> list[tuple[date, date]]:
+def _runs(
+    days: list[date], same: Callable[[date, date], bool] = lambda previous, day: True
+) -> list[tuple[date, date]]:
     """Consecutive days (for which `same` holds pairwise) as (first, last) pairs."""
     runs: list[list[date]] = []
     for day in days:
@@ -109,7 +111,7 @@ def _crossed_text(days: list[date], assumed: Mapping[date, tuple[str, ...]]) -> 
     )
 
 
-def _days(first: date, last: date):
+def _days(first: date, last: date) -> Iterator[date]:
     day = first
     while day <= last:
         yield day

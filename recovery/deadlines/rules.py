@@ -77,7 +77,7 @@ def guarantee_period(
     agreed = (
         f"{months}个月" if months != DEFAULT_GUARANTEE_MONTHS else "6个月（未约定或约定不明的，依法为六个月）"
     )
-    trace = [(trigger, "民法典第692条", GUARANTEE_START, (agreed, trigger, raw_end))]
+    trace: list[TraceEntry] = [(trigger, "民法典第692条", GUARANTEE_START, (agreed, trigger, raw_end))]
     trace += _ignored_events(trigger, events, "保证期间", "民法典第692条")
     return conclude(
         "guarantee_period",
@@ -94,7 +94,7 @@ def preservation_renewal(
 ) -> DeadlineResult:
     # 保全规定 18: apply for renewal at least seven days before the printed expiry date; backward.
     raw_end = add_days(trigger, -7)
-    trace = [(trigger, "保全规定第18条", RENEWAL_START, (trigger, raw_end))]
+    trace: list[TraceEntry] = [(trigger, "保全规定第18条", RENEWAL_START, (trigger, raw_end))]
     trace += _ignored_events(trigger, events, "本期限", "保全规定第18条")
     return conclude(
         "preservation_renewal",
@@ -120,7 +120,7 @@ def preservation_expiry(
     # 查扣冻规定 27: unless renewed, the measure lapses at the end of its printed expiry date (never moved).
     calendar = calendar or default_calendar()
     safe_end = calendar.roll_back(trigger)
-    trace = [(trigger, "查扣冻规定第27条", EXPIRY_START, (trigger,))]
+    trace: list[TraceEntry] = [(trigger, "查扣冻规定第27条", EXPIRY_START, (trigger,))]
     trace += _ignored_events(trigger, events, "保全期限", "查扣冻规定第27条")
     if safe_end != trigger:
         trace.append((safe_end, SOURCE_SAFE_END, EXPIRY_SAFE_END, (trigger, safe_end)))
@@ -162,7 +162,7 @@ def _fixed_period(
             raw_end = add_months(trigger, months)
         else:
             raw_end = add_years(trigger, years)
-        trace = [(trigger, source, template, (trigger, raw_end))]
+        trace: list[TraceEntry] = [(trigger, source, template, (trigger, raw_end))]
         trace += _ignored_events(trigger, events, "本期限", source)
         return conclude(
             rule,

@@ -549,7 +549,7 @@ def parse_guarantors(value: object) -> tuple[Guarantor, ...]:
             problems.append((f"{who}“{name}”（{id_number}）重复（listed twice）", entry))
             continue
         seen.add(id_number)
-        if entry_ok:
+        if entry_ok and guarantee_type is not None:  # no guarantee type is already a problem
             guarantors.append(Guarantor(name, id_number, kind, guarantee_type))
     if problems:
         raise _several_problems(problems, tuple(guarantors))

@@ -194,7 +194,7 @@ class _RowChecker:
 
     def text_field(self, field: str) -> str | None:
         """A required name or number kept as text, refused when a spreadsheet would run it."""
-        text = self.required(field, _text)
+        text: str | None = self.required(field, _text)
         if text and looks_like_formula(text):
             self.error(field, f"{COLUMNS_BY_FIELD[field].chinese}{FORMULA_START_MESSAGE}")
             return None
@@ -269,48 +269,12 @@ def check_row(
 
     contract_no = check.text_field("contract_no")
     if contract_no and duplicates is not None:
-        first = duplicates.first_row(row, contract_no)
-        if first is not None:
-            check.error(
-                "contract_no",
-                f"合同编号“{contract_no}”与第 {first} 行重复"
-                f"（duplicate contract number, first used in row {first}）",
-            )
+        _check_duplicate(check, duplicates, row, contract_no)
     borrower_name = check.text_field("borrower")
-
-    borrower_type = check.optional("borrower_type", parse_borrower_type)
-    id_number = kind = None
-    # Checked against the declared type; when the type itself is bad (already reported) or
-    # blank, the kind is guessed from the number.
-    identified = check.required("id_number", lambda value: parse_id_number(value, borrower_type))
-    if identified:
-        id_number, kind = identified
-
+    id_number, kind = _check_identity(check)
     phones = check.optional("phone", parse_phones, ())
     address = optional_text(raw.get("address"))
-
-    loan_amount = check.required("loan_amount", parse_amount)
-    principal = check.required("principal_outstanding", parse_amount)
-    interest = check.optional("interest_outstanding", parse_amount, ZERO)
-    penalty = check.optional("penalty_interest", parse_amount, ZERO)
-    if loan_amount is not None and loan_amount < MIN_LOAN_AMOUNT:
-        check.error("loan_amount", "贷款金额应不少于 0.01 元（loan amount must be at least 0.01）")
-        loan_amount = None  # no further comparison against a meaningless amount
-    for field, amount in (
-        ("principal_outstanding", principal),
-        ("interest_outstanding", interest),
-        ("penalty_interest", penalty),
-    ):
-        if amount is not None and amount < 0:
-            name = COLUMNS_BY_FIELD[field]
-            check.error(field, f"{name.chinese}不能为负数（{name.english} must not be negative）")
-    if loan_amount is not None and principal is not None and principal > loan_amount:
-        check.error(
-            "principal_outstanding",
-            f"本金余额 {principal} 大于贷款金额 {loan_amount}"
-            f"（principal outstanding exceeds the loan amount）",
-        )
-
+    loan_amount, principal, interest, penalty = _check_amounts(check)
     # Every date must lie in the range the deadline engine computes with (1949-10-01 …
     # 2099-12-31): a later expiry would make its deadlines silently vanish.
     disbursed_on = check.supported("disbursed_on", check.required("disbursed_on", parse_date))
@@ -319,41 +283,9 @@ def check_row(
     handed_over_on = check.supported("handed_over_on", check.required("handed_over_on", parse_date))
     if today is not None:
         # Dates of what happened; the due date and the hand-over date may lie ahead.
-        for field, value in (("disbursed_on", disbursed_on), ("last_payment_on", last_payment_on)):
-            if value is not None and value > today:
-                name = COLUMNS_BY_FIELD[field]
-                check.error(
-                    field,
-                    f"{name.chinese} {value} 晚于今天 {today}：只能记录已经发生的事实"
-                    f"（{name.english} is after today: only what has happened counts）",
-                )
-                if field == "disbursed_on":
-                    disbursed_on = None
-                else:
-                    last_payment_on = None
-    if disbursed_on and due_on and due_on < disbursed_on:
-        check.error(
-            "due_on",
-            f"到期日 {due_on} 早于放款日 {disbursed_on}（due date is before the disbursement date）",
-        )
-    if last_payment_on and disbursed_on and last_payment_on < disbursed_on:
-        check.error(
-            "last_payment_on",
-            f"最后还款日 {last_payment_on} 早于放款日 {disbursed_on}"
-            f"（last payment date is before the disbursement date）",
-        )
-    if handed_over_on and disbursed_on and handed_over_on < disbursed_on:
-        check.error(
-            "handed_over_on",
-            f"移交日期 {handed_over_on} 早于放款日 {disbursed_on}"
-            f"（hand-over date is before the disbursement date）",
-        )
-    if last_payment_on and handed_over_on and last_payment_on > handed_over_on:
-        check.error(
-            "last_payment_on",
-            f"最后还款日 {last_payment_on} 晚于移交日期 {handed_over_on}"
-            f"（last payment date is after the hand-over date）",
-        )
+        disbursed_on = _not_after_today(check, "disbursed_on", disbursed_on, today)
+        last_payment_on = _not_after_today(check, "last_payment_on", last_payment_on, today)
+    _check_date_order(check, disbursed_on, due_on, last_payment_on, handed_over_on)
 
     security_types = check.optional("security_type", parse_security_types, ())
     guarantors = check.optional("guarantors", parse_guarantors, ())
@@ -381,6 +313,20 @@ def check_row(
 
     if check.errors:
         return RejectedRow(row, contract_no, id_number, assignee, branch, check.errors)
+    # A required cell reads as None only together with its error, so none is None here.
+    assert (  # noqa: S101  narrows the types; the errors above are the validation
+        contract_no is not None
+        and borrower_name is not None
+        and kind is not None
+        and id_number is not None
+        and loan_amount is not None
+        and principal is not None
+        and interest is not None
+        and penalty is not None
+        and disbursed_on is not None
+        and due_on is not None
+        and handed_over_on is not None
+    )
     return HandoverRow(
         row=row,
         contract_no=contract_no,
@@ -403,6 +349,103 @@ def check_row(
         assignee=assignee,
         branch=branch,
     )
+
+
+def _check_duplicate(
+    check: "_RowChecker", duplicates: DuplicateContractTracker, row: int, contract_no: str
+) -> None:
+    first = duplicates.first_row(row, contract_no)
+    if first is not None:
+        check.error(
+            "contract_no",
+            f"合同编号“{contract_no}”与第 {first} 行重复"
+            f"（duplicate contract number, first used in row {first}）",
+        )
+
+
+def _check_identity(check: "_RowChecker") -> tuple[str | None, BorrowerKind | None]:
+    """The normalized identity number and the kind of party it belongs to, when valid."""
+    borrower_type = check.optional("borrower_type", parse_borrower_type)
+    # Checked against the declared type; when the type itself is bad (already reported) or
+    # blank, the kind is guessed from the number.
+    identified = check.required("id_number", lambda value: parse_id_number(value, borrower_type))
+    if identified:
+        id_number, kind = identified
+        return id_number, kind
+    return None, None
+
+
+def _check_amounts(
+    check: "_RowChecker",
+) -> tuple[Decimal | None, Decimal | None, Decimal | None, Decimal | None]:
+    """Loan amount, principal, interest and penalty interest (None where unreadable)."""
+    loan_amount = check.required("loan_amount", parse_amount)
+    principal = check.required("principal_outstanding", parse_amount)
+    interest = check.optional("interest_outstanding", parse_amount, ZERO)
+    penalty = check.optional("penalty_interest", parse_amount, ZERO)
+    if loan_amount is not None and loan_amount < MIN_LOAN_AMOUNT:
+        check.error("loan_amount", "贷款金额应不少于 0.01 元（loan amount must be at least 0.01）")
+        loan_amount = None  # no further comparison against a meaningless amount
+    for field, amount in (
+        ("principal_outstanding", principal),
+        ("interest_outstanding", interest),
+        ("penalty_interest", penalty),
+    ):
+        if amount is not None and amount < 0:
+            name = COLUMNS_BY_FIELD[field]
+            check.error(field, f"{name.chinese}不能为负数（{name.english} must not be negative）")
+    if loan_amount is not None and principal is not None and principal > loan_amount:
+        check.error(
+            "principal_outstanding",
+            f"本金余额 {principal} 大于贷款金额 {loan_amount}"
+            f"（principal outstanding exceeds the loan amount）",
+        )
+    return loan_amount, principal, interest, penalty
+
+
+def _not_after_today(check: "_RowChecker", field: str, value: date | None, today: date) -> date | None:
+    """`value`, or None and the row's error when it lies after `today`."""
+    if value is None or value <= today:
+        return value
+    name = COLUMNS_BY_FIELD[field]
+    check.error(
+        field,
+        f"{name.chinese} {value} 晚于今天 {today}：只能记录已经发生的事实"
+        f"（{name.english} is after today: only what has happened counts）",
+    )
+    return None
+
+
+def _check_date_order(
+    check: "_RowChecker",
+    disbursed_on: date | None,
+    due_on: date | None,
+    last_payment_on: date | None,
+    handed_over_on: date | None,
+) -> None:
+    if disbursed_on and due_on and due_on < disbursed_on:
+        check.error(
+            "due_on",
+            f"到期日 {due_on} 早于放款日 {disbursed_on}（due date is before the disbursement date）",
+        )
+    if last_payment_on and disbursed_on and last_payment_on < disbursed_on:
+        check.error(
+            "last_payment_on",
+            f"最后还款日 {last_payment_on} 早于放款日 {disbursed_on}"
+            f"（last payment date is before the disbursement date）",
+        )
+    if handed_over_on and disbursed_on and handed_over_on < disbursed_on:
+        check.error(
+            "handed_over_on",
+            f"移交日期 {handed_over_on} 早于放款日 {disbursed_on}"
+            f"（hand-over date is before the disbursement date）",
+        )
+    if last_payment_on and handed_over_on and last_payment_on > handed_over_on:
+        check.error(
+            "last_payment_on",
+            f"最后还款日 {last_payment_on} 晚于移交日期 {handed_over_on}"
+            f"（last payment date is after the hand-over date）",
+        )
 
 
 def _check_lengths(check: "_RowChecker", texts: Mapping[str, list[str]]) -> None:

@@ -20,11 +20,13 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from itertools import islice
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
+
+T = TypeVar("T")
 
 NULL = "\\N"
 _BATCH = 20_000  # rows per COPY statement (ids are allocated per statement)
@@ -33,6 +35,14 @@ _BLOCK = 1 << 16  # characters handed to the connection per read
 
 class QueryDuringCopy(RuntimeError):
     """A row producer touched the database while its rows were being copied."""
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last one shorter), read lazily: a round of queries per
+    list keeps every `IN (...)` and every statement bounded."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def bulk_insert(objects: Sequence[models.Model]) -> None:

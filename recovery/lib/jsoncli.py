@@ -94,14 +94,41 @@ def run_calculator(
     JSON_MAX_NUMBER_DIGITS are refused with a message, never a traceback; `max_items` (the
     API's limit) caps the number of objects in one array.
     """
-    max_depth = settings.JSON_MAX_DEPTH
     max_digits = settings.JSON_MAX_NUMBER_DIGITS
+    parsed = _parse_bounded(raw_text, parse_float, max_digits)
+    if isinstance(parsed, str):
+        return None, [parsed]
+    document, oversized = parsed
+    single = not isinstance(document, list)
+    items = [document] if single else document
+    if max_items is not None and len(items) > max_items:
+        return None, [
+            f"input: 一次提交 {len(items)} 个对象，最多 {max_items} 个"
+            f"（{len(items)} objects in one call; at most {max_items} are accepted）"
+        ]
+    # Walking every value costs time: only when the parse made a placeholder or the text
+    # escapes a surrogate.
+    check_values = oversized or _SURROGATE_ESCAPE.search(raw_text) is not None
+    results: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for index, item in enumerate(items):
+        _compute_item(f"input[{index}]", item, compute, check_values, max_digits, results, problems)
+    if problems:
+        return None, problems
+    return (results[0] if single else results), []
+
+
+def _parse_bounded(
+    raw_text: str, parse_float: Callable[[str], Any] | None, max_digits: int
+) -> tuple[Any, bool] | str:
+    """(the parsed document, whether a number was too long), or the one problem line."""
+    max_depth = settings.JSON_MAX_DEPTH
     depth = nesting_depth(raw_text)
     if depth > max_depth:
-        return None, [
+        return (
             f"input: 嵌套 {depth} 层，最多 {max_depth} 层"
             f"（input nested {depth} levels deep; at most {max_depth} are accepted）"
-        ]
+        )
     oversized = 0
 
     def bounded(convert: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -117,43 +144,39 @@ def run_calculator(
     try:
         document = json.loads(raw_text, parse_int=bounded(int), parse_float=bounded(parse_float or float))
     except json.JSONDecodeError as exc:
-        return None, [f"input: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"]
+        return f"input: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
     except RecursionError:  # the depth scan makes this unreachable; never let it become a 500
-        return None, [f"input: nested too deeply (at most {max_depth} levels are accepted)"]
-    single = not isinstance(document, list)
-    items = [document] if single else document
-    if max_items is not None and len(items) > max_items:
-        return None, [
-            f"input: 一次提交 {len(items)} 个对象，最多 {max_items} 个"
-            f"（{len(items)} objects in one call; at most {max_items} are accepted）"
-        ]
-    # Walking every value costs time: only when the parse made a placeholder or the text
-    # escapes a surrogate.
-    check_values = bool(oversized) or _SURROGATE_ESCAPE.search(raw_text) is not None
-    results: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for index, item in enumerate(items):
-        label = f"input[{index}]"
-        if not isinstance(item, dict):
-            kind = "a number" if isinstance(item, TooManyDigits) else type(item).__name__
-            problems.append(f"{label}: expected a JSON object, got {kind}")
-            continue
-        if check_values:
-            unusable = list(_unusable_values(item, "", max_digits))
-            if unusable:
-                problems.extend(f"{label}: field '{field}': {message}" for field, message in unusable)
-                continue
-        if "id" in item:
-            label += f" (id {item['id']!r})"
-        try:
-            results.append(compute(item))
-        except InputProblems as exc:
-            problems.extend(f"{label}: field '{p.field}': {p.message}" for p in exc.problems)
-        except InputProblem as exc:
-            problems.append(f"{label}: field '{exc.field}': {exc.message}")
-    if problems:
-        return None, problems
-    return (results[0] if single else results), []
+        return f"input: nested too deeply (at most {max_depth} levels are accepted)"
+    return document, bool(oversized)
+
+
+def _compute_item(
+    label: str,
+    item: Any,
+    compute: Callable[[dict[str, Any]], dict[str, Any]],
+    check_values: bool,
+    max_digits: int,
+    results: list[dict[str, Any]],
+    problems: list[str],
+) -> None:
+    """Compute one input object into `results`, or append its problems."""
+    if not isinstance(item, dict):
+        kind = "a number" if isinstance(item, TooManyDigits) else type(item).__name__
+        problems.append(f"{label}: expected a JSON object, got {kind}")
+        return
+    if check_values:
+        unusable = list(_unusable_values(item, "", max_digits))
+        if unusable:
+            problems.extend(f"{label}: field '{field}': {message}" for field, message in unusable)
+            return
+    if "id" in item:
+        label += f" (id {item['id']!r})"
+    try:
+        results.append(compute(item))
+    except InputProblems as exc:
+        problems.extend(f"{label}: field '{p.field}': {p.message}" for p in exc.problems)
+    except InputProblem as exc:
+        problems.append(f"{label}: field '{exc.field}': {exc.message}")
 
 
 class JsonCalculatorCommand(BaseCommand):

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from recovery.lib.validators import (
     validate_supported_date,
 )
-from recovery.models.deadlines import Deadline, DeadlineKind
+from recovery.models.deadlines import Deadline
+from recovery.registry import KIND_VALUE_LENGTH, deadline_kind_choices
 
 
 def _calendar_token() -> str:
@@ -21,7 +22,9 @@ def _calendar_token() -> str:
 class AlertPolicy(models.Model):
     """When to warn about one kind of deadline, and what to tell the lawyer to do."""
 
-    kind = models.CharField(_("deadline kind"), max_length=30, choices=DeadlineKind.choices, unique=True)
+    kind = models.CharField(
+        _("deadline kind"), max_length=KIND_VALUE_LENGTH, choices=deadline_kind_choices, unique=True
+    )
     thresholds = models.CharField(
         _("days before the act-by date"),
         max_length=100,
@@ -134,7 +137,11 @@ class Alert(models.Model):
                 fields=["deadline", "act_by", "threshold", "recipient"], name="unique_alert_per_threshold"
             )
         ]
-        indexes = [models.Index(fields=["recipient", "status"], name="alert_recipient_status")]
+        indexes = [
+            models.Index(fields=["recipient", "status"], name="alert_recipient_status"),
+            # A delivery reads and updates its claimed rows by their token.
+            models.Index(fields=["claim_token"], name="alert_claim_token"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.deadline} → {self.recipient} ({self.threshold})"

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
 from recovery.lib.validators import validate_supported_date
 from recovery.models.docket import Case, Party, PartyRole
+from recovery.registry import KIND_VALUE_LENGTH, deadline_kind_choices
 
 
 class HolidayYear(models.Model):
@@ -77,17 +78,13 @@ class HolidayYear(models.Model):
 
 
 class DeadlineKind(models.TextChoices):
+    """recovery's own kinds. Every kind, other apps' included, is registered in recovery.registry
+    (recovery's in RecoveryConfig.ready): `Deadline.kind` takes its choices from there."""
+
     LIMITATION = "limitation", _("Limitation period")
     GUARANTEE_PERIOD = "guarantee_period", _("Guarantee period")
     GUARANTOR_LIMITATION = "guarantor_limitation", _("Limitation against the guarantor")
     MORTGAGE = "mortgage", _("Mortgage (within the main claim's limitation)")
-    ENFORCEMENT = "enforcement", _("Enforcement application period")
-    APPEAL_JUDGMENT = "appeal_judgment", _("Appeal against a judgment")
-    APPEAL_RULING = "appeal_ruling", _("Appeal against a ruling")
-    PRE_SUIT_PRESERVATION = "pre_suit_preservation", _("Suit after pre-suit preservation")
-    PRESERVATION_RENEWAL = "preservation_renewal", _("Preservation renewal")
-    PRESERVATION_EXPIRY = "preservation_expiry", _("Preservation expiry")
-    COMPETITOR_SEIZURE_EXPIRY = "competitor_seizure_expiry", _("Competitor's first seizure expires")
 
 
 class DeadlineStatus(models.TextChoices):
@@ -136,7 +133,7 @@ class Deadline(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="deadlines")
     key = models.CharField(max_length=120, editable=False)  # kind:party:subject, stable across recomputes
-    kind = models.CharField(_("kind"), max_length=30, choices=DeadlineKind.choices)
+    kind = models.CharField(_("kind"), max_length=KIND_VALUE_LENGTH, choices=deadline_kind_choices)
     rule = models.CharField(_("rule"), max_length=40)
     party = models.ForeignKey(
         Party,

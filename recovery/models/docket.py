@@ -215,7 +215,11 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-opened_on", "-id"]
-        indexes = [models.Index(fields=["debtor", "branch"])]
+        indexes = [
+            models.Index(fields=["debtor", "branch"]),
+            # The docket's order (Meta.ordering): a page of it reads the index, not a sort.
+            models.Index(fields=["-opened_on", "-id"], name="case_docket_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.debtor.name}" if self.number else str(self.debtor)

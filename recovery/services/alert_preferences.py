@@ -11,12 +11,25 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
-from recovery.lib.audit import CREATE, audit_change, audit_note, snapshot
+from recovery.lib.audit import AuditKind, audit_action, audit_change, audit_note, snapshot
 from recovery.models import AlertPreference, _calendar_token
 from recovery.services import RecoveryError
 
-CALENDAR_TOKEN_REVOKED = "recovery.calendar_token_revoke"
+CALENDAR_TOKEN_REVOKED = "recovery.calendar_token_revoke"  # noqa: S105  an audit action code, no secret
+ALERT_PREFERENCE_CREATED = audit_action(
+    "recovery.alert_preference.created",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Create one's alert preferences"),
+    past_label=gettext_lazy("Alert preferences created"),
+)
+ALERT_PREFERENCE_UPDATED = audit_action(
+    "recovery.alert_preference.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Change one's alert preferences"),
+    past_label=gettext_lazy("Alert preferences changed"),
+)
 CALENDAR_URL_NAME = "recovery_calendar_feed"
 # Fields of a preference shown in the audit trail (the token is a secret: never logged).
 AUDITED_FIELDS = ("digest_hour", "language")
@@ -36,7 +49,7 @@ def alert_preference_for(*, user: Any) -> AlertPreference:
         audit_note(
             preference,
             user=user,
-            action=CREATE,
+            action=ALERT_PREFERENCE_CREATED,
             data={"values": _audited(snapshot(preference)), "source": "alert preferences"},
         )
     return preference
@@ -61,7 +74,9 @@ def alert_preference_update(*, user: Any, digest_hour: int, language: str) -> di
     preference.language = language
     preference.full_clean()
     preference.save(update_fields=["digest_hour", "language"])
-    return audit_change(preference, user=user, before=before, source="alert preferences")
+    return audit_change(
+        preference, user=user, before=before, source="alert preferences", action=ALERT_PREFERENCE_UPDATED
+    )
 
 
 @transaction.atomic

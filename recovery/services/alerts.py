@@ -2,32 +2,39 @@
 
 Exactly once: an alert is a row identified by (deadline, date, threshold, recipient) — planning
 twice, or on two workers at once, inserts it once (unique constraint, conflicts ignored). A
-delivery claims a recipient's pending alerts with one conditional UPDATE (so two workers never
-claim the same row), sends one mail, and marks them sent only after the SMTP server accepted
-it. A failed send releases the claim for a retry; a claim left behind by a crashed worker goes
-stale after ALERT_CLAIM_STALE_SECONDS and is claimed again.
+delivery claims a batch of recipients' pending alerts with one conditional UPDATE (so two
+workers never claim the same row), composes one mail per recipient, sends them over one SMTP
+connection, and marks each recipient's alerts sent only after the SMTP server accepted that
+recipient's mail. A failed send releases that recipient's claim for a retry and leaves the
+others alone; a claim left behind by a crashed worker goes stale after
+ALERT_CLAIM_STALE_SECONDS and is claimed again.
 
-The one gap no mail system closes: a worker killed after the server accepted the mail but
-before the row was marked sent will send that digest again once the claim is stale.
+The one gap no mail system closes: a worker killed after the server accepted a mail but
+before its rows were marked sent will send that digest again once the claim is stale. The
+accepted mails of a batch are marked sent together, once the batch is through, so the gap is
+at most one batch (ALERT_DELIVERY_BATCH recipients).
 """
 
+import smtplib
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from recovery.alerting.thresholds import (
-    DEFAULT_THRESHOLDS,
     IMMEDIATE_WITHIN_DAYS,
     LAPSED,
     days_left,
@@ -36,7 +43,9 @@ from recovery.alerting.thresholds import (
     should_escalate,
     urgency,
 )
+from recovery.lib.audit import AuditKind, audit_action
 from recovery.lib.deadline_display import why_text
+from recovery.lib.language import language_for, languages_for
 from recovery.lib.links import case_url
 from recovery.models import (
     OPEN_STATUSES,
@@ -50,9 +59,14 @@ from recovery.models import (
     Role,
     StaffProfile,
 )
+from recovery.registry import default_thresholds
+from recovery.services.cases import record_update
 from recovery.services.lapses import lapse_notices
 
 URGENCY_ORDER = ("overdue", "today", "week", "month", "later")
+# Recipients per delivery: their digests share one claim, a handful of queries and one SMTP
+# connection; it also bounds what a worker killed mid-batch sends twice (see above).
+ALERT_DELIVERY_BATCH = 100
 
 
 @dataclass
@@ -64,10 +78,25 @@ class AlertRunSummary:
     recipients: list[int] = field(default_factory=list)
 
 
+ALERT_POLICY_UPDATED = audit_action(
+    "recovery.alert_policy.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Change an alert policy"),
+    past_label=gettext_lazy("Alert policy changed"),
+)
+
+
+@transaction.atomic
+def alert_policy_update(*, policy: AlertPolicy, user: Any) -> dict:
+    """Save a deadline kind's alert thresholds and hint (validated by AlertPolicy.clean());
+    the head of recovery's call (the admin lets no one else edit them). Returns the changes."""
+    return record_update(instance=policy, user=user, source="alert policy", action=ALERT_POLICY_UPDATED)
+
+
 def policies() -> dict[str, AlertPolicy]:
     """Each kind's policy; kinds nobody configured fall back to the built-in defaults."""
     found = {policy.kind: policy for policy in AlertPolicy.objects.all()}
-    for kind, days in DEFAULT_THRESHOLDS.items():
+    for kind, days in default_thresholds().items():
         if kind not in found:
             found[kind] = AlertPolicy(kind=kind, thresholds=", ".join(map(str, days)), action_hint="")
     return found
@@ -223,12 +252,13 @@ def _claimable(now: Any) -> Q:
     return Q(status=AlertStatus.PENDING) | Q(status=AlertStatus.SENDING, claimed_at__lt=now - _stale_after())
 
 
-def _claim(recipient_id: int, *, only: Iterable[int] | None = None) -> uuid.UUID | None:
-    """Claim the recipient's sendable alerts in one conditional UPDATE; None if none."""
+def _claim_many(recipient_ids: Iterable[int], *, only: Iterable[int] | None = None) -> uuid.UUID | None:
+    """Claim these recipients' sendable alerts with one token, in one conditional UPDATE;
+    None if there are none."""
     token = uuid.uuid4()
     now = timezone.now()
     claimable = _claimable(now)
-    rows = Alert.objects.filter(claimable, recipient_id=recipient_id)
+    rows = Alert.objects.filter(claimable, recipient_id__in=list(recipient_ids))
     if only is not None:
         rows = rows.filter(pk__in=list(only))
     with transaction.atomic():
@@ -240,6 +270,11 @@ def _claim(recipient_id: int, *, only: Iterable[int] | None = None) -> uuid.UUID
             status=AlertStatus.SENDING, claim_token=token, claimed_at=now
         )
     return token if claimed else None
+
+
+def _claim(recipient_id: int, *, only: Iterable[int] | None = None) -> uuid.UUID | None:
+    """Claim the recipient's sendable alerts in one conditional UPDATE; None if none."""
+    return _claim_many([recipient_id], only=only)
 
 
 def _relevant(
@@ -307,9 +342,11 @@ def build_digest(
     today: date,
     immediate: bool,
     kinds: dict[str, AlertPolicy] | None = None,
+    language: str | None = None,
 ) -> EmailMultiAlternatives:
-    preference = AlertPreference.objects.filter(user=user).first()
-    language = preference.language if preference else settings.LANGUAGE_CODE
+    """The digest mail for `user`, in `language` (`language_for(user)` when not given)."""
+    if language is None:
+        language = language_for(user)
     # Lapse notices have their own include (recovery/email/_lapse.*): what was lost, once.
     lapses = lapse_notices([alert for alert in alerts if alert.threshold == LAPSED], language=language)
     lines = alert_lines([alert for alert in alerts if alert.threshold != LAPSED], today, kinds)
@@ -334,16 +371,82 @@ def build_digest(
     return message
 
 
-def alerts_deliver(*, recipient_id: int, today: date, only: Iterable[int] | None = None) -> int:
-    """Send the recipient's pending alerts as one mail; returns the number of alerts sent.
-    Raises the mail error after releasing the claim, so that the caller (a Celery task) retries."""
-    token = _claim(recipient_id, only=only)
-    if token is None:
-        return 0
-    claimed = list(
-        Alert.objects.filter(claim_token=token, status=AlertStatus.SENDING).select_related(
-            "deadline__case__debtor", "deadline__party", "recipient"
+@dataclass
+class DeliveryReport:
+    """What one delivery did: mails accepted, alerts marked sent, and each recipient whose mail
+    failed (their alerts are waiting again) with the mail error."""
+
+    mails: int = 0
+    alerts_sent: int = 0
+    failures: dict[int, Exception] = field(default_factory=dict)
+
+
+def _release_failed(ids: list[int], token: uuid.UUID, problem: Exception) -> None:
+    Alert.objects.filter(pk__in=ids, claim_token=token).update(
+        status=AlertStatus.PENDING,
+        last_error=str(problem)[:300],
+        claim_token=None,
+        claimed_at=None,
+        attempts=F("attempts") + 1,
+    )
+
+
+def _mark_sent(ids: list[int], token: uuid.UUID) -> None:
+    if ids:
+        Alert.objects.filter(pk__in=ids, claim_token=token).update(
+            status=AlertStatus.SENT, sent_at=timezone.now(), last_error="", attempts=F("attempts") + 1
         )
+
+
+def _reachable(keep: list[Alert], token: uuid.UUID) -> list[tuple[int, list[Alert], str]]:
+    """The kept alerts by recipient, with the recipient's language: (recipient id, alerts,
+    language). Alerts of a recipient without an address, or no longer active, wait (with the
+    reason) instead."""
+    by_recipient: dict[int, list[Alert]] = defaultdict(list)
+    for alert in keep:
+        by_recipient[alert.recipient_id].append(alert)
+    unreachable: dict[str, list[int]] = defaultdict(list)
+    languages = languages_for(by_recipient)
+    reachable = []
+    for recipient_id, alerts in by_recipient.items():
+        user = alerts[0].recipient
+        if not user.email or not user.is_active:
+            reason = "no e-mail address" if not user.email else "inactive user"
+            unreachable[reason].extend(alert.pk for alert in alerts)
+            continue
+        reachable.append((recipient_id, alerts, languages.get(recipient_id, settings.LANGUAGE_CODE)))
+    for reason, ids in unreachable.items():
+        Alert.objects.filter(pk__in=ids, claim_token=token).update(
+            status=AlertStatus.PENDING, last_error=reason
+        )
+    return reachable
+
+
+def _send_one(connection: Any, message: EmailMultiAlternatives) -> None:
+    try:
+        connection.open()  # no-op while the connection is up; a fresh one after a failure
+        connection.send_messages([message])
+    except Exception:
+        # The server may have dropped us: the next mail starts on a new connection.
+        with suppress(smtplib.SMTPException, OSError):
+            connection.close()
+        raise
+
+
+def alerts_deliver_many(
+    *, recipient_ids: Iterable[int], today: date, only: Iterable[int] | None = None
+) -> DeliveryReport:
+    """Send each recipient's pending alerts as one mail, all over one SMTP connection. A mail
+    the server refuses (or a connection that fails) releases that recipient's claim with the
+    error and leaves the other recipients' mails alone; the caller retries the failed ones."""
+    report = DeliveryReport()
+    token = _claim_many(recipient_ids, only=only)
+    if token is None:
+        return report
+    claimed = list(
+        Alert.objects.filter(claim_token=token, status=AlertStatus.SENDING)
+        .select_related("deadline__case__debtor", "deadline__party", "recipient")
+        .order_by("recipient_id", "pk")
     )
     kinds = policies()  # read once per delivery
     keep, drop = _relevant(claimed, today, kinds)
@@ -352,31 +455,59 @@ def alerts_deliver(*, recipient_id: int, today: date, only: Iterable[int] | None
             status=AlertStatus.OBSOLETE
         )
     if not keep:
-        return 0
-    user = keep[0].recipient
-    if not user.email or not user.is_active:
-        Alert.objects.filter(pk__in=[alert.pk for alert in keep], claim_token=token).update(
-            status=AlertStatus.PENDING, last_error="no e-mail address" if not user.email else "inactive user"
-        )
-        return 0
-    immediate = any(alert.immediate for alert in keep)
-    message = build_digest(user=user, alerts=keep, today=today, immediate=immediate, kinds=kinds)
-    ids = [alert.pk for alert in keep]
+        return report
+    connection = get_connection(fail_silently=False)
+    sending: list[tuple[int, list[int], Future]] = []
     try:
-        message.send(fail_silently=False)
-    except Exception as problem:  # noqa: BLE001 - any mail failure: release, record, let the task retry
-        Alert.objects.filter(pk__in=ids, claim_token=token).update(
-            status=AlertStatus.PENDING,
-            last_error=str(problem)[:300],
-            claim_token=None,
-            claimed_at=None,
-            attempts=F("attempts") + 1,
-        )
-        raise
-    Alert.objects.filter(pk__in=ids, claim_token=token).update(
-        status=AlertStatus.SENT, sent_at=timezone.now(), last_error="", attempts=F("attempts") + 1
-    )
-    return len(ids)
+        # One thread talks SMTP, in order, while this one composes the next digests: the
+        # server's round trips overlap the composing. It touches no database.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-smtp") as sender:
+            for recipient_id, alerts, language in _reachable(keep, token):
+                ids = [alert.pk for alert in alerts]
+                try:
+                    message = build_digest(
+                        user=alerts[0].recipient,
+                        alerts=alerts,
+                        today=today,
+                        immediate=any(alert.immediate for alert in alerts),
+                        kinds=kinds,
+                        language=language,
+                    )
+                except Exception as problem:  # noqa: BLE001 - this digest waits for a retry, the others go
+                    _release_failed(ids, token, problem)
+                    report.failures[recipient_id] = problem
+                    continue
+                sending.append((recipient_id, ids, sender.submit(_send_one, connection, message)))
+    finally:
+        # Whatever stopped the loop, each mail the server accepted is marked sent, and each
+        # mail it did not accept waits again with its error.
+        sent: list[int] = []
+        for recipient_id, ids, outcome in sending:
+            problem = outcome.exception() if outcome.done() else RuntimeError("not sent")
+            if problem is None:
+                sent.extend(ids)
+                report.mails += 1
+            else:
+                _release_failed(ids, token, problem)
+                report.failures[recipient_id] = problem
+        _mark_sent(sent, token)
+        report.alerts_sent = len(sent)
+        with suppress(smtplib.SMTPException, OSError):
+            connection.close()
+    return report
+
+
+def alerts_deliver(*, recipient_id: int, today: date, only: Iterable[int] | None = None) -> int:
+    """Send the recipient's pending alerts as one mail; returns the number of alerts sent.
+    Raises the mail error after releasing the claim, so that the caller (a Celery task) retries."""
+    report = alerts_deliver_many(recipient_ids=[recipient_id], today=today, only=only)
+    if recipient_id in report.failures:
+        raise report.failures[recipient_id]
+    return report.alerts_sent
+
+
+def _batches(items: list[int], size: int = ALERT_DELIVERY_BATCH) -> list[list[int]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def recipients_with_pending(*, hour: int | None = None) -> list[int]:
@@ -412,15 +543,12 @@ def alerts_run(*, today: date, dry_run: bool = False, hour: int | None = None) -
         return summary
     summary.planned = alerts_record(planned=planned, today=today)
     summary.recipients = recipients_with_pending(hour=hour)
-    for recipient_id in summary.recipients:
-        try:
-            sent = alerts_deliver(recipient_id=recipient_id, today=today)
-        except Exception as problem:  # noqa: BLE001 - one recipient's mail failure must not stop the rest
-            summary.failures.append(f"user {recipient_id}: {problem}")
-            continue
-        if sent:
-            summary.mails += 1
-            summary.alerts_sent += sent
+    for batch in _batches(summary.recipients):
+        report = alerts_deliver_many(recipient_ids=batch, today=today)
+        summary.mails += report.mails
+        summary.alerts_sent += report.alerts_sent
+        # One recipient's mail failure does not stop the rest.
+        summary.failures.extend(f"user {user_id}: {problem}" for user_id, problem in report.failures.items())
     return summary
 
 
@@ -472,9 +600,12 @@ def alerts_send_immediate(*, deadline_ids: list[int], today: date) -> int:
 
 
 __all__ = [
+    "ALERT_DELIVERY_BATCH",
     "IMMEDIATE_WITHIN_DAYS",
     "AlertRunSummary",
+    "DeliveryReport",
     "alerts_deliver",
+    "alerts_deliver_many",
     "alerts_replan_moved",
     "alerts_run",
     "alerts_send_immediate",

@@ -1,5 +1,6 @@
-"""Cases: opening, editing, reassigning and moving them through their stages; the generic audited
-writes of the docket records without a service of their own."""
+"""Cases: opening, editing, reassigning and moving them through their stages; the parties, loans
+and instalments of the docket; and the audited writes (`record_create`, `record_update`,
+`record_delete`) every named service of every app builds on."""
 
 from collections.abc import Callable
 from datetime import date
@@ -9,17 +10,149 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from recovery.checks.identity import normalize_id_number
-from recovery.lib.audit import audit_change, audit_create, audit_delete, audit_note, case_id_of, snapshot
+from recovery.lib.audit import (
+    CHANGE,
+    CREATE,
+    DELETE,
+    AuditKind,
+    audit_action,
+    audit_change,
+    audit_create,
+    audit_delete,
+    audit_note,
+    case_id_of,
+    snapshot,
+)
 from recovery.models import (
     CASE_STAGE_ORDER,
+    Branch,
     Case,
     CaseStatus,
+    DefaultCause,
+    Instalment,
+    Loan,
     Party,
     Role,
 )
 from recovery.services import RecoveryError
+
+CASE_OPENED = audit_action(
+    "recovery.case.opened",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Open a case"),
+    past_label=gettext_lazy("Case opened"),
+)
+CASE_UPDATED = audit_action(
+    "recovery.case.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Edit a case"),
+    past_label=gettext_lazy("Case edited"),
+)
+CASE_REASSIGNED = audit_action(
+    "recovery.case.reassigned",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Reassign a case"),
+    past_label=gettext_lazy("Case reassigned"),
+)
+CASE_DELETED = audit_action(
+    "recovery.case.deleted",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Delete a case"),
+    past_label=gettext_lazy("Case deleted"),
+)
+PARTY_ADDED = audit_action(
+    "recovery.party.added",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Add a party"),
+    past_label=gettext_lazy("Party added"),
+)
+PARTY_UPDATED = audit_action(
+    "recovery.party.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Edit a party"),
+    past_label=gettext_lazy("Party edited"),
+)
+PARTY_DELETED = audit_action(
+    "recovery.party.deleted",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Delete a party"),
+    past_label=gettext_lazy("Party deleted"),
+)
+LOAN_RECORDED = audit_action(
+    "recovery.loan.recorded",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Record a loan"),
+    past_label=gettext_lazy("Loan recorded"),
+)
+LOAN_UPDATED = audit_action(
+    "recovery.loan.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Edit a loan"),
+    past_label=gettext_lazy("Loan edited"),
+)
+LOAN_DELETED = audit_action(
+    "recovery.loan.deleted",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Delete a loan"),
+    past_label=gettext_lazy("Loan deleted"),
+)
+INSTALMENT_RECORDED = audit_action(
+    "recovery.instalment.recorded",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Record an instalment"),
+    past_label=gettext_lazy("Instalment recorded"),
+)
+INSTALMENT_UPDATED = audit_action(
+    "recovery.instalment.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Edit an instalment"),
+    past_label=gettext_lazy("Instalment edited"),
+)
+INSTALMENT_DELETED = audit_action(
+    "recovery.instalment.deleted",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Delete an instalment"),
+    past_label=gettext_lazy("Instalment deleted"),
+)
+BRANCH_ADDED = audit_action(
+    "recovery.branch.added",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Add a branch"),
+    past_label=gettext_lazy("Branch added"),
+)
+BRANCH_UPDATED = audit_action(
+    "recovery.branch.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Rename a branch"),
+    past_label=gettext_lazy("Branch renamed"),
+)
+BRANCH_DELETED = audit_action(
+    "recovery.branch.deleted",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Delete a branch"),
+    past_label=gettext_lazy("Branch deleted"),
+)
+DEFAULT_CAUSE_ADDED = audit_action(
+    "recovery.default_cause.added",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Add a default cause"),
+    past_label=gettext_lazy("Default cause added"),
+)
+DEFAULT_CAUSE_UPDATED = audit_action(
+    "recovery.default_cause.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Edit a default cause"),
+    past_label=gettext_lazy("Default cause edited"),
+)
+DEFAULT_CAUSE_DELETED = audit_action(
+    "recovery.default_cause.deleted",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Delete a default cause"),
+    past_label=gettext_lazy("Default cause deleted"),
+)
 
 # Services of other apps (e.g. the deadline engine) register here to hear that a case's facts
 # changed; recovery calls them inside the same transaction, so they stay consistent.
@@ -111,15 +244,16 @@ def record_scope_check(*, instance: models.Model, user: Any, m2m: dict | None = 
 
 @transaction.atomic
 def record_create(
-    *, instance: models.Model, user: Any, source: str = "", m2m: dict | None = None
+    *, instance: models.Model, user: Any, source: str = "", m2m: dict | None = None, action: str = CREATE
 ) -> models.Model:
-    """Validate and insert `instance`, audit it, and tell listeners its case changed."""
+    """Validate and insert `instance`, audit it under `action` (the calling service's domain
+    code), and tell listeners its case changed."""
     record_scope_check(instance=instance, user=user, m2m=m2m)
     instance.full_clean()
     instance.save()
     for name, values in (m2m or {}).items():
         getattr(instance, name).set(values)
-    audit_create(instance, user=user, source=source)
+    audit_create(instance, user=user, source=source, action=action)
     case_facts_changed(case_ids=_case_ids(instance), user=user)
     return instance
 
@@ -132,22 +266,23 @@ def record_update(
     before: dict[str, Any] | None = None,
     source: str = "",
     m2m: dict | None = None,
+    action: str = CHANGE,
 ) -> dict:
     """Validate and save an edited `instance`; audit old → new against `before` (a snapshot of
-    the stored row, taken before the edit was applied). Returns the changes."""
+    the stored row, taken before the edit was applied) under `action`. Returns the changes."""
     record_scope_check(instance=instance, user=user, m2m=m2m)
     if before is None:
         before = snapshot(type(instance).objects.get(pk=instance.pk))
     instance.full_clean()
     instance.save()
-    changes = audit_change(instance, user=user, before=before, source=source)
+    changes = audit_change(instance, user=user, before=before, source=source, action=action)
     for name, values in (m2m or {}).items():
         manager = getattr(instance, name)
         old = sorted(str(v) for v in manager.all())
         manager.set(values)
         new = sorted(str(v) for v in manager.all())
         if old != new:
-            audit_note(instance, user=user, action="recovery.change", data={"changes": {name: [old, new]}})
+            audit_note(instance, user=user, action=action, data={"changes": {name: [old, new]}})
             changes[name] = [old, new]
     if changes:
         case_facts_changed(case_ids=_case_ids(instance), user=user)
@@ -155,9 +290,10 @@ def record_update(
 
 
 @transaction.atomic
-def record_delete(*, instance: models.Model, user: Any, source: str = "") -> None:
+def record_delete(*, instance: models.Model, user: Any, source: str = "", action: str = DELETE) -> None:
+    """Audit and delete `instance`; a record others still refer to is refused, not deleted."""
     case_id = case_id_of(instance)
-    audit_delete(instance, user=user, source=source)
+    audit_delete(instance, user=user, source=source, action=action)
     try:
         instance.delete()
     except models.ProtectedError as exc:
@@ -200,7 +336,9 @@ def case_open(*, case: Case, user: Any, source: str = "", shared_with: list | No
     if case.opened_on is None:
         case.opened_on = today()
     case.number = _next_case_number(case.opened_on)
-    return record_create(instance=case, user=user, source=source, m2m={"shared_with": shared_with or []})
+    return record_create(
+        instance=case, user=user, source=source, m2m={"shared_with": shared_with or []}, action=CASE_OPENED
+    )
 
 
 # Fields of a case that only a manager or the head of recovery may change.
@@ -231,10 +369,13 @@ def _check_case_assignment(*, case: Case, stored: Case | None, user: Any) -> Non
 
 
 @transaction.atomic
-def case_update(*, instance: Case, user: Any, m2m: dict | None = None, source: str = "") -> dict:
-    """Save an edited case; reassigning it or moving it to another branch is a manager's call."""
+def case_update(*, case: Case, user: Any, shared_with: list | None = None, source: str = "") -> dict:
+    """Save an edited case; reassigning it or moving it to another branch is a manager's call.
+    `shared_with`, when given, replaces the colleagues the case is shared with."""
     from recovery.selectors.access import role_of
 
+    instance = case
+    m2m = None if shared_with is None else {"shared_with": list(shared_with)}
     stored = Case.objects.get(pk=instance.pk)
     if role_of(user) not in (Role.MANAGER, Role.HEAD):
         for name in CASE_ASSIGNMENT_FIELDS:
@@ -243,7 +384,17 @@ def case_update(*, instance: Case, user: Any, m2m: dict | None = None, source: s
                     _("Only a manager or the head of recovery may reassign a case."), field=name
                 )
     _check_case_assignment(case=instance, stored=stored, user=user)
-    changes = record_update(instance=instance, user=user, before=snapshot(stored), source=source, m2m=m2m)
+    reassigned = any(
+        getattr(stored, f"{name}_id") != getattr(instance, f"{name}_id") for name in CASE_ASSIGNMENT_FIELDS
+    )
+    changes = record_update(
+        instance=instance,
+        user=user,
+        before=snapshot(stored),
+        source=source,
+        m2m=m2m,
+        action=CASE_REASSIGNED if reassigned else CASE_UPDATED,
+    )
     if stored.status != instance.status:
         # Setting the stage by hand is a correction of what the services decided: said as such.
         audit_note(
@@ -317,10 +468,70 @@ def case_stage_correct(*, case: Case, to: str, user: Any, reason: str) -> bool:
 
 @transaction.atomic
 def case_reassign(*, case: Case, assignee: Any, user: Any) -> Case:
+    """Give the case to another lawyer (a manager's call, see case_update)."""
     before = snapshot(case)
     case.assignee = assignee
-    record_update(instance=case, user=user, before=before, source="reassign")
+    record_update(instance=case, user=user, before=before, source="reassign", action=CASE_REASSIGNED)
     return case
+
+
+@transaction.atomic
+def case_delete(*, case: Case, user: Any, source: str = "") -> None:
+    """Delete a case opened by mistake; one with records still on it is refused."""
+    record_scope_check(instance=case, user=user)
+    record_delete(instance=case, user=user, source=source, action=CASE_DELETED)
+
+
+@transaction.atomic
+def party_add(*, party: Party, user: Any, source: str = "") -> Party:
+    """Add a person or company to the docket (a debtor, guarantor, contact…)."""
+    return record_create(instance=party, user=user, source=source, action=PARTY_ADDED)
+
+
+@transaction.atomic
+def party_update(*, party: Party, user: Any, source: str = "") -> dict:
+    """Save an edited party; the one who may change it is one of its cases' (record_scope_check)."""
+    return record_update(instance=party, user=user, source=source, action=PARTY_UPDATED)
+
+
+@transaction.atomic
+def party_delete(*, party: Party, user: Any, source: str = "") -> None:
+    record_scope_check(instance=party, user=user)
+    record_delete(instance=party, user=user, source=source, action=PARTY_DELETED)
+
+
+@transaction.atomic
+def loan_record(*, loan: Loan, user: Any, source: str = "") -> Loan:
+    """Record a loan of a case (its deadlines are computed from it)."""
+    return record_create(instance=loan, user=user, source=source, action=LOAN_RECORDED)
+
+
+@transaction.atomic
+def loan_update(*, loan: Loan, user: Any, source: str = "") -> dict:
+    return record_update(instance=loan, user=user, source=source, action=LOAN_UPDATED)
+
+
+@transaction.atomic
+def loan_delete(*, loan: Loan, user: Any, source: str = "") -> None:
+    record_scope_check(instance=loan, user=user)
+    record_delete(instance=loan, user=user, source=source, action=LOAN_DELETED)
+
+
+@transaction.atomic
+def instalment_record(*, instalment: Instalment, user: Any, source: str = "") -> Instalment:
+    """Record an instalment due under a loan's schedule."""
+    return record_create(instance=instalment, user=user, source=source, action=INSTALMENT_RECORDED)
+
+
+@transaction.atomic
+def instalment_update(*, instalment: Instalment, user: Any, source: str = "") -> dict:
+    return record_update(instance=instalment, user=user, source=source, action=INSTALMENT_UPDATED)
+
+
+@transaction.atomic
+def instalment_delete(*, instalment: Instalment, user: Any, source: str = "") -> None:
+    record_scope_check(instance=instalment, user=user)
+    record_delete(instance=instalment, user=user, source=source, action=INSTALMENT_DELETED)
 
 
 @transaction.atomic
@@ -333,8 +544,42 @@ def party_find_or_create(
     if party is not None:
         return party, False
     party = Party(kind=kind, name=name, id_number=number, **details)
-    record_create(instance=party, user=user, source=source)
+    party_add(party=party, user=user, source=source)
     return party, True
+
+
+# Branches and default causes are reference data, changed by the head of recovery (the admin's
+# permissions); a branch or cause cases still name is refused, not deleted.
+
+
+@transaction.atomic
+def branch_add(*, branch: Branch, user: Any, source: str = "") -> Branch:
+    return record_create(instance=branch, user=user, source=source, action=BRANCH_ADDED)
+
+
+@transaction.atomic
+def branch_update(*, branch: Branch, user: Any, source: str = "") -> dict:
+    return record_update(instance=branch, user=user, source=source, action=BRANCH_UPDATED)
+
+
+@transaction.atomic
+def branch_delete(*, branch: Branch, user: Any, source: str = "") -> None:
+    record_delete(instance=branch, user=user, source=source, action=BRANCH_DELETED)
+
+
+@transaction.atomic
+def default_cause_add(*, default_cause: DefaultCause, user: Any, source: str = "") -> DefaultCause:
+    return record_create(instance=default_cause, user=user, source=source, action=DEFAULT_CAUSE_ADDED)
+
+
+@transaction.atomic
+def default_cause_update(*, default_cause: DefaultCause, user: Any, source: str = "") -> dict:
+    return record_update(instance=default_cause, user=user, source=source, action=DEFAULT_CAUSE_UPDATED)
+
+
+@transaction.atomic
+def default_cause_delete(*, default_cause: DefaultCause, user: Any, source: str = "") -> None:
+    record_delete(instance=default_cause, user=user, source=source, action=DEFAULT_CAUSE_DELETED)
 
 
 def validation_messages(error: ValidationError) -> dict[str, list[str]]:

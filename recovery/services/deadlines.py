@@ -5,12 +5,13 @@ transaction of whatever changed a fact (it listens to `case_facts_changed`, whic
 write, the import and the admin go through), from `recompute_deadlines`, and when a holiday
 year is entered. Which deadlines the facts give, and their values, is pure
 (`recovery.deadlines.docket`); this module reads the facts in bulk and writes the rows. Other
-apps add facts and deadlines of their own through providers (`register_deadline_provider`);
-`recovery` itself imports none of them.
+apps add facts and deadlines of their own through providers, registered with
+`recovery.registry.register_deadline_provider` in the order they must run; `recovery` itself
+imports none of them.
 """
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from recovery.deadlines import EventKind, RestDayCalendar
 from recovery.deadlines.docket import (
@@ -27,14 +29,14 @@ from recovery.deadlines.docket import (
     DeadlineSpec,
     FactEvent,
     LoanLink,
-    Provider,
     action_event,
     case_specs,
     evaluate,
     fingerprint,
     supported_spec,
 )
-from recovery.lib.bulk import bulk_insert_values, gc_paused
+from recovery.lib.audit import AuditKind, audit_action
+from recovery.lib.bulk import bulk_insert_values, chunks, gc_paused
 from recovery.models import (
     DEMAND_KINDS,
     ActionKind,
@@ -47,6 +49,7 @@ from recovery.models import (
     Loan,
     LoanParty,
 )
+from recovery.registry import deadline_kind, deadline_providers
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +65,6 @@ UNDECIDED_LAPSE = {
 }
 
 
-_providers: list[Provider] = []
-
 DateChange = tuple[int, date | None, date | None]  # deadline id, old act_by, new act_by
 _date_listeners: list[Callable[[list[DateChange], date], None]] = []
 
@@ -72,12 +73,6 @@ def register_deadline_date_listener(listener: Callable[[list[DateChange], date],
     """Hear of deadlines created or whose act-by date moved (the alerts send urgent ones at once)."""
     if listener not in _date_listeners:
         _date_listeners.append(listener)
-
-
-def register_deadline_provider(provider: Provider) -> None:
-    """Another app's facts: it may add events to each CaseFacts and return its own specs."""
-    if provider not in _providers:
-        _providers.append(provider)
 
 
 # --- the calendar ------------------------------------------------------------------------
@@ -180,21 +175,22 @@ def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
 
 
 def all_specs(facts: dict[int, CaseFacts], calendar: RestDayCalendar | None = None) -> list[DeadlineSpec]:
-    """Providers first: they add the events (suits, judgments) recovery's own rules depend on."""
+    """Providers first, events before specs (recovery.registry.deadline_providers): they add
+    the events (suits, judgments) later providers and recovery's own rules depend on. A spec
+    of a kind no app registered is refused (UnknownDeadlineKind): it could be stored, but
+    never listed, alerted or explained."""
     specs: list[DeadlineSpec] = []
-    for provider in _providers:
-        specs.extend(provider(facts))
+    for provider in deadline_providers():
+        provided = list(provider(facts))
+        for kind in {spec.kind for spec in provided}:
+            deadline_kind(kind)
+        specs.extend(provided)
     for case in facts.values():
         specs.extend(case_specs(case, calendar))
     return specs
 
 
 # --- computing and storing ---------------------------------------------------------------
-
-
-def _chunks(items: list[int], size: int = CHUNK) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @dataclass
@@ -223,12 +219,8 @@ def deadlines_recompute(
     summary = RecomputeSummary(cases=len(ids))
     now = timezone.now()
     moved: list[DateChange] = []
-    for chunk in _chunks(ids):
-        facts = collect_facts(chunk)
-        wanted: dict[tuple[int, str], dict[str, Any]] = {}
-        for spec in all_specs(facts, calendar):
-            if (supported := supported_spec(spec)) is not None:
-                wanted[(spec.case_id, spec.key)] = evaluate(supported, today=today, calendar=calendar)
+    for chunk in chunks(ids, CHUNK):
+        wanted = _wanted_deadlines(chunk, today=today, calendar=calendar)
         # Stored rows are compared by fingerprint: reading 100,000s of explanations back to
         # compare them would cost more than computing them.
         existing = {
@@ -276,20 +268,52 @@ def deadlines_recompute(
     return summary
 
 
+def _wanted_deadlines(
+    case_ids: list[int], *, today: date, calendar: RestDayCalendar
+) -> dict[tuple[int, str], dict[str, Any]]:
+    """The stored values of every deadline these cases' facts give, by (case id, key)."""
+    wanted: dict[tuple[int, str], dict[str, Any]] = {}
+    for spec in all_specs(collect_facts(case_ids), calendar):
+        if (supported := supported_spec(spec)) is not None:
+            wanted[(spec.case_id, spec.key)] = evaluate(supported, today=today, calendar=calendar)
+    return wanted
+
+
 def deadlines_on_facts_changed(*, case_ids: set[int], user: Any = None) -> None:
     """Listener for `case_facts_changed`: same transaction, so the docket is never stale."""
     deadlines_recompute(case_ids=case_ids)
 
 
+HOLIDAY_YEAR_ENTERED = audit_action(
+    "recovery.holiday_year.entered",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Enter a year's holiday notice"),
+    past_label=gettext_lazy("Holiday notice entered"),
+)
+HOLIDAY_YEAR_CORRECTED = audit_action(
+    "recovery.holiday_year.corrected",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Correct a year's holiday notice"),
+    past_label=gettext_lazy("Holiday notice corrected"),
+)
+HOLIDAY_YEAR_DELETED = audit_action(
+    "recovery.holiday_year.deleted",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Delete a year's holiday notice"),
+    past_label=gettext_lazy("Holiday notice deleted"),
+)
+
+
 @transaction.atomic
-def holiday_year_save(*, instance: HolidayYear, user: Any) -> HolidayYear:
+def holiday_year_save(*, holiday_year: HolidayYear, user: Any) -> HolidayYear:
     """Enter (or correct) a year's holiday notice and recompute every deadline touching it."""
     from recovery.services.cases import record_create, record_update
 
+    instance = holiday_year
     if instance.pk is None:
-        record_create(instance=instance, user=user, source="holiday notice")
+        record_create(instance=instance, user=user, source="holiday notice", action=HOLIDAY_YEAR_ENTERED)
     else:
-        record_update(instance=instance, user=user, source="holiday notice")
+        record_update(instance=instance, user=user, source="holiday notice", action=HOLIDAY_YEAR_CORRECTED)
     _calendar_cache.clear()
     affected = _cases_with_a_date_in(instance.year) | set(
         Deadline.objects.filter(calendar_provisional=True).values_list("case_id", flat=True)
@@ -299,13 +323,14 @@ def holiday_year_save(*, instance: HolidayYear, user: Any) -> HolidayYear:
 
 
 @transaction.atomic
-def holiday_year_delete(*, instance: HolidayYear, user: Any) -> None:
+def holiday_year_delete(*, holiday_year: HolidayYear, user: Any) -> None:
     """Remove a year's holiday notice (audited) and recompute every deadline with a date in
     that year: they fall back to weekends and the statutory holidays and are flagged provisional again."""
     from recovery.services.cases import record_delete
 
+    instance = holiday_year
     affected = _cases_with_a_date_in(instance.year)
-    record_delete(instance=instance, user=user, source="holiday notice")
+    record_delete(instance=instance, user=user, source="holiday notice", action=HOLIDAY_YEAR_DELETED)
     _calendar_cache.clear()
     deadlines_recompute(case_ids=affected)
 
@@ -329,5 +354,4 @@ __all__ = [
     "deadlines_recompute",
     "holiday_year_delete",
     "holiday_year_save",
-    "register_deadline_provider",
 ]

@@ -29,6 +29,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from wagtail.models import ModelLogEntry
 
 from recovery.handover import (
@@ -42,8 +43,8 @@ from recovery.handover import (
 )
 from recovery.handover.parsing import cell_text, optional_text
 from recovery.handover.reading import RawRow, ReadLimits
-from recovery.lib.audit import CHANGE, CREATE, case_id_of, snapshot
-from recovery.lib.bulk import bulk_insert, bulk_insert_values, gc_paused
+from recovery.lib.audit import AuditKind, LogBatch, audit_action, log_entry_row, snapshot
+from recovery.lib.bulk import bulk_insert, bulk_insert_values, chunks, gc_paused
 from recovery.models import (
     OPEN_STATUSES,
     Branch,
@@ -63,7 +64,48 @@ from recovery.models import (
 )
 from recovery.selectors.access import role_of
 from recovery.services import RecoveryError
-from recovery.services.cases import case_facts_changed, case_numbers_next
+from recovery.services.cases import (
+    CASE_REASSIGNED,
+    LOAN_UPDATED,
+    PARTY_UPDATED,
+    case_facts_changed,
+    case_numbers_next,
+)
+from recovery.services.loan_parties import LOAN_PARTY_UPDATED
+
+
+def _imported(noun: str, label: Any, past_label: Any) -> str:
+    return audit_action(
+        f"recovery.{noun}.imported", kind=AuditKind.CREATED, label=label, past_label=past_label
+    )
+
+
+# What the import creates is audited as imported; what it changes on records already on the
+# docket, under the codes of the same change made by hand (the source names the import).
+BRANCH_IMPORTED = _imported("branch", gettext_lazy("Import a branch"), gettext_lazy("Branch imported"))
+PARTY_IMPORTED = _imported("party", gettext_lazy("Import a party"), gettext_lazy("Party imported"))
+CASE_IMPORTED = _imported("case", gettext_lazy("Import a case"), gettext_lazy("Case imported"))
+LOAN_IMPORTED = _imported("loan", gettext_lazy("Import a loan"), gettext_lazy("Loan imported"))
+CASE_PARTY_IMPORTED = _imported(
+    "case_party", gettext_lazy("Import a party's role in a case"), gettext_lazy("Party's role imported")
+)
+LOAN_PARTY_IMPORTED = _imported(
+    "loan_party",
+    gettext_lazy("Import a party's link to a loan"),
+    gettext_lazy("Party's link to a loan imported"),
+)
+COLLATERAL_IMPORTED = _imported(
+    "collateral", gettext_lazy("Import collateral"), gettext_lazy("Collateral imported")
+)
+IMPORTED_CODES = (
+    BRANCH_IMPORTED,
+    PARTY_IMPORTED,
+    CASE_IMPORTED,
+    LOAN_IMPORTED,
+    CASE_PARTY_IMPORTED,
+    LOAN_PARTY_IMPORTED,
+    COLLATERAL_IMPORTED,
+)
 
 __all__ = [
     "HandoverFileError",
@@ -159,7 +201,7 @@ def _state_sql() -> str:
                   JOIN {party} gp ON gp.id = gcp.party_id WHERE lp.loan_id = l.id), '-'),
         coalesce((SELECT string_agg(concat_ws(',', co.description, (co.case_id = l.case_id)::text),
                      {unit} ORDER BY co.description, co.id)
-                  FROM {collateral} co WHERE co.loan_id = l.id), '-')))"""
+                  FROM {collateral} co WHERE co.loan_id = l.id), '-')))"""  # noqa: S608  columns and tables from model metadata, no input
 
 
 @contextmanager
@@ -398,7 +440,7 @@ def _read_and_plan(
                 report,
                 reported=plan.reported_rows,
             )
-            for batch in _chunks(checked):
+            for batch in chunks(checked, BATCH):
                 plan.check_against_docket(batch)
     plan.resolve()
     outcome.finish_errors()
@@ -489,17 +531,6 @@ def _checked_rows(
     report("reading", outcome.rows, outcome.rows)
 
 
-def _chunks(items: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _security_text(codes: tuple[str, ...]) -> str:
     return ",".join(codes)
 
@@ -586,7 +617,7 @@ class _Plan:
         if connection.vendor != "postgresql":
             return held, False  # no digests kept there (see `_keep_digests`)
         seen: set[str] = set()
-        for batch in _chunks(rows, UNCHANGED_BATCH):
+        for batch in chunks(rows, UNCHANGED_BATCH):
             held.extend(batch)
             if not self._all_unchanged(batch, seen):
                 return held, False
@@ -628,7 +659,7 @@ class _Plan:
         digests = LoanImportDigest._meta.db_table
         with transaction.atomic(), connection.cursor() as cursor, _without_jit(cursor):
             cursor.execute(
-                f"SELECT l.contract_no, g.digest, {_state_sql()}, c.assignee_id, b.name"
+                f"SELECT l.contract_no, g.digest, {_state_sql()}, c.assignee_id, b.name"  # noqa: S608  tables from model metadata; values are parameters
                 f" FROM {_loans_with_state_sql()} JOIN {digests} g ON g.loan_id = l.id"
                 " WHERE l.contract_no = ANY(%s)",
                 [numbers],
@@ -769,7 +800,7 @@ class _Plan:
     def _look_up_owners(self, numbers: list[str]) -> None:
         """Add the batch's loans on record to `loan_owners`."""
         numbers = [number for number in numbers if number not in self.loan_owners]
-        for chunk in _chunks(numbers):
+        for chunk in chunks(numbers, BATCH):
             owners = Loan.objects.filter(contract_no__in=chunk).values_list(
                 "contract_no", "case__debtor__id_number", "case__debtor__name", "branch_id"
             )
@@ -780,7 +811,7 @@ class _Plan:
         """These loans on record, each with its case (one object per case, so that a change
         planned through any loan is seen by all) and branch attached."""
         loans: dict[str, Loan] = {}
-        for chunk in _chunks(numbers):
+        for chunk in chunks(numbers, BATCH):
             for loan in Loan.objects.filter(contract_no__in=chunk):
                 loans[loan.contract_no] = loan
         self._load_cases_by_id({loan.case_id for loan in loans.values()})
@@ -792,14 +823,14 @@ class _Plan:
 
     def _load_cases_by_id(self, case_ids: Iterable[int]) -> None:
         missing = [pk for pk in case_ids if pk not in self.case_by_pk]
-        for chunk in _chunks(missing):
+        for chunk in chunks(missing, BATCH):
             for case in Case.objects.filter(pk__in=chunk).select_related("debtor", "branch", "assignee"):
                 self.case_by_pk[case.pk] = case
 
     def _load_parties(self, rows: Iterable[HandoverRow]) -> None:
         rows = list(rows)
         numbers = {row.id_number for row in rows} | {g.id_number for row in rows for g in row.guarantors}
-        for chunk in _chunks(numbers):
+        for chunk in chunks(numbers, BATCH):
             for party in Party.objects.filter(id_number__in=chunk):
                 self.parties[party.id_number] = party
         self._existing_party_ids = set(self.parties)
@@ -845,7 +876,7 @@ class _Plan:
     def _load_cases(self, debtor_numbers: set[str]) -> None:
         """The open case of each (debtor, branch), oldest first, for new loans to join."""
         found: list[tuple[int, str, str]] = []
-        for chunk in _chunks(debtor_numbers):
+        for chunk in chunks(debtor_numbers, BATCH):
             found.extend(
                 Case.objects.filter(debtor__id_number__in=chunk, status__in=OPEN_STATUSES)
                 .order_by("id")
@@ -859,7 +890,7 @@ class _Plan:
         case_ids = set(self.case_by_pk)
         # (case, party, role) -> id: objects are built only when a row needs one.
         self.case_parties: dict[tuple[int, int, str], int] = {}
-        for chunk in _chunks(case_ids):
+        for chunk in chunks(case_ids, BATCH):
             roles = [PartyRole.BORROWER, PartyRole.GUARANTOR]
             links = CaseParty.objects.filter(case_id__in=chunk, role__in=roles)
             for pk, case_id, party_id, role in links.values_list("pk", "case_id", "party_id", "role"):
@@ -868,7 +899,7 @@ class _Plan:
         # (party role id, loan id) -> (id, guarantee type, needs review)
         self.loan_links: dict[tuple[int, int], tuple[int, str, bool]] = {}
         loan_ids = [loan.pk for loan in existing_loans.values()]
-        for chunk in _chunks(loan_ids):
+        for chunk in chunks(loan_ids, BATCH):
             self.collateral.update(
                 Collateral.objects.filter(loan_id__in=chunk).values_list("loan__contract_no", "description")
             )
@@ -1036,15 +1067,15 @@ class _Plan:
         audit = _AuditBatch(user=self.user, source=source)
         new_branches = [branch for branch in self.branches.values() if branch.pk is None]
         bulk_insert(new_branches)
-        audit.created(new_branches)
+        audit.created(new_branches, BRANCH_IMPORTED)
 
         new_parties = [party for party in self.parties.values() if party.pk is None]
         bulk_insert(new_parties)
-        audit.created(new_parties)
+        audit.created(new_parties, PARTY_IMPORTED)
         changed_parties = [self.parties[number] for number in self.party_changes]
         Party.objects.bulk_update(changed_parties, ["phones", "address"], batch_size=BATCH)
         for party in changed_parties:
-            audit.changed(party, self.party_changes[party.id_number])
+            audit.changed(party, self.party_changes[party.id_number], PARTY_UPDATED)
         progress("writing", len(new_parties), None)
 
         new_cases = [case for case in self.cases.values() if case.pk is None]
@@ -1052,11 +1083,11 @@ class _Plan:
         for case in new_cases:
             _link_ids(case, "debtor", "branch")
         bulk_insert(new_cases)
-        audit.created(new_cases)
+        audit.created(new_cases, CASE_IMPORTED)
         reassigned = [self.case_by_pk[pk] for pk in self.case_changes]
         Case.objects.bulk_update(reassigned, ["assignee"], batch_size=BATCH)
         for case in reassigned:
-            audit.changed(case, self.case_changes[case.pk])
+            audit.changed(case, self.case_changes[case.pk], CASE_REASSIGNED)
 
         new_loans = [loan for loan in self.loans.values() if loan.pk is None]
         changed_loans = [loan for loan in self.loans.values() if loan.pk is not None]
@@ -1064,32 +1095,32 @@ class _Plan:
             _link_ids(loan, "case", "branch")
         bulk_insert(new_loans)
         progress("writing", len(new_loans), None)
-        audit.created(new_loans)
+        audit.created(new_loans, LOAN_IMPORTED)
         Loan.objects.bulk_update(changed_loans, list(LOAN_FIELDS), batch_size=BATCH)
         for loan in changed_loans:
-            audit.changed(loan, _diff(self.loan_before[loan.contract_no], snapshot(loan)))
+            audit.changed(loan, _diff(self.loan_before[loan.contract_no], snapshot(loan)), LOAN_UPDATED)
 
         links = list(self.new_case_parties.values())
         for link in links:
             _link_ids(link, "case", "party")
         bulk_insert(links)
-        audit.created(links)
+        audit.created(links, CASE_PARTY_IMPORTED)
         loan_links = list(self.new_loan_links.values())
         for loan_link in loan_links:
             _link_ids(loan_link, "case_party", "loan")
         bulk_insert(loan_links)
-        audit.created(loan_links)
+        audit.created(loan_links, LOAN_PARTY_IMPORTED)
         changed_links = list(self.changed_loan_links.values())
         LoanParty.objects.bulk_update(
             [link for link, _before in changed_links], ["guarantee_type", "needs_review"], batch_size=BATCH
         )
         for link, before in changed_links:
-            audit.changed(link, _diff(before, snapshot(link)))
+            audit.changed(link, _diff(before, snapshot(link)), LOAN_PARTY_UPDATED)
 
         for item in self.new_collateral:
             _link_ids(item, "case", "loan")
         bulk_insert(self.new_collateral)
-        audit.created(self.new_collateral)
+        audit.created(self.new_collateral, COLLATERAL_IMPORTED)
         self._keep_digests(new_loans, changed_loans)
 
         audit.flush()
@@ -1114,7 +1145,7 @@ class _Plan:
         digests = LoanImportDigest._meta.db_table
         with connection.cursor() as cursor, _without_jit(cursor):
             cursor.execute(
-                f"INSERT INTO {digests} (loan_id, digest) SELECT l.id, d.row_digest || {_state_sql()}"
+                f"INSERT INTO {digests} (loan_id, digest) SELECT l.id, d.row_digest || {_state_sql()}"  # noqa: S608  tables from model metadata; values are parameters
                 f" FROM unnest(%s::bigint[], %s::text[]) AS d(loan_id, row_digest)"
                 f" JOIN {_loans_with_state_sql()} ON l.id = d.loan_id",
                 [[loan.pk for loan in new_loans], [self.row_digests[loan.contract_no] for loan in new_loans]],
@@ -1149,54 +1180,48 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
 
 class _AuditBatch:
     """Audit entries for a bulk write, inserted in batches: the same records (Wagtail log
-    entries, one shared uuid per run) that `recovery.lib.audit` writes one at a time, built as
-    plain rows because a 100,000-row import writes some 300,000 of them. An entry is built
-    while the batch is being copied (see `recovery.lib.bulk`), so the objects must not change
-    between being recorded and the next flush."""
+    entries, one shared uuid per run) that `recovery.lib.audit` writes one at a time, built by
+    it (`log_entry_row`) as plain rows because a 100,000-row import writes some 300,000 of
+    them. An entry is built while the batch is being copied (see `recovery.lib.bulk`), so the
+    objects must not change between being recorded and the next flush."""
 
     def __init__(self, *, user: Any, source: str) -> None:
-        self.user_id = user.pk if user is not None else None
-        self.source = source
-        self.uuid = uuid.uuid4()
-        self.timestamp = timezone.now()
+        self.batch = LogBatch(
+            user_id=user.pk if user is not None else None,
+            source=source,
+            timestamp=timezone.now(),
+            uuid=uuid.uuid4(),
+        )
         # (object, action, data); data None means "created": its values are taken at flush.
         self.pending: list[tuple[models.Model, str, dict[str, Any] | None]] = []
         self.content_types: dict[type, int] = {}
-
-    def _entry(self, instance: models.Model, action: str, data: dict[str, Any] | None) -> dict[str, Any]:
-        if data is None:
-            data = {"values": snapshot(instance)}
-        return {
-            "content_type_id": self.content_types[type(instance)],
-            "label": str(instance),
-            "action": action,
-            "data": {"case": case_id_of(instance), **data, "source": self.source},
-            "timestamp": self.timestamp,
-            "uuid": self.uuid,
-            "user_id": self.user_id,
-            "revision_id": None,
-            "content_changed": True,
-            "deleted": False,
-            "object_id": str(instance.pk),
-        }
 
     def _add(self, instance: models.Model, action: str, data: dict[str, Any] | None) -> None:
         self.pending.append((instance, action, data))
         if len(self.pending) >= BATCH * 10:
             self.flush()
 
-    def created(self, instances: Iterable[models.Model]) -> None:
+    def created(self, instances: Iterable[models.Model], action: str) -> None:
         for instance in instances:
-            self._add(instance, CREATE, None)
+            self._add(instance, action, None)
 
-    def changed(self, instance: models.Model, changes: dict[str, list[Any]]) -> None:
+    def changed(self, instance: models.Model, changes: dict[str, list[Any]], action: str) -> None:
         if changes:
-            self._add(instance, CHANGE, {"changes": changes})
+            self._add(instance, action, {"changes": changes})
 
     def flush(self) -> None:
         pending, self.pending = self.pending, []
         # Content types are looked up now: no query may run while the entries are copied.
         for model in {type(instance) for instance, _action, _data in pending} - set(self.content_types):
             self.content_types[model] = ContentType.objects.get_for_model(model, for_concrete_model=False).pk
-        entries = (self._entry(instance, action, data) for instance, action, data in pending)
+        entries = (
+            log_entry_row(
+                instance,
+                action=action,
+                batch=self.batch,
+                content_type_id=self.content_types[type(instance)],
+                data=data,
+            )
+            for instance, action, data in pending
+        )
         bulk_insert_values(ModelLogEntry, entries, count=len(pending))

@@ -23,8 +23,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import QuerySet
-from django.db.models.fields.json import KT
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -32,6 +30,7 @@ from django.utils.translation import gettext as _
 from recovery.handover import HandoverFileError, open_handover
 from recovery.handover.reading import header_field
 from recovery.lib.audit import CHANGE, audit_note
+from recovery.lib.language import language_for
 from recovery.models import ImportRun, ImportSource, ImportStatus, Role
 from recovery.selectors.access import can_view_personal_data, mask_id_number, mask_phone, role_of
 from recovery.services import RecoveryError
@@ -58,9 +57,6 @@ DISCARDABLE_STATUSES = (ImportStatus.PREVIEWED, ImportStatus.FAILED)
 HEARTBEAT_WRITE_SECONDS = 15
 # Celery states in which a task is over: a run still "working" under one lost its worker.
 ENDED_TASK_STATES = ("SUCCESS", "FAILURE", "REVOKED")
-# The counts the listing shows, read out of the JSON in the query (the JSON itself is not
-# loaded: a run's preview can hold thousands of ignored column names).
-COUNT_KEYS = ("created", "updated", "unchanged", "rejected")
 
 
 # --- who sees what -------------------------------------------------------------------------
@@ -68,27 +64,6 @@ COUNT_KEYS = ("created", "updated", "unchanged", "rejected")
 
 def may_import(user: Any) -> bool:
     return role_of(user) in (Role.MANAGER, Role.HEAD)
-
-
-def import_runs_visible_to(user: Any) -> QuerySet[ImportRun]:
-    """Managers see the runs they started; the head and auditors see every run."""
-    role = role_of(user)
-    runs = ImportRun.objects.select_related("started_by")
-    if role in (Role.HEAD, Role.AUDITOR):
-        return runs
-    if role == Role.MANAGER:
-        return runs.filter(started_by=user)
-    return runs.none()
-
-
-def import_runs_listed_for(user: Any) -> QuerySet[ImportRun]:
-    """The listing's query: the runs `user` may see without their errors, preview or summary
-    JSON (a run may keep a thousand problems); only the counts shown, as annotations."""
-    annotations = {}
-    for key in COUNT_KEYS:
-        annotations[f"summary_{key}"] = KT(f"summary__{key}")
-        annotations[f"preview_{key}"] = KT(f"preview__{key}")
-    return import_runs_visible_to(user).defer("errors", "preview", "summary").annotate(**annotations)
 
 
 # --- masking what the file says about people -----------------------------------------------
@@ -687,7 +662,7 @@ def _notify(run_id: int) -> None:
     recipient = notice_recipient(run)
     if not recipient:
         return
-    with translation.override(_language_of(run.started_by)):
+    with translation.override(language_for(run.started_by)):
         summary = run.summary or {}
         if run.status == ImportStatus.DONE:
             subject = _("Hand-over import #%(id)s finished: %(file)s") % {"id": run.pk, "file": run.file_name}
@@ -726,9 +701,3 @@ def _notify(run_id: int) -> None:
         ImportRun.objects.filter(pk=run_id).update(notice_failure=failure, notice_sent_at=None)
     else:
         ImportRun.objects.filter(pk=run_id).update(notice_sent_at=timezone.now(), notice_failure="")
-
-
-def _language_of(user: Any) -> str:
-    """The language the user chose in their Wagtail account, else the site's (Chinese)."""
-    profile = getattr(user, "wagtail_userprofile", None)
-    return profile.get_preferred_language() if profile is not None else settings.LANGUAGE_CODE

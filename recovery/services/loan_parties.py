@@ -20,16 +20,60 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
 
-from recovery.lib.audit import audit_change, audit_create, audit_delete, snapshot
+from recovery.lib.audit import AuditKind, audit_action, audit_change, audit_create, audit_delete, snapshot
 from recovery.models import LOAN_ROLES, Case, CaseParty, Collateral, Loan, LoanParty, PartyRole
 from recovery.services import RecoveryError
-from recovery.services.cases import case_facts_changed, record_create, record_scope_check, record_update
+from recovery.services.cases import (
+    case_facts_changed,
+    record_create,
+    record_delete,
+    record_scope_check,
+    record_update,
+)
 
 LOAN_SECURITY_HOOK = "recovery_loan_security"
 COLLATERAL_ACTIONS_HOOK = "recovery_collateral_actions"
 REVIEW_SOURCE = "loan link review"
+
+CASE_PARTY_ADDED = audit_action(
+    "recovery.case_party.added",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Add a party to a case"),
+    past_label=gettext_lazy("Party added to the case"),
+)
+CASE_PARTY_UPDATED = audit_action(
+    "recovery.case_party.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Edit a party's role in a case"),
+    past_label=gettext_lazy("Party's role in the case edited"),
+)
+CASE_PARTY_REMOVED = audit_action(
+    "recovery.case_party.removed",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Remove a party from a case"),
+    past_label=gettext_lazy("Party removed from the case"),
+)
+LOAN_PARTY_LINKED = audit_action(
+    "recovery.loan_party.linked",
+    kind=AuditKind.CREATED,
+    label=gettext_lazy("Link a party to a loan"),
+    past_label=gettext_lazy("Party linked to the loan"),
+)
+LOAN_PARTY_UPDATED = audit_action(
+    "recovery.loan_party.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Edit a party's link to a loan"),
+    past_label=gettext_lazy("Party's link to the loan edited"),
+)
+LOAN_PARTY_UNLINKED = audit_action(
+    "recovery.loan_party.unlinked",
+    kind=AuditKind.DELETED,
+    label=gettext_lazy("Unlink a party from a loan"),
+    past_label=gettext_lazy("Party unlinked from the loan"),
+)
 
 
 @dataclass(frozen=True)
@@ -89,7 +133,7 @@ def loan_parties_set(
     for loan_id, link in stored.items():
         if loan_id not in wanted:
             record_scope_check(instance=link, user=user)
-            audit_delete(link, user=user, source=source)
+            audit_delete(link, user=user, source=source, action=LOAN_PARTY_UNLINKED)
             link.delete()
             changed = True
     links: list[LoanParty] = []
@@ -107,9 +151,9 @@ def loan_parties_set(
             raise _on_loans_field(error) from error
         link.save()
         if before is None:
-            audit_create(link, user=user, source=source)
+            audit_create(link, user=user, source=source, action=LOAN_PARTY_LINKED)
             changed = True
-        elif audit_change(link, user=user, before=before, source=source):
+        elif audit_change(link, user=user, before=before, source=source, action=LOAN_PARTY_UPDATED):
             changed = True
         links.append(link)
     if changed:
@@ -129,10 +173,10 @@ def case_party_save(
     """Add or edit a party's role in a case together with the loans it concerns."""
     loans = list(loans)
     if case_party.pk is None:
-        record_create(instance=case_party, user=user, source=source)
+        record_create(instance=case_party, user=user, source=source, action=CASE_PARTY_ADDED)
     else:
         stored_role = CaseParty.objects.filter(pk=case_party.pk).values_list("role", flat=True).first()
-        record_update(instance=case_party, user=user, source=source)
+        record_update(instance=case_party, user=user, source=source, action=CASE_PARTY_UPDATED)
         if stored_role in LOAN_ROLES and case_party.role not in LOAN_ROLES:
             # The role no longer concerns loans (a guarantor recorded as a contact): its links go.
             _unlink_all(case_party, user=user, source=source)
@@ -141,10 +185,17 @@ def case_party_save(
     return case_party
 
 
+@transaction.atomic
+def case_party_remove(*, case_party: CaseParty, user: Any, source: str = "") -> None:
+    """Take a party off a case (its links to the case's loans go with it)."""
+    record_scope_check(instance=case_party, user=user)
+    record_delete(instance=case_party, user=user, source=source, action=CASE_PARTY_REMOVED)
+
+
 def _unlink_all(case_party: CaseParty, *, user: Any, source: str) -> None:
     links = list(LoanParty.objects.select_for_update().filter(case_party=case_party))
     for link in links:
-        audit_delete(link, user=user, source=source)
+        audit_delete(link, user=user, source=source, action=LOAN_PARTY_UNLINKED)
         link.delete()
     if links:
         case_facts_changed(case_ids={case_party.case_id}, user=user)
@@ -164,7 +215,7 @@ def loan_party_confirm(*, link: LoanParty, user: Any) -> LoanParty:
         before = snapshot(link)
         link.needs_review = False
         link.save(update_fields=["needs_review"])
-        audit_change(link, user=user, before=before, source=REVIEW_SOURCE)
+        audit_change(link, user=user, before=before, source=REVIEW_SOURCE, action=LOAN_PARTY_UPDATED)
     return link
 
 
@@ -174,7 +225,7 @@ def loan_party_remove(*, link: LoanParty, user: Any) -> None:
     deadlines for that loan go with it (recomputed in the same transaction)."""
     link = _checked_link(link, user)
     case_id = link.loan.case_id
-    audit_delete(link, user=user, source=REVIEW_SOURCE)
+    audit_delete(link, user=user, source=REVIEW_SOURCE, action=LOAN_PARTY_UNLINKED)
     link.delete()
     case_facts_changed(case_ids={case_id}, user=user)
 
@@ -243,7 +294,7 @@ def loan_security(loans: list[Loan], request: Any) -> CaseLoanSecurity:
 
 def case_loan_security(case: Case, request: Any) -> CaseLoanSecurity:
     """The case page's per-loan section: `case` comes with its loans and party roles prefetched
-    (recovery.selectors.docket.case_page_data)."""
+    (recovery.selectors.docket.case_page_queryset)."""
     data = loan_security(list(case.loans.all()), request)
     linked = {link.case_party_id for entry in data.loans for link in _links_of(entry)}
     data.unlinked = [

@@ -6,17 +6,18 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
-from recovery.lib.audit import audit_change, snapshot
+from recovery.lib.audit import AuditKind, audit_action, audit_change, snapshot
 from recovery.models import (
     Branch,
     Role,
     StaffProfile,
 )
+from recovery.registry import docket_apps, lawyer_deletable_models
 from recovery.services import RecoveryError
 
-# Apps whose records make up the docket; each role's rights apply to all their models.
-DOCKET_APPS = ("recovery", "litigation", "assets", "documents")
+# Each role's rights apply to all the models of the docket apps (recovery.registry).
 REFERENCE_MODELS = {"branch", "defaultcause", "staffprofile", "holidayyear", "alertpolicy"}
 # Records the deadline engine computes from the facts: everyone reads them, nobody edits them.
 COMPUTED_MODELS = {"deadline"}
@@ -53,6 +54,7 @@ ROLE_ACTIONS: dict[str, set[str]] = {
 
 def roles_sync_permissions(**_kwargs: Any) -> None:
     """Create the role groups and give each exactly its permissions (idempotent)."""
+    app_labels = docket_apps()
     admin_access = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin")
     for role, group_name in ROLE_GROUP_NAMES.items():
         group, _created = Group.objects.get_or_create(name=group_name)
@@ -60,7 +62,7 @@ def roles_sync_permissions(**_kwargs: Any) -> None:
         condition = Q()
         for action in actions:
             condition |= Q(codename__startswith=f"{action}_")
-        perms = Permission.objects.filter(content_type__app_label__in=DOCKET_APPS).filter(condition)
+        perms = Permission.objects.filter(content_type__app_label__in=app_labels).filter(condition)
         if role != Role.HEAD:
             # Reference data (branches, causes, staff) is read by all, changed by the head.
             perms = perms.exclude(
@@ -71,15 +73,12 @@ def roles_sync_permissions(**_kwargs: Any) -> None:
             & ~Q(codename__startswith="view_")
         )
         if role == Role.LAWYER:
-            # Lawyers may correct what they recorded, but not delete cases, loans or parties.
+            # Lawyers may correct what they recorded, but not delete cases, loans or parties:
+            # each docket app names the models whose records they may delete.
             perms = perms | Permission.objects.filter(
-                content_type__app_label__in=DOCKET_APPS,
+                content_type__app_label__in=app_labels,
                 codename__in=[
-                    "delete_collectionaction",
-                    "delete_caseparty",
-                    "delete_loanparty",  # a link to a loan the party has nothing to do with
-                    "delete_hearing",
-                    "delete_instalment",
+                    f"delete_{model}" for models in lawyer_deletable_models().values() for model in models
                 ],
             )
         perms = perms.exclude(content_type__app_label="recovery", content_type__model="importrun")
@@ -105,6 +104,14 @@ def roles_sync_permissions(**_kwargs: Any) -> None:
         group.permissions.set(list(perms) + list(admin_access))
 
 
+STAFF_ROLE_SET = audit_action(
+    "recovery.staff.role_set",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Give a staff member a role"),
+    past_label=gettext_lazy("Staff role set"),
+)
+
+
 @transaction.atomic
 def staff_set_role(*, user: Any, role: str, branch: Branch | None, acting_user: Any = None) -> StaffProfile:
     """Give `user` a role (and branch): the profile scopes cases, the group grants permissions."""
@@ -120,5 +127,5 @@ def staff_set_role(*, user: Any, role: str, branch: Branch | None, acting_user: 
     groups = Group.objects.filter(name__in=ROLE_GROUP_NAMES.values())
     user.groups.remove(*groups)
     user.groups.add(Group.objects.get(name=ROLE_GROUP_NAMES[role]))
-    audit_change(profile, user=acting_user, before=before, source="role")
+    audit_change(profile, user=acting_user, before=before, source="role", action=STAFF_ROLE_SET)
     return profile

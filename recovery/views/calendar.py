@@ -10,7 +10,7 @@ What it holds, for the token's owner:
   recovery get their own assigned cases only, like a lawyer: the feed is a personal agenda,
   the admin listings show everything else;
 * whatever other apps contribute through the `recovery_calendar_events` hook: each function
-  registered there takes the user and returns a list of `CalendarEvent` (litigation adds the
+  registered there takes the user and returns a list of `CalendarEvent` (another app adds the
   hearings of the same cases). recovery never imports those apps.
 
 The feed is generated on each request, so it follows every recomputed date. The address is
@@ -23,19 +23,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 from icalendar import Alarm, Calendar, Event
 from wagtail import hooks
 
 from recovery.checks.dates import SHANGHAI
 from recovery.lib.deadline_display import once_proven_text, why_text
+from recovery.lib.language import language_for
 from recovery.lib.links import case_url
-from recovery.models import OPEN_STATUSES, AlertPreference, Deadline, DeadlineKind
+from recovery.models import OPEN_STATUSES, AlertPreference, Deadline
+from recovery.registry import deadline_kind, is_deadline_kind
 from recovery.selectors.access import cases_visible_to, role_of
 from recovery.services.alerts import policies
 
@@ -47,20 +47,6 @@ FEED_TIMEZONE = SHANGHAI.key
 # An all-day event's reminder: the day before at 09:00 (15 hours before its midnight start).
 ALL_DAY_REMINDER = timedelta(hours=15)
 TIMED_REMINDER = timedelta(days=1)
-
-# The short tag in front of each deadline's title, e.g. "[时效] RD2026000001 刘建国 贷款 HT-1".
-KIND_TAGS = {
-    DeadlineKind.LIMITATION: gettext_lazy("Limitation"),
-    DeadlineKind.GUARANTEE_PERIOD: gettext_lazy("Guarantee period"),
-    DeadlineKind.GUARANTOR_LIMITATION: gettext_lazy("Guarantor limitation"),
-    DeadlineKind.MORTGAGE: gettext_lazy("Mortgage"),
-    DeadlineKind.ENFORCEMENT: gettext_lazy("Enforcement application"),
-    DeadlineKind.APPEAL_JUDGMENT: gettext_lazy("Appeal"),
-    DeadlineKind.APPEAL_RULING: gettext_lazy("Appeal (ruling)"),
-    DeadlineKind.PRE_SUIT_PRESERVATION: gettext_lazy("Suit after preservation"),
-    DeadlineKind.PRESERVATION_RENEWAL: gettext_lazy("Preservation renewal"),
-    DeadlineKind.PRESERVATION_EXPIRY: gettext_lazy("Preservation expiry"),
-}
 
 
 @dataclass(frozen=True)
@@ -102,7 +88,8 @@ def _act_by(deadline: Deadline) -> str:
 def _deadline_event(deadline: Deadline, hint: str) -> CalendarEvent:
     case = deadline.case
     party = deadline.party or case.debtor
-    tag = KIND_TAGS.get(deadline.kind, deadline.get_kind_display())
+    # The short tag in front of the title, e.g. "[时效] RD2026000001 刘建国 贷款 HT-1": the kind's own.
+    tag = deadline_kind(deadline.kind).calendar_tag if is_deadline_kind(deadline.kind) else deadline.kind
     lines = [
         _("%(kind)s: %(subject)s") % {"kind": deadline.get_kind_display(), "subject": deadline.subject},
         _("Act by: %(day)s") % {"day": _act_by(deadline)},
@@ -206,9 +193,7 @@ def calendar_build(events: list[CalendarEvent]) -> bytes:
 
 def calendar_for(user: Any) -> bytes:
     """The user's feed, in their alert language."""
-    preference = AlertPreference.objects.filter(user=user).first()
-    language = preference.language if preference else settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(language_for(user)):
         return calendar_build(calendar_events(user))
 
 

@@ -9,7 +9,7 @@ from recovery.lib.files import record_file_download
 from recovery.lib.masking import MaskedLogEntriesView
 from recovery.models import CollectionAction
 from recovery.selectors.access import can_see_all_cases, can_view_personal_data, cases_visible_to
-from recovery.services.imports import import_runs_visible_to
+from recovery.selectors.imports import import_runs_visible_to
 
 # Its messages mask personal data except for those allowed to see it.
 _site_history = MaskedLogEntriesView.as_view()

@@ -6,7 +6,7 @@ from itertools import count
 from zoneinfo import ZoneInfo
 
 from assets.models import Asset, AssetKind, MeasureKind, MeasureStage, PreservationMeasure
-from assets.services import asset_create, measure_record
+from assets.services import asset_record, measure_record
 from recovery.checks.identity import credit_code_with_check
 from recovery.models import CaseParty, Party, PartyKind, PartyRole
 
@@ -49,7 +49,7 @@ def make_asset(
         valued_on=date(2025, 1, 1) if value is not None else None,
         **fields,
     )
-    return asset_create(asset=asset, user=user)
+    return asset_record(asset=asset, user=user)
 
 
 def make_measure(

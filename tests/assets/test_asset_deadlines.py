@@ -7,12 +7,12 @@ from decimal import Decimal
 import pytest
 
 from assets.deadlines import asset_deadlines
-from assets.models import MeasureStage, MeasureStatus
+from assets.models import AssetDeadlineKind, MeasureStage, MeasureStatus
 from assets.services import measure_end, measure_renew
 from litigation.models import Lawsuit
-from recovery.models import Deadline, DeadlineKind, PartyRole
+from recovery.models import Deadline, PartyRole
+from recovery.registry import deadline_providers
 from recovery.services.cases import record_create
-from recovery.services.deadlines import _providers
 from tests.assets.preservation_helpers import ADDRESS, make_asset, make_measure
 
 D = date.fromisoformat
@@ -50,7 +50,7 @@ def sue(case, filed_on: date, user=None) -> Lawsuit:
 
 
 def test_the_provider_is_registered_after_litigations():
-    names = [provider.__module__ for provider in _providers]
+    names = [provider.__module__ for provider in deadline_providers()]
     assert "assets.deadlines" in names
     assert names.index("litigation.deadlines") < names.index("assets.deadlines")
 
@@ -77,7 +77,7 @@ def test_our_measure_has_a_renewal_deadline_and_an_expiry(
     asset, case, expiry, renewal_dates, expiry_safe_end
 ):
     measure = make_measure(asset, registered="2024-10-15", expires=expiry, ruling="(2025)沪0115执保123号")
-    [renewal] = deadlines(case, DeadlineKind.PRESERVATION_RENEWAL)
+    [renewal] = deadlines(case, AssetDeadlineKind.PRESERVATION_RENEWAL)
     assert renewal.rule == "preservation_renewal" and renewal.trigger == D(expiry)
     assert dates(renewal) == renewal_dates
     assert renewal.subject == f"查封 (2025)沪0115执保123号 — {ADDRESS}"
@@ -85,7 +85,7 @@ def test_our_measure_has_a_renewal_deadline_and_an_expiry(
     assert renewal.party == case.debtor and renewal.party_role == PartyRole.BORROWER
     assert any(step["source"] == "保全规定第18条" for step in renewal.steps)
     assert any("首封" in step["text"] for step in renewal.steps)
-    [end] = deadlines(case, DeadlineKind.PRESERVATION_EXPIRY)
+    [end] = deadlines(case, AssetDeadlineKind.PRESERVATION_EXPIRY)
     assert end.rule == "preservation_expiry"
     assert dates(end) == (expiry, expiry, expiry_safe_end)
     assert any(step["source"] == "查扣冻规定第27条" for step in end.steps)
@@ -96,31 +96,31 @@ def test_a_renewal_moves_both_deadlines(asset, case, staff):
     measure_renew(
         measure=measure, renewed_on=date(2025, 9, 26), new_expires_on=date(2026, 5, 31), user=staff["lawyer"]
     )
-    [renewal] = deadlines(case, DeadlineKind.PRESERVATION_RENEWAL)
+    [renewal] = deadlines(case, AssetDeadlineKind.PRESERVATION_RENEWAL)
     assert renewal.safe_end == date(2026, 5, 22)
-    [end] = deadlines(case, DeadlineKind.PRESERVATION_EXPIRY)
+    [end] = deadlines(case, AssetDeadlineKind.PRESERVATION_EXPIRY)
     assert end.trigger == date(2026, 5, 31)
 
 
 def test_waiting_seizures_of_ours_have_renewal_deadlines_too(asset, case):
     make_measure(asset, registered="2024-10-15", ours=False, expires="2027-10-14")
     make_measure(asset, registered="2024-11-01", expires="2026-05-31")
-    [renewal] = deadlines(case, DeadlineKind.PRESERVATION_RENEWAL)
+    [renewal] = deadlines(case, AssetDeadlineKind.PRESERVATION_RENEWAL)
     assert any("第2顺位轮候" in step["text"] for step in renewal.steps)
 
 
 def test_an_ended_measure_leaves_the_docket(asset, case):
     measure = make_measure(asset, registered="2024-10-15", expires="2025-10-14")
-    assert deadlines(case, DeadlineKind.PRESERVATION_RENEWAL)
+    assert deadlines(case, AssetDeadlineKind.PRESERVATION_RENEWAL)
     measure_end(measure=measure, status=MeasureStatus.LIFTED, ended_on=date(2025, 1, 5), reason="", user=None)
-    assert deadlines(case, DeadlineKind.PRESERVATION_RENEWAL) == []
-    assert deadlines(case, DeadlineKind.PRESERVATION_EXPIRY) == []
+    assert deadlines(case, AssetDeadlineKind.PRESERVATION_RENEWAL) == []
+    assert deadlines(case, AssetDeadlineKind.PRESERVATION_EXPIRY) == []
 
 
 def test_competitors_measures_have_no_renewal_deadline_for_us(asset, case):
     make_measure(asset, registered="2024-10-15", ours=False, expires="2025-10-14")
-    assert deadlines(case, DeadlineKind.PRESERVATION_RENEWAL) == []
-    assert deadlines(case, DeadlineKind.COMPETITOR_SEIZURE_EXPIRY) == []  # we hold nothing behind it
+    assert deadlines(case, AssetDeadlineKind.PRESERVATION_RENEWAL) == []
+    assert deadlines(case, AssetDeadlineKind.COMPETITOR_SEIZURE_EXPIRY) == []  # we hold nothing behind it
 
 
 # --- pre-suit preservation -----------------------------------------------------------------
@@ -139,7 +139,7 @@ def test_a_pre_suit_measure_must_be_followed_by_a_suit_within_30_days(asset, cas
     make_measure(
         asset, registered=measured, measured=measured, stage=MeasureStage.PRE_SUIT, expires="2028-09-01"
     )
-    [deadline] = deadlines(case, DeadlineKind.PRE_SUIT_PRESERVATION)
+    [deadline] = deadlines(case, AssetDeadlineKind.PRE_SUIT_PRESERVATION)
     assert deadline.rule == "pre_suit_preservation" and deadline.trigger == D(measured)
     assert dates(deadline) == expected
     assert not deadline.done
@@ -154,7 +154,7 @@ def test_suing_in_time_completes_the_pre_suit_deadline(asset, case, staff):
         expires="2028-09-01",
     )
     sue(case, date(2025, 10, 9), user=staff["lawyer"])
-    [deadline] = deadlines(case, DeadlineKind.PRE_SUIT_PRESERVATION)
+    [deadline] = deadlines(case, AssetDeadlineKind.PRE_SUIT_PRESERVATION)
     assert deadline.done and "起诉" in deadline.done_note
     assert [fact["kind"] for fact in deadline.facts] == ["suit_filed"]
 
@@ -168,17 +168,17 @@ def test_a_suit_filed_before_the_measure_or_too_late_does_not_complete_it(asset,
         stage=MeasureStage.PRE_SUIT,
         expires="2028-09-01",
     )
-    [deadline] = deadlines(case, DeadlineKind.PRE_SUIT_PRESERVATION)
+    [deadline] = deadlines(case, AssetDeadlineKind.PRE_SUIT_PRESERVATION)
     assert not deadline.done
     sue(case, date(2025, 10, 20), user=staff["lawyer"])  # after 2025-10-10
-    [deadline] = deadlines(case, DeadlineKind.PRE_SUIT_PRESERVATION)
+    [deadline] = deadlines(case, AssetDeadlineKind.PRE_SUIT_PRESERVATION)
     assert not deadline.done
     assert any(step["source"] == "民事诉讼法第104条" and "晚于" in step["text"] for step in deadline.steps)
 
 
 def test_an_in_suit_measure_has_no_pre_suit_deadline(asset, case):
     make_measure(asset, registered="2025-09-10", stage=MeasureStage.IN_SUIT)
-    assert deadlines(case, DeadlineKind.PRE_SUIT_PRESERVATION) == []
+    assert deadlines(case, AssetDeadlineKind.PRE_SUIT_PRESERVATION) == []
 
 
 # --- competitors' first seizures -----------------------------------------------------------
@@ -189,7 +189,7 @@ def test_a_competitors_first_seizure_we_wait_behind_is_watched(asset, case):
         asset, registered="2024-05-06", ours=False, applicant="某资产管理公司", expires="2026-05-31"
     )
     make_measure(asset, registered="2024-07-01", expires="2027-06-30")
-    [watch] = deadlines(case, DeadlineKind.COMPETITOR_SEIZURE_EXPIRY)
+    [watch] = deadlines(case, AssetDeadlineKind.COMPETITOR_SEIZURE_EXPIRY)
     assert watch.rule == "preservation_expiry" and watch.trigger == date(2026, 5, 31)
     assert dates(watch) == ("2026-05-31", "2026-05-31", "2026-05-29")
     assert watch.key.endswith(f"measure:{theirs.pk}")
@@ -202,13 +202,13 @@ def test_a_competitors_first_seizure_we_wait_behind_is_watched(asset, case):
 def test_no_watch_when_we_hold_the_first_seizure_or_nothing_active_behind(asset, case):
     ours = make_measure(asset, registered="2024-05-06", expires="2027-06-30")
     make_measure(asset, registered="2024-07-01", ours=False, expires="2026-05-31")
-    assert deadlines(case, DeadlineKind.COMPETITOR_SEIZURE_EXPIRY) == []  # we are first
+    assert deadlines(case, AssetDeadlineKind.COMPETITOR_SEIZURE_EXPIRY) == []  # we are first
     other = make_asset(case, description="沪A12345 车辆", kind="vehicle")
     make_measure(other, registered="2024-05-06", ours=False, expires="2026-05-31")
     waiting = make_measure(other, registered="2024-07-01", expires="2027-06-30")
-    assert len(deadlines(case, DeadlineKind.COMPETITOR_SEIZURE_EXPIRY)) == 1
+    assert len(deadlines(case, AssetDeadlineKind.COMPETITOR_SEIZURE_EXPIRY)) == 1
     measure_end(measure=waiting, status=MeasureStatus.LIFTED, ended_on=date(2025, 1, 5), reason="", user=None)
-    assert deadlines(case, DeadlineKind.COMPETITOR_SEIZURE_EXPIRY) == []
+    assert deadlines(case, AssetDeadlineKind.COMPETITOR_SEIZURE_EXPIRY) == []
     assert ours.pk
 
 
@@ -216,10 +216,10 @@ def test_the_watch_follows_the_next_first_seizure(asset, case):
     first = make_measure(asset, registered="2024-05-06", ours=False, expires="2026-05-31")
     second = make_measure(asset, registered="2024-06-01", ours=False, expires="2026-10-14")
     make_measure(asset, registered="2024-07-01", expires="2027-06-30")
-    [watch] = deadlines(case, DeadlineKind.COMPETITOR_SEIZURE_EXPIRY)
+    [watch] = deadlines(case, AssetDeadlineKind.COMPETITOR_SEIZURE_EXPIRY)
     assert watch.key.endswith(f"measure:{first.pk}")
     measure_end(measure=first, status=MeasureStatus.LIFTED, ended_on=date(2025, 1, 5), reason="", user=None)
-    [watch] = deadlines(case, DeadlineKind.COMPETITOR_SEIZURE_EXPIRY)
+    [watch] = deadlines(case, AssetDeadlineKind.COMPETITOR_SEIZURE_EXPIRY)
     assert watch.key.endswith(f"measure:{second.pk}") and watch.trigger == date(2026, 10, 14)
     assert "转为首封" in watch.steps[-1]["text"]
 

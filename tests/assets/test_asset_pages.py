@@ -24,7 +24,7 @@ from assets.models import (
     PreservationMeasure,
     SecurityInterest,
 )
-from assets.services import asset_create, measure_end, measure_record, security_interest_record
+from assets.services import asset_record, measure_end, measure_record, security_interest_record
 from recovery.models import CaseParty, Deadline, Party, PartyKind, PartyRole
 from tests.recovery.lib.test_files import HTML, MZ, ooxml_bytes, pdf_bytes, png_bytes
 
@@ -39,7 +39,7 @@ def _asset(case, user, *, owner=None, value="1000000.00", description="上海市
         "estimated_value": Decimal(value) if value is not None else None,
         "valued_on": date(2025, 1, 1) if value is not None else None,
     } | extra
-    return asset_create(
+    return asset_record(
         asset=Asset(case=case, owner=owner or case.debtor, description=description, **fields), user=user
     )
 

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assets.models import Asset, MeasureStatus, PreservationMeasure, SecurityInterest
+from assets.selectors import case_expected_recovery
 from assets.services import (
     asset_waterfall,
-    case_expected_recovery,
     measure_end,
     security_interest_record,
     security_interest_update,

@@ -9,7 +9,15 @@ from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
 from assets.models import MeasureRenewal, MeasureStatus, PreservationMeasure
-from assets.services import LAPSE_REASON, measure_end, measure_record, measure_renew, measures_lapse_expired
+from assets.services import (
+    LAPSE_REASON,
+    MEASURE_RECORDED,
+    MEASURE_RENEWED,
+    measure_end,
+    measure_record,
+    measure_renew,
+    measures_lapse_expired,
+)
 from recovery.checks.identity import resident_id_with_check
 from recovery.models import AlertPreference, CaseParty, Party, PartyKind, PartyRole
 from recovery.services import RecoveryError
@@ -251,7 +259,7 @@ def test_a_renewal_moves_the_expiry_and_keeps_the_rank(asset, staff):
     first.refresh_from_db()
     assert first.expires_on == date(2026, 10, 13) and first.position == 1
     assert positions(asset)[second.pk] == 2
-    entry = ModelLogEntry.objects.for_instance(first).filter(action="recovery.change").latest("pk")
+    entry = ModelLogEntry.objects.for_instance(first).filter(action=MEASURE_RENEWED).latest("pk")
     assert entry.data["changes"]["expires_on"] == ["2025-10-14", "2026-10-13"]
 
 
@@ -307,7 +315,7 @@ def test_the_owner_must_be_a_party_of_the_case(case, staff):
 
 def test_measures_are_audited_against_their_case(asset, staff):
     measure = make_measure(asset, user=staff["lawyer"])
-    entry = ModelLogEntry.objects.for_instance(measure).get(action="recovery.create")
+    entry = ModelLogEntry.objects.for_instance(measure).get(action=MEASURE_RECORDED)
     assert entry.data["case"] == asset.case_id and entry.user == staff["lawyer"]
     assert entry.data["values"]["position"] == 1
     measure.refresh_from_db()

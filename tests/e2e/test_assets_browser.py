@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from assets.models import Asset, PreservationMeasure, SecurityInterest
-from assets.services import asset_create, measure_record, security_interest_record
+from assets.services import asset_record, measure_record, security_interest_record
 from recovery.models import CaseParty, Party, PartyKind, PartyRole
 from tests.e2e.test_docket_browser import _full_page_screenshot
 
@@ -43,7 +43,7 @@ def test_lawyer_reads_the_ranking_and_computes_the_waterfall(
         kind=PartyKind.COMPANY, name="上海某某实业有限公司", id_number="91310115MA1K000002"
     )
     CaseParty.objects.create(case=case, party=company, role=PartyRole.GUARANTOR)
-    asset = asset_create(
+    asset = asset_record(
         asset=Asset(
             case=case,
             owner=company,

@@ -172,7 +172,7 @@ def test_setting_the_stage_by_hand_is_audited_as_a_correction(staff, make_case):
     suit(case, staff["lawyer"])
     case = Case.objects.get(pk=case.pk)
     case.status = CaseStatus.OPEN
-    case_update(instance=case, user=staff["lawyer"])
+    case_update(case=case, user=staff["lawyer"])
     entry = ModelLogEntry.objects.get(object_id=str(case.pk), action=CASE_STAGE_CORRECTED)
     assert entry.data["changes"]["status"] == ["litigation", "open"]
 

@@ -35,9 +35,9 @@ from recovery.models import (
     PartyRole,
     Role,
 )
-from recovery.services.cases import case_open, record_create
+from recovery.services.cases import case_open, loan_record, party_add, record_create
 from recovery.services.collection import collection_action_record
-from recovery.services.loan_parties import GuaranteeTerms, case_party_save
+from recovery.services.loan_parties import CASE_PARTY_ADDED, GuaranteeTerms, case_party_save
 from recovery.services.staff import staff_set_role
 
 # (user name, 姓 last name, 名 first name, role, branch): a person's name only; the role and
@@ -155,8 +155,8 @@ class Command(BaseCommand):
             id_number = check(id17)
             if Party.objects.filter(id_number=id_number).exists():
                 continue
-            debtor = record_create(
-                instance=Party(kind=kind, name=name, id_number=id_number, phones="13912345678"),
+            debtor = party_add(
+                party=Party(kind=kind, name=name, id_number=id_number, phones="13912345678"),
                 user=head,
                 source="demo",
             )
@@ -172,12 +172,15 @@ class Command(BaseCommand):
                 source="demo",
             )
             record_create(
-                instance=CaseParty(case=case, party=debtor, role=PartyRole.BORROWER), user=head, source="demo"
+                instance=CaseParty(case=case, party=debtor, role=PartyRole.BORROWER),
+                user=head,
+                source="demo",
+                action=CASE_PARTY_ADDED,
             )
             for n, left in enumerate(days_left):
                 due = three_years_ago + timedelta(days=left)
-                record_create(
-                    instance=Loan(
+                loan_record(
+                    loan=Loan(
                         case=case,
                         contract_no=f"DEMO-{today:%Y}-U{case.pk}-{n + 1}",
                         amount=Decimal("200000.00"),
@@ -244,8 +247,8 @@ class Command(BaseCommand):
         id_number = resident_id_with_check(id17) if kind == PartyKind.PERSON else credit_code_with_check(id17)
         if Party.objects.filter(id_number=id_number).exists():
             return
-        debtor = record_create(
-            instance=Party(
+        debtor = party_add(
+            party=Party(
                 kind=kind,
                 name=name,
                 id_number=id_number,
@@ -273,8 +276,8 @@ class Command(BaseCommand):
         due = today - timedelta(days=1000 - index * 120)
         for n in range(2 if index % 2 == 0 else 1):
             amount = Decimal(300000 + index * 150000 + n * 50000)
-            record_create(
-                instance=Loan(
+            loan_record(
+                loan=Loan(
                     case=case,
                     contract_no=f"DEMO-{today:%Y}-{index + 1:03d}-{n + 1}",
                     amount=amount,
@@ -291,8 +294,8 @@ class Command(BaseCommand):
                 user=head,
                 source="demo",
             )
-        guarantor = record_create(
-            instance=Party(
+        guarantor = party_add(
+            party=Party(
                 kind=PartyKind.PERSON,
                 name=f"{name[0]}担保{index + 1}",
                 id_number=resident_id_with_check(f"310101196801{index + 1:02d}123"),
@@ -326,7 +329,10 @@ class Command(BaseCommand):
                     source="demo",
                 )
         record_create(
-            instance=CaseParty(case=case, party=debtor, role=PartyRole.BORROWER), user=head, source="demo"
+            instance=CaseParty(case=case, party=debtor, role=PartyRole.BORROWER),
+            user=head,
+            source="demo",
+            action=CASE_PARTY_ADDED,
         )
         lawyer = accounts[assignee][0]
         collection_action_record(

@@ -13,11 +13,13 @@ from wagtail.models import ModelLogEntry
 from recovery.models import Alert, AlertPolicy, AlertPreference, AlertStatus, Deadline, Role
 from recovery.services import RecoveryError
 from recovery.services.alert_preferences import (
+    ALERT_PREFERENCE_UPDATED,
     CALENDAR_TOKEN_REVOKED,
     alert_preference_for,
     alert_preference_update,
     calendar_token_revoke,
 )
+from recovery.services.alerts import ALERT_POLICY_UPDATED
 from recovery.services.deadlines import deadlines_recompute
 from tests.recovery.admin.account_helpers import ACCOUNT, account_form_data
 
@@ -59,7 +61,7 @@ def test_a_user_sets_digest_hour_and_language_in_the_account_settings(client, st
     ]
     preference = AlertPreference.objects.get(user=lawyer)
     assert (preference.digest_hour, preference.language) == (7, "en")
-    entry = ModelLogEntry.objects.for_instance(preference).get(action="recovery.change")
+    entry = ModelLogEntry.objects.for_instance(preference).get(action=ALERT_PREFERENCE_UPDATED)
     assert entry.user_id == lawyer.pk
     assert entry.data["changes"] == {"digest_hour": [8, 7], "language": ["zh-hans", "en"]}
     assert preference.calendar_token not in str(entry.data)
@@ -261,7 +263,7 @@ def test_the_head_edits_an_alert_policy_through_the_audited_service(client, staf
     policy.refresh_from_db()
     assert policy.thresholds == "120, 30, 7, 0"  # normalised by AlertPolicy.clean()
     assert policy.action_hint == "寄送催收函并取得签收凭证"
-    entry = ModelLogEntry.objects.for_instance(policy).get(action="recovery.change")
+    entry = ModelLogEntry.objects.for_instance(policy).get(action=ALERT_POLICY_UPDATED)
     assert entry.user_id == staff["head"].pk
     assert entry.data["changes"]["thresholds"][1] == "120, 30, 7, 0"
     assert entry.data["source"] == "alert policy"

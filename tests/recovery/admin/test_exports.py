@@ -13,7 +13,7 @@ import pytest
 from django.urls import NoReverseMatch, get_resolver, reverse
 
 from assets.models import Asset, AssetKind
-from assets.services import asset_create
+from assets.services import asset_record
 from litigation.models import Lawsuit
 from recovery.checks.cells import FORMULA_TRIGGERS
 from recovery.checks.identity import credit_code_with_check
@@ -50,7 +50,7 @@ def hostile(staff, make_case):
         claim_amount=Decimal("1.00"),
         filed_on=date(2024, 1, 1),
     )
-    asset_create(
+    asset_record(
         asset=Asset(case=case, owner=debtor, kind=AssetKind.REAL_ESTATE, description=FORMULAS[3]),
         user=staff["head"],
     )

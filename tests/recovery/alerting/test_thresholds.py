@@ -5,7 +5,6 @@ from datetime import date
 import pytest
 
 from recovery.alerting.thresholds import (
-    DEFAULT_THRESHOLDS,
     LAPSED,
     due_threshold,
     newly_urgent,
@@ -14,7 +13,9 @@ from recovery.alerting.thresholds import (
     urgency,
 )
 from recovery.deadlines import default_calendar, limitation
+from recovery.registry import default_thresholds
 
+DEFAULT_THRESHOLDS = default_thresholds()  # each kind's, registered by the app that owns it
 LIMITATION = DEFAULT_THRESHOLDS["limitation"]
 RENEWAL = DEFAULT_THRESHOLDS["preservation_renewal"]
 APPEAL = DEFAULT_THRESHOLDS["appeal_judgment"]

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from recovery.alerting.thresholds import DEFAULT_THRESHOLDS, due_threshold
+from recovery.alerting.thresholds import due_threshold
 from recovery.deadlines.calculator import compute_from_json
 from recovery.lib.deadline_display import why_step
 from recovery.models import (
@@ -29,6 +29,7 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
+from recovery.registry import default_thresholds
 from recovery.selectors.deadlines import dashboard_deadlines
 from recovery.services.alert_preferences import alert_preference_for
 from recovery.services.alerts import alerts_record, alerts_run, plan_alerts
@@ -38,7 +39,7 @@ from recovery.services.deadlines import deadlines_recompute
 from recovery.services.loan_parties import GuaranteeTerms, case_party_save
 from tests.recovery.handover import resident_id
 
-LIMITATION_THRESHOLDS = DEFAULT_THRESHOLDS["limitation"]
+LIMITATION_THRESHOLDS = default_thresholds()["limitation"]
 LISTING = "recovery_deadlines:index"
 
 

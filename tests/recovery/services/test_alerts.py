@@ -266,7 +266,7 @@ def test_holiday_year_alerts_are_not_affected_by_unrelated_years(alerted_case, s
     from recovery.services.deadlines import holiday_year_save
 
     holiday_year_save(
-        instance=HolidayYear(year=2031, notice="2031", holidays="2031-01-01"), user=staff["head"]
+        holiday_year=HolidayYear(year=2031, notice="2031", holidays="2031-01-01"), user=staff["head"]
     )
     assert alerts_run(today=THREE_DAYS_BEFORE).mails == 1
 

@@ -11,7 +11,15 @@ from recovery.checks.identity import resident_id_with_check
 from recovery.lib import audit
 from recovery.models import Case, CollectionAction, Loan, Party, PartyKind
 from recovery.services import RecoveryError
-from recovery.services.cases import case_open, case_reassign, record_create, record_delete, record_update
+from recovery.services.cases import (
+    CASE_OPENED,
+    CASE_REASSIGNED,
+    case_open,
+    case_reassign,
+    record_create,
+    record_delete,
+    record_update,
+)
 from recovery.services.collection import collection_action_record
 
 
@@ -38,7 +46,7 @@ def test_it_audits_a_case_opening_with_its_values(staff, branches):
         ),
         user=staff["manager"],
     )
-    entry = ModelLogEntry.objects.get(action=audit.CREATE, object_id=str(case.pk), content_type__model="case")
+    entry = ModelLogEntry.objects.get(action=CASE_OPENED, object_id=str(case.pk), content_type__model="case")
     assert entry.user == staff["manager"]
     assert entry.data["case"] == case.pk
     assert entry.data["values"]["assignee"] == "lawyer"
@@ -73,7 +81,9 @@ def test_it_logs_nothing_when_nothing_changed(make_case, staff):
 def test_it_audits_reassignment(make_case, staff):
     case = make_case(assignee=staff["lawyer"])
     case_reassign(case=case, assignee=staff["other_lawyer"], user=staff["manager"])
-    entry = ModelLogEntry.objects.filter(action=audit.CHANGE, content_type__model="case").latest("timestamp")
+    entry = ModelLogEntry.objects.filter(action=CASE_REASSIGNED, content_type__model="case").latest(
+        "timestamp"
+    )
     assert entry.data["changes"]["assignee"] == ["lawyer", "other_lawyer"]
 
 
@@ -180,12 +190,12 @@ def test_a_lawyer_cannot_reassign_their_case(make_case, staff):
     case = make_case(assignee=staff["lawyer"])
     case.assignee = staff["other_lawyer"]
     with pytest.raises(RecoveryError) as error:
-        case_update(instance=case, user=staff["lawyer"])
+        case_update(case=case, user=staff["lawyer"])
     assert error.value.field == "assignee"
     case.refresh_from_db()
     assert case.assignee == staff["lawyer"]
     case.assignee = staff["other_lawyer"]
-    case_update(instance=case, user=staff["manager"])
+    case_update(case=case, user=staff["manager"])
     case.refresh_from_db()
     assert case.assignee == staff["other_lawyer"]
 

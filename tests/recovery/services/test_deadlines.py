@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from litigation.models import Enforcement, Judgment, Lawsuit
+from litigation.models import Enforcement, Judgment, Lawsuit, LitigationDeadlineKind
 from recovery.models import (
     CaseParty,
     CollectionAction,
@@ -207,7 +207,7 @@ def test_judgments_open_appeal_and_enforcement_deadlines(case, staff):
         instance=Judgment(lawsuit=suit, served_on=date(2024, 4, 1), amount_awarded=Decimal("80000")),
         user=staff["lawyer"],
     )
-    appeal = Deadline.objects.get(case=case, kind=DeadlineKind.APPEAL_JUDGMENT)
+    appeal = Deadline.objects.get(case=case, kind=LitigationDeadlineKind.APPEAL_JUDGMENT)
     assert appeal.raw_end == date(2024, 4, 16) and not appeal.done  # CPL 171: 15 days
 
     judgment.effective_on = date(2024, 4, 17)
@@ -215,7 +215,7 @@ def test_judgments_open_appeal_and_enforcement_deadlines(case, staff):
     record_update(instance=judgment, user=staff["lawyer"])
     appeal.refresh_from_db()
     assert appeal.done
-    enforcement = Deadline.objects.get(case=case, kind=DeadlineKind.ENFORCEMENT)
+    enforcement = Deadline.objects.get(case=case, kind=LitigationDeadlineKind.ENFORCEMENT)
     assert enforcement.raw_end == date(2026, 5, 17) and not enforcement.done  # CPL 250: two years
     assert limitation_of(case).done  # the judgment replaced the limitation period
 
@@ -236,7 +236,7 @@ def test_entering_a_holiday_year_recomputes_its_provisional_deadlines(make_case,
     assert deadline.legal_end == date(2030, 10, 4)  # no notice yet: the statutory 1-3 October are rest days
 
     holiday_year_save(
-        instance=HolidayYear(
+        holiday_year=HolidayYear(
             year=2030,
             notice="国务院办公厅关于2030年部分节假日安排的通知",
             holidays="2030-01-01\n2030-09-30..2030-10-07  # 国庆节（假设）",

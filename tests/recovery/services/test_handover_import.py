@@ -26,7 +26,8 @@ from recovery.models import (
     PartyRole,
 )
 from recovery.services import RecoveryError
-from recovery.services.handover_import import handover_import
+from recovery.services.cases import CASE_REASSIGNED, LOAN_UPDATED
+from recovery.services.handover_import import IMPORTED_CODES, handover_import
 from tests.recovery.handover import COMPANY_CODE, PERSON_ID, PERSON_ID_2, resident_id
 
 HEADER = [
@@ -181,7 +182,7 @@ def test_a_first_import_creates_debtor_case_loans_guarantors_and_collateral(tmp_
     run = ImportRun.objects.get()
     assert run.summary["created"] == 4 and run.status == "done" and len(run.checksum) == 64
     # Every created record is audited as coming from this import.
-    entries = ModelLogEntry.objects.filter(action="recovery.create")
+    entries = ModelLogEntry.objects.filter(action__in=IMPORTED_CODES)
     assert {entry.data["source"] for entry in entries} == {f"import #{run.pk}"}
     assert entries.filter(object_id=str(loan.pk), content_type__model="loan").exists()
     assert all(entry.user == staff["head"] for entry in entries)
@@ -211,9 +212,7 @@ def test_a_changed_amount_updates_the_loan_with_an_audit_entry_naming_the_import
     assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 1, 1)
     loan = Loan.objects.get(contract_no="HT-001")
     assert loan.principal_outstanding == Decimal("75000.00") and loan.due_on == date(2024, 6, 30)
-    entry = ModelLogEntry.objects.get(
-        action="recovery.change", object_id=str(loan.pk), content_type__model="loan"
-    )
+    entry = ModelLogEntry.objects.get(action=LOAN_UPDATED, object_id=str(loan.pk), content_type__model="loan")
     assert entry.data["changes"] == {
         "principal_outstanding": ["80000.00", "75000.00"],
         "due_on": ["2024-05-26", "2024-06-30"],
@@ -259,7 +258,7 @@ def test_a_file_assignee_reassigns_an_existing_case(tmp_path, staff, make_case):
     case.refresh_from_db()
     assert case.assignee == staff["other_lawyer"]
     entry = ModelLogEntry.objects.get(
-        action="recovery.change", object_id=str(case.pk), content_type__model="case"
+        action=CASE_REASSIGNED, object_id=str(case.pk), content_type__model="case"
     )
     assert entry.data["changes"] == {"assignee": ["lawyer", "other_lawyer"]}
 
@@ -352,20 +351,23 @@ def fail_inserting_collateral(importing, failure):
             raise failure
         return original(objects)
 
-    return "bulk_insert", patched
+    return importing, "bulk_insert", patched
 
 
 def fail_while_copying_an_audit_entry(importing, failure):
-    """Audit entries are built while they are copied: fail on a collateral's entry, in the
-    middle of a COPY; the failure itself (not a database error) must come back."""
-    original = importing.snapshot
+    """Audit entries are built while they are copied (by recovery.lib.audit.log_entry_row):
+    fail on a collateral's entry, in the middle of a COPY; the failure itself (not a database
+    error) must come back."""
+    from recovery.lib import audit
+
+    original = audit.snapshot
 
     def patched(instance):
         if isinstance(instance, Collateral):
             raise failure
         return original(instance)
 
-    return "snapshot", patched
+    return audit, "snapshot", patched
 
 
 @pytest.mark.parametrize("where", [fail_inserting_collateral, fail_while_copying_an_audit_entry])
@@ -378,8 +380,8 @@ def test_a_failure_deep_inside_the_write_leaves_the_database_as_it_was(
     before = docket_state()
     from recovery.services import handover_import as importing
 
-    name, patched = where(importing, failure)
-    monkeypatch.setattr(importing, name, patched)
+    module, name, patched = where(importing, failure)
+    monkeypatch.setattr(module, name, patched)
     resent = write_csv(
         tmp_path / "b.csv",
         [row("HT-1", 本金余额="1"), row("HT-2", 证件号码=PERSON_ID_2, 机构="新机构"), row("HT-3")],

@@ -29,6 +29,7 @@ from recovery.models import (
     PartyKind,
     PartyRole,
 )
+from recovery.registry import deadline_kinds
 from recovery.services import RecoveryError
 from recovery.services.alert_preferences import alert_preference_for
 from recovery.services.alerts import alerts_run
@@ -101,7 +102,7 @@ def test_lapsed_means_not_done_and_past(act_by, done, today):
     assert is_lapsed(act_by, done, today) == (not done and act_by < today)
 
 
-@pytest.mark.parametrize("kind", [kind.value for kind in DeadlineKind])
+@pytest.mark.parametrize("kind", [kind.value for kind in deadline_kinds()])
 def test_every_kind_says_what_its_lapse_loses_with_the_article(kind):
     # litigation's and assets' kinds are registered by their apps (AppConfig.ready).
     consequence = lapse_consequence(kind)

@@ -31,6 +31,9 @@ from recovery.services import RecoveryError
 from recovery.services.deadlines import deadlines_recompute
 from recovery.services.handover_import import handover_import
 from recovery.services.loan_parties import (
+    LOAN_PARTY_LINKED,
+    LOAN_PARTY_UNLINKED,
+    LOAN_PARTY_UPDATED,
     GuaranteeTerms,
     case_party_save,
     loan_parties_set,
@@ -267,7 +270,7 @@ def test_the_party_role_form_offers_only_this_cases_loans_and_saves_the_terms(
     )
     assert deadline_subjects(DeadlineKind.GUARANTEE_PERIOD, guarantor) == [f"贷款 {first.contract_no}"]
     assert (
-        ModelLogEntry.objects.filter(content_type__model="loanparty", action="recovery.create").count() == 1
+        ModelLogEntry.objects.filter(content_type__model="loanparty", action=LOAN_PARTY_LINKED).count() == 1
     )
 
     # Editing shows the links and their terms; moving the guarantee to the other loan is audited.
@@ -279,7 +282,7 @@ def test_the_party_role_form_offers_only_this_cases_loans_and_saves_the_terms(
     assert response.status_code == 302
     assert list(LoanParty.objects.values_list("loan", flat=True)) == [second.pk]
     assert (
-        ModelLogEntry.objects.filter(content_type__model="loanparty", action="recovery.delete").count() == 1
+        ModelLogEntry.objects.filter(content_type__model="loanparty", action=LOAN_PARTY_UNLINKED).count() == 1
     )
 
 
@@ -407,7 +410,9 @@ def test_links_to_review_are_listed_and_confirmed_or_removed_by_a_lawyer(client,
     assert not keep.needs_review and not LoanParty.objects.filter(pk=drop.pk).exists()
     assert deadline_subjects(DeadlineKind.GUARANTEE_PERIOD, guarantor) == [f"贷款 {first.contract_no}"]
     entries = ModelLogEntry.objects.filter(content_type__model="loanparty", data__source="loan link review")
-    assert sorted(entries.values_list("action", flat=True)) == ["recovery.change", "recovery.delete"]
+    assert sorted(entries.values_list("action", flat=True)) == sorted(
+        [LOAN_PARTY_UPDATED, LOAN_PARTY_UNLINKED]
+    )
     page = client.get(reverse("wagtailsnippets_recovery_case:inspect", args=[case.pk])).content.decode()
     assert 'data-testid="links-to-review"' not in page
 

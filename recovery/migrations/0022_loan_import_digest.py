@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recovery', '0018_remove_caseparty_guarantee_terms'),
+        ('recovery', '0021_case_docket_order_index'),
     ]
 
     operations = [
