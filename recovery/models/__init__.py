@@ -56,4 +56,5 @@ from recovery.models.imports import (  # noqa: F401
     ImportRun,
     ImportSource,
     ImportStatus,
+    LoanImportDigest,
 )

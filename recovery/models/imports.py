@@ -76,3 +76,25 @@ class ImportRun(models.Model):
     @property
     def audit_source(self) -> str:
         return f"import #{self.pk}"
+
+
+class LoanImportDigest(models.Model):
+    """What the hand-over import last created a loan from: a digest of the row's cells and of
+    the docket state that row left (the loan's values, its case's assignee, the debtor's
+    contacts, its guarantees and collateral). A re-import whose every row still matches its
+    digest has nothing to write, and skips the checks that would find so. Bookkeeping, not
+    docket data: not audited, gone with its loan."""
+
+    loan = models.OneToOneField(
+        "recovery.Loan", on_delete=models.CASCADE, related_name="import_digest", verbose_name=_("loan")
+    )
+    digest = models.CharField(_("digest"), max_length=80)
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("loan import digest")
+        verbose_name_plural = _("loan import digests")
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}: {self.digest}"

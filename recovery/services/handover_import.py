@@ -12,11 +12,13 @@ the import that made it.
 """
 
 import hashlib
+import pickle
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,7 +41,7 @@ from recovery.handover import (
     normalized_cells,
     open_handover,
 )
-from recovery.handover.parsing import cell_text
+from recovery.handover.parsing import cell_text, optional_text
 from recovery.handover.reading import RawRow, ReadLimits
 from recovery.lib.audit import AuditKind, LogBatch, audit_action, log_entry_row, snapshot
 from recovery.lib.bulk import bulk_insert, bulk_insert_values, chunks, gc_paused
@@ -54,6 +56,7 @@ from recovery.models import (
     ImportSource,
     ImportStatus,
     Loan,
+    LoanImportDigest,
     LoanParty,
     Party,
     PartyRole,
@@ -136,6 +139,9 @@ def read_limits() -> ReadLimits:
 
 BATCH = 2000  # rows per INSERT/UPDATE statement and per IN (...) lookup
 PROGRESS_EVERY = 1000
+# Rows compared with their digests per query: the state query joins whole tables whose
+# statistics a fresh bulk load leaves stale, so fewer, larger batches cost less.
+UNCHANGED_BATCH = 10_000
 # Accepted rows shown, as they will be imported, by the web upload's preview.
 PREVIEW_SAMPLE_ROWS = 20
 
@@ -153,6 +159,73 @@ LOAN_FIELDS = (
 )
 
 Progress = Callable[[str, int, int | None], None]
+
+# Part of every row digest: bump it when reading or checking changes what the same cells
+# mean (a date format read differently, a rule added), so that rows imported before are
+# checked again instead of being taken as unchanged.
+DIGEST_VERSION = 1
+
+
+def row_digest(raw: RawRow) -> str:
+    """A digest of a row's cells under their fields, as read, types included (1, 1.0 and "1"
+    differ). Pickled: half the cost of repr() on 100,000 rows of Chinese text; should a
+    Python release pickle a value differently, the rows are merely checked again."""
+    serialized = pickle.dumps((DIGEST_VERSION, list(raw.items())), protocol=5)
+    return hashlib.blake2b(serialized, digest_size=16).hexdigest()
+
+
+def _state_sql() -> str:
+    """SQL giving the digest of what a row leaves in the docket around its loan `l` (joined
+    with its case `c`, branch `b` and debtor `p`): the loan's LOAN_FIELDS, its branch (id and
+    name: a renamed branch no longer matches the file), its case and the case's assignee, the
+    debtor's ID number and contacts and whether it is the case's borrower, each guarantee
+    (guarantor's ID number, type, needs review, on the loan's case as guarantor) and each
+    collateral item (description, on the loan's case). The import computes it when it creates
+    the loan and a re-import when it compares: one expression, so the two cannot disagree."""
+    party = Party._meta.db_table
+    case_party, loan_party = CaseParty._meta.db_table, LoanParty._meta.db_table
+    collateral = Collateral._meta.db_table
+    unit = "chr(31)"  # a separator no cell holds
+    loan_values = ", ".join(
+        f"coalesce(l.{Loan._meta.get_field(name).column}::text, '-')" for name in LOAN_FIELDS
+    )
+    return f"""md5(concat_ws({unit}, {loan_values},
+        l.branch_id::text, b.name, l.case_id::text, coalesce(c.assignee_id::text, '-'),
+        c.debtor_id::text, p.id_number, p.phones, p.address,
+        EXISTS (SELECT 1 FROM {case_party} bp WHERE bp.case_id = c.id AND bp.party_id = c.debtor_id
+                AND bp.role = '{PartyRole.BORROWER.value}')::text,
+        coalesce((SELECT string_agg(concat_ws(',', gp.id_number, lp.guarantee_type, lp.needs_review::text,
+                     (gcp.case_id = l.case_id AND gcp.role = '{PartyRole.GUARANTOR.value}')::text),
+                     {unit} ORDER BY gp.id_number, lp.guarantee_type, lp.id)
+                  FROM {loan_party} lp JOIN {case_party} gcp ON gcp.id = lp.case_party_id
+                  JOIN {party} gp ON gp.id = gcp.party_id WHERE lp.loan_id = l.id), '-'),
+        coalesce((SELECT string_agg(concat_ws(',', co.description, (co.case_id = l.case_id)::text),
+                     {unit} ORDER BY co.description, co.id)
+                  FROM {collateral} co WHERE co.loan_id = l.id), '-')))"""  # noqa: S608  columns and tables from model metadata, no input
+
+
+@contextmanager
+def _without_jit(cursor: Any) -> Iterator[None]:
+    """The state query's correlated subqueries make PostgreSQL's planner overestimate it and
+    compile it (JIT), which costs more than a second a batch; it runs in milliseconds without."""
+    cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+    (previous, _off) = cursor.fetchone()
+    yield
+    # Not on an error: the setting is the transaction's, undone with it.
+    cursor.execute("SELECT set_config('jit', %s, true)", [previous])
+
+
+def _loans_with_state_sql() -> str:
+    loan, case, party, branch = (
+        Loan._meta.db_table,
+        Case._meta.db_table,
+        Party._meta.db_table,
+        Branch._meta.db_table,
+    )
+    return (
+        f"{loan} l JOIN {case} c ON c.id = l.case_id JOIN {party} p ON p.id = c.debtor_id"
+        f" JOIN {branch} b ON b.id = l.branch_id"
+    )
 
 
 @dataclass
@@ -348,10 +421,27 @@ def _read_and_plan(
         outcome.cell_columns = [sheet.headers[field_name] for field_name, _index in sheet.header.positions]
         validator = RowValidator(sheet.headers)
         plan = _Plan(user=user, validator=validator, outcome=outcome)
-        # Checked against the docket a batch at a time while reading, so that a row the docket
-        # refutes still has its raw cells for the error file (and only a batch of them is held).
-        for batch in chunks(_checked_rows(sheet, validator, outcome, report), BATCH):
-            plan.check_against_docket(batch)
+        rows = sheet.rows()
+        # While every row is one the docket already holds as it was imported, nothing needs
+        # checking; the first row that is not sends them all through the checks.
+        held, unchanged = plan.unchanged_rows(rows, sheet.estimated_rows, report)
+        if unchanged:
+            plan.take_unchanged(held)
+            report("reading", outcome.rows, outcome.rows)  # as when checked: the total known
+        else:
+            # Checked against the docket a batch at a time while reading, so that a row the
+            # docket refutes still has its raw cells for the error file (and only a batch of
+            # them is held).
+            checked = _checked_rows(
+                chain(held, rows),
+                sheet.estimated_rows,
+                validator,
+                outcome,
+                report,
+                reported=plan.reported_rows,
+            )
+            for batch in chunks(checked, BATCH):
+                plan.check_against_docket(batch)
     plan.resolve()
     outcome.finish_errors()
     return outcome, plan, report
@@ -417,13 +507,17 @@ def _check_may_import(user: Any) -> None:
 
 
 def _checked_rows(
-    sheet: Any, validator: RowValidator, outcome: ImportOutcome, report: Progress
+    rows: Iterable[tuple[int, RawRow]],
+    total: int | None,
+    validator: RowValidator,
+    outcome: ImportOutcome,
+    report: Progress,
+    reported: int = 0,
 ) -> Iterator[tuple[HandoverRow | RejectedRow, RawRow]]:
     """Every row checked on its own, with its raw cells. A row with problems is rejected
     here, its cells kept for the error file; it still goes on to the docket checks, which
-    may find more."""
-    total = sheet.estimated_rows
-    for count, (row_number, raw) in enumerate(sheet.rows(), start=1):
+    may find more. Progress is reported past the `reported` rows already announced."""
+    for count, (row_number, raw) in enumerate(rows, start=1):
         outcome.rows += 1
         checked = validator.check(row_number, raw)
         if isinstance(checked, RejectedRow):
@@ -432,7 +526,7 @@ def _checked_rows(
             outcome.rejected_rows.add(row_number)
             outcome.keep_cells(row_number, raw.values())
         yield checked, raw
-        if count % PROGRESS_EVERY == 0:
+        if count % PROGRESS_EVERY == 0 and count > reported:
             report("reading", count, total)
     report("reading", outcome.rows, outcome.rows)
 
@@ -455,8 +549,7 @@ class _Plan:
         self.assignees_looked_up: set[str] = set()
         # Contract number -> (debtor's ID number, debtor's name, branch id) of the loans on
         # record, for the checks while reading: plain values, the loans themselves are loaded
-        # by resolve() for the rows accepted (objects made while the sheet's reader process
-        # runs would be copied into its memory, page by page).
+        # by resolve() for the rows accepted only.
         self.loan_owners: dict[str, tuple[str, str, int]] = {}
         self.existing_loans: dict[str, Loan] = {}
         # Filled by resolve() (the branches at once); unsaved objects are created by write().
@@ -474,6 +567,12 @@ class _Plan:
         self.new_loan_links: dict[tuple[int, str], LoanParty] = {}
         self.changed_loan_links: dict[int, tuple[LoanParty, dict[str, Any]]] = {}
         self.new_collateral: list[Collateral] = []
+        # Contract number -> digest of the cells of the row accepted for it, kept with the
+        # loans this import creates.
+        self.row_digests: dict[str, str] = {}
+        self.unchanged_sample: list[tuple[int, RawRow, str, Any]] = []
+        self.reported_rows = 0  # the rows whose reading progress `unchanged_rows` reported
+        self._state_digests: dict[str, str] = {}
         self._load_branches()
         self.importer_branch = self._importer_branch()
         self.may_import_any_branch = self.user is None or role_of(self.user) == Role.HEAD
@@ -502,6 +601,85 @@ class _Plan:
             ok, branch_name, assignee = self._check_against_docket(row, raw)
             if ok and isinstance(row, HandoverRow):
                 self.accepted.append((row, branch_name, assignee))
+                self.row_digests[row.contract_no] = row_digest(raw)
+
+    # --- a file the docket already holds as it was imported ---------------------------
+
+    def unchanged_rows(
+        self, rows: Iterator[tuple[int, RawRow]], total: int | None, report: Progress
+    ) -> tuple[list[tuple[int, RawRow]], bool]:
+        """Read rows while every one is unchanged: its loan was created by an import from
+        these very cells and the docket around it still is as that import left it (see
+        `loan_state_digest`), its assignee still names the case's assignee, and this user may
+        import its branch. Such a row would be checked, matched and found to change nothing.
+        Returns the rows read, and whether they are all of the file (and all unchanged)."""
+        held: list[tuple[int, RawRow]] = []
+        if connection.vendor != "postgresql":
+            return held, False  # no digests kept there (see `_keep_digests`)
+        seen: set[str] = set()
+        for batch in chunks(rows, UNCHANGED_BATCH):
+            held.extend(batch)
+            if not self._all_unchanged(batch, seen):
+                return held, False
+            report("reading", len(held), total)
+            self.reported_rows = len(held)
+        return held, bool(held)
+
+    def _all_unchanged(self, batch: list[tuple[int, RawRow]], seen: set[str]) -> bool:
+        numbers = []
+        for _row_number, raw in batch:
+            number = cell_text(raw.get("contract_no"))
+            if not number or number in seen:  # a second row of a contract is an error
+                return False
+            seen.add(number)
+            numbers.append(number)
+        stored = self._stored_states(numbers)
+        if len(stored) < len(numbers):
+            return False
+        self._look_up_users({text for _row, raw in batch if (text := optional_text(raw.get("assignee")))})
+        for (row_number, raw), number in zip(batch, numbers, strict=True):
+            digest, assignee_id, branch_name = stored[number]
+            if digest != row_digest(raw) + self._state_digests[number]:
+                return False
+            assignee = None
+            text = optional_text(raw.get("assignee"))
+            if text:
+                assignee = self.users.get(text) or self.users.get(text.lower())
+                if assignee is None or assignee == "ambiguous" or assignee.pk != assignee_id:
+                    return False
+            if not self.may_import_any_branch and branch_name != self.importer_branch:
+                return False
+            if len(self.unchanged_sample) < PREVIEW_SAMPLE_ROWS:
+                self.unchanged_sample.append((row_number, raw, branch_name, assignee))
+        return True
+
+    def _stored_states(self, numbers: list[str]) -> dict[str, tuple[str, int | None, str]]:
+        """Contract number -> (stored digest, the case's assignee id, the branch name) of the
+        loans kept with a digest; the digest of their state now goes to `_state_digests`."""
+        digests = LoanImportDigest._meta.db_table
+        with transaction.atomic(), connection.cursor() as cursor, _without_jit(cursor):
+            cursor.execute(
+                f"SELECT l.contract_no, g.digest, {_state_sql()}, c.assignee_id, b.name"  # noqa: S608  tables from model metadata; values are parameters
+                f" FROM {_loans_with_state_sql()} JOIN {digests} g ON g.loan_id = l.id"
+                " WHERE l.contract_no = ANY(%s)",
+                [numbers],
+            )
+            found = cursor.fetchall()
+        self._state_digests = {number: state for number, _digest, state, _assignee, _branch in found}
+        return {
+            number: (digest, assignee_id, branch) for number, digest, _state, assignee_id, branch in found
+        }
+
+    def take_unchanged(self, rows: list[tuple[int, RawRow]]) -> None:
+        """Count a wholly unchanged file's rows; the preview's sample is read as they are."""
+        self.outcome.rows = self.outcome.unchanged = len(rows)
+        for row_number, raw, branch_name, assignee in self.unchanged_sample:
+            row = self.validator.check(row_number, raw)
+            if isinstance(row, HandoverRow):
+                cells = normalized_cells(row)
+                cells["branch"] = branch_name
+                cells["assignee"] = assignee.get_username() if assignee is not None else ""
+                self.outcome.sample.append({"row": row_number, "action": "unchanged", **cells})
 
     def resolve(self) -> None:
         accepted = self.accepted
@@ -731,35 +909,66 @@ class _Plan:
                 self.loan_links[(case_party_id, loan_id)] = (pk, guarantee_type, review)
 
     def _plan_row(self, row: HandoverRow, branch_name: str, assignee: Any, existing: Loan | None) -> None:
-        changed = False
         debtor = self.parties[row.id_number]
-        if debtor.pk is not None and row.id_number in self.party_changes:
-            changed = True
+        changed = debtor.pk is not None and row.id_number in self.party_changes
         if branch_name not in self.branches:
             self.branches[branch_name] = Branch(name=branch_name)
         branch = self.branches[branch_name]
-
-        if existing is not None:
-            case = existing.case  # a re-sent loan stays in its case, whatever its status
+        case = self._case_of(row, branch_name, branch, debtor, assignee, existing)
+        changed |= self._plan_assignee(case, assignee)
+        loan, loan_changed = self._plan_loan(row, case, branch, existing)
+        changed |= loan_changed
+        changed |= self._plan_link(case, debtor, PartyRole.BORROWER)[0]
+        changed |= self._plan_guarantors(row, case, loan)
+        changed |= self._plan_collateral(row, case, loan)
+        if existing is None:
+            self.outcome.created += 1
+        elif changed:
+            self.outcome.updated += 1
         else:
-            case_key = (row.id_number, branch_name)
-            case = self.cases.get(case_key)
-            if case is None:
-                case = Case(debtor=debtor, branch=branch, assignee=assignee, opened_on=row.handed_over_on)
-                self.cases[case_key] = case
-                self.outcome.cases_created += 1
-            elif case.pk is None and row.handed_over_on < case.opened_on:
-                case.opened_on = row.handed_over_on
-        if assignee is not None and case.assignee_id != assignee.pk:
-            if case.pk is None:
-                case.assignee = case.assignee or assignee
-            else:
-                recorded = self.case_changes.setdefault(case.pk, {})
-                old = recorded.get("assignee", [str(case.assignee) if case.assignee else None])[0]
-                recorded["assignee"] = [old, str(assignee)]
-                case.assignee = assignee
-                changed = True
+            self.outcome.unchanged += 1
 
+    def _case_of(
+        self,
+        row: HandoverRow,
+        branch_name: str,
+        branch: Branch,
+        debtor: Party,
+        assignee: Any,
+        existing: Loan | None,
+    ) -> Case:
+        """The row's case: a re-sent loan's own, whatever its status; else the debtor's open
+        case at the branch, or a new one (opened on the earliest hand-over of its rows)."""
+        if existing is not None:
+            return existing.case
+        case_key = (row.id_number, branch_name)
+        case = self.cases.get(case_key)
+        if case is None:
+            case = Case(debtor=debtor, branch=branch, assignee=assignee, opened_on=row.handed_over_on)
+            self.cases[case_key] = case
+            self.outcome.cases_created += 1
+        elif case.pk is None and row.handed_over_on < case.opened_on:
+            case.opened_on = row.handed_over_on
+        return case
+
+    def _plan_assignee(self, case: Case, assignee: Any) -> bool:
+        """Plan the row's assignee on its case; True when a case on record is reassigned."""
+        if assignee is None or case.assignee_id == assignee.pk:
+            return False
+        if case.pk is None:
+            case.assignee = case.assignee or assignee
+            return False
+        recorded = self.case_changes.setdefault(case.pk, {})
+        old = recorded.get("assignee", [str(case.assignee) if case.assignee else None])[0]
+        recorded["assignee"] = [old, str(assignee)]
+        case.assignee = assignee
+        return True
+
+    def _plan_loan(
+        self, row: HandoverRow, case: Case, branch: Branch, existing: Loan | None
+    ) -> tuple[Loan, bool]:
+        """The row's loan, new or on record with the file's values; True when one on record
+        changes."""
         values = {
             "amount": row.loan_amount,
             "principal_outstanding": row.principal_outstanding,
@@ -774,17 +983,18 @@ class _Plan:
         if existing is None:
             loan = Loan(contract_no=row.contract_no, case=case, branch=branch, **values)
             self.loans[row.contract_no] = loan
-        else:
-            loan = existing
-            differs = {name: value for name, value in values.items() if getattr(loan, name) != value}
-            if differs:
-                self.loan_before[row.contract_no] = snapshot(loan)
-                for name, value in differs.items():
-                    setattr(loan, name, value)
-                self.loans[row.contract_no] = loan
-                changed = True
+            return loan, False
+        differs = {name: value for name, value in values.items() if getattr(existing, name) != value}
+        if not differs:
+            return existing, False
+        self.loan_before[row.contract_no] = snapshot(existing)
+        for name, value in differs.items():
+            setattr(existing, name, value)
+        self.loans[row.contract_no] = existing
+        return existing, True
 
-        changed |= self._plan_link(case, debtor, PartyRole.BORROWER)[0]
+    def _plan_guarantors(self, row: HandoverRow, case: Case, loan: Loan) -> bool:
+        changed = False
         for guarantor in row.guarantors:
             party = self.parties[guarantor.id_number]
             guarantee_type = GuaranteeType(guarantor.guarantee_type)
@@ -794,18 +1004,16 @@ class _Plan:
             changed |= self._plan_loan_link(case_party, loan, guarantee_type)
             if party.pk is not None and guarantor.id_number in self.party_changes:
                 changed = True
+        return changed
+
+    def _plan_collateral(self, row: HandoverRow, case: Case, loan: Loan) -> bool:
+        changed = False
         for description in row.collateral:
             if (row.contract_no, description) not in self.collateral:
                 self.collateral.add((row.contract_no, description))
                 self.new_collateral.append(Collateral(case=case, loan=loan, description=description))
                 changed = True
-
-        if existing is None:
-            self.outcome.created += 1
-        elif changed:
-            self.outcome.updated += 1
-        else:
-            self.outcome.unchanged += 1
+        return changed
 
     def _plan_link(self, case: Case, party: Party, role: str) -> tuple[bool, CaseParty]:
         """Plan the party's role in the case: (True when that is a change, the role)."""
@@ -913,6 +1121,7 @@ class _Plan:
             _link_ids(item, "case", "loan")
         bulk_insert(self.new_collateral)
         audit.created(self.new_collateral, COLLATERAL_IMPORTED)
+        self._keep_digests(new_loans, changed_loans)
 
         audit.flush()
         touched = {case.pk for case in new_cases} | {loan.case_id for loan in changed_loans}
@@ -921,6 +1130,26 @@ class _Plan:
         touched |= {link.loan.case_id for link, _before in changed_links}
         touched |= {item.case_id for item in self.new_collateral}
         case_facts_changed(case_ids=touched, user=self.user)
+
+    def _keep_digests(self, new_loans: list[Loan], changed_loans: list[Loan]) -> None:
+        """Keep, with each loan created, the digests a re-import compares (see
+        `unchanged_rows`), the state's taken from the docket as written; a loan changed drops
+        its digest: the cells it was created from no longer describe it. Loans checked and
+        found unchanged keep theirs: nothing is written for them."""
+        if connection.vendor != "postgresql":
+            return  # the embedded database re-checks every row
+        if changed_loans:
+            LoanImportDigest.objects.filter(loan_id__in=[loan.pk for loan in changed_loans]).delete()
+        if not new_loans:
+            return
+        digests = LoanImportDigest._meta.db_table
+        with connection.cursor() as cursor, _without_jit(cursor):
+            cursor.execute(
+                f"INSERT INTO {digests} (loan_id, digest) SELECT l.id, d.row_digest || {_state_sql()}"  # noqa: S608  tables from model metadata; values are parameters
+                f" FROM unnest(%s::bigint[], %s::text[]) AS d(loan_id, row_digest)"
+                f" JOIN {_loans_with_state_sql()} ON l.id = d.loan_id",
+                [[loan.pk for loan in new_loans], [self.row_digests[loan.contract_no] for loan in new_loans]],
+            )
 
     @staticmethod
     def _number_cases(cases: list[Case]) -> None:

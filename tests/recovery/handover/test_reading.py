@@ -1,12 +1,10 @@
 import io
-import time
 import zipfile
 from datetime import date, datetime
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
-from recovery.handover import reading
 from recovery.handover.reading import (
     COLUMNS,
     REQUIRED_FIELDS,
@@ -34,19 +32,9 @@ def write_xlsx(path, rows):
     return path
 
 
-def read_all(source, filename=None, xlsx_reader="fast"):
-    with open_handover(source, filename, xlsx_reader=xlsx_reader) as sheet:
+def read_all(source, filename=None):
+    with open_handover(source, filename) as sheet:
         return sheet, list(sheet.rows())
-
-
-@pytest.fixture(params=["fast", "fast-in-a-child", "openpyxl"])
-def xlsx_reader(request, monkeypatch):
-    """Every xlsx test runs with every reader: they must agree. The fast reader moves the
-    sheet to a child process for large files on disk; here, for any file on disk."""
-    if request.param == "fast-in-a-child":
-        monkeypatch.setattr(reading, "PARALLEL_SHEET_BYTES", 0)
-        return "fast"
-    return request.param
 
 
 # --- header mapping ----------------------------------------------------------------------
@@ -107,7 +95,7 @@ def test_an_empty_header_row_is_a_file_error():
 # --- xlsx --------------------------------------------------------------------------------
 
 
-def test_xlsx_round_trip_with_date_cells_serials_and_blank_rows(tmp_path, xlsx_reader):
+def test_xlsx_round_trip_with_date_cells_serials_and_blank_rows(tmp_path):
     path = write_xlsx(
         tmp_path / "移交清单.xlsx",
         [
@@ -142,7 +130,7 @@ def test_xlsx_round_trip_with_date_cells_serials_and_blank_rows(tmp_path, xlsx_r
             ["  "],
         ],
     )
-    sheet, rows = read_all(path, xlsx_reader=xlsx_reader)
+    sheet, rows = read_all(path)
     assert sheet.unknown_columns == ["备注"]
     assert [number for number, _ in rows] == [2, 5]
     first = rows[0][1]
@@ -157,14 +145,14 @@ def test_xlsx_round_trip_with_date_cells_serials_and_blank_rows(tmp_path, xlsx_r
     assert rows[1][1]["phone"] is None
 
 
-def test_xlsx_from_bytes_with_a_filename(tmp_path, xlsx_reader):
+def test_xlsx_from_bytes_with_a_filename(tmp_path):
     path = write_xlsx(tmp_path / "upload.xlsx", [ENGLISH_REQUIRED, required_values()])
-    sheet, rows = read_all(path.read_bytes(), "upload.XLSX", xlsx_reader)
+    sheet, rows = read_all(path.read_bytes(), "upload.XLSX")
     assert sheet.headers["contract_no"] == "contract_no"
     assert rows == [(2, dict(zip(REQUIRED_FIELDS, required_values(), strict=True)))]
 
 
-def test_xlsx_reads_only_the_first_sheet(tmp_path, xlsx_reader):
+def test_xlsx_reads_only_the_first_sheet(tmp_path):
     workbook = Workbook()
     workbook.active.append(CHINESE_REQUIRED)
     workbook.active.append(required_values("FIRST"))
@@ -173,27 +161,27 @@ def test_xlsx_reads_only_the_first_sheet(tmp_path, xlsx_reader):
     other.append(required_values("SECOND"))
     workbook.active = 1  # even when another sheet was active on save
     workbook.save(tmp_path / "two.xlsx")
-    _, rows = read_all(tmp_path / "two.xlsx", xlsx_reader=xlsx_reader)
+    _, rows = read_all(tmp_path / "two.xlsx")
     assert [raw["contract_no"] for _, raw in rows] == ["FIRST"]
 
 
-def test_xlsx_short_rows_are_padded(tmp_path, xlsx_reader):
+def test_xlsx_short_rows_are_padded(tmp_path):
     path = write_xlsx(tmp_path / "short.xlsx", [[*CHINESE_REQUIRED, "地址"], ["HT-001", "张三"]])
-    _, rows = read_all(path, xlsx_reader=xlsx_reader)
+    _, rows = read_all(path)
     assert rows[0][1]["address"] is None
     assert rows[0][1]["handed_over_on"] is None
 
 
-def test_xlsx_with_only_a_header_has_no_rows(tmp_path, xlsx_reader):
-    _, rows = read_all(write_xlsx(tmp_path / "empty.xlsx", [CHINESE_REQUIRED]), xlsx_reader=xlsx_reader)
+def test_xlsx_with_only_a_header_has_no_rows(tmp_path):
+    _, rows = read_all(write_xlsx(tmp_path / "empty.xlsx", [CHINESE_REQUIRED]))
     assert rows == []
 
 
-def test_xlsx_rows_are_streamed(tmp_path, xlsx_reader):
+def test_xlsx_rows_are_streamed(tmp_path):
     path = write_xlsx(
         tmp_path / "many.xlsx", [CHINESE_REQUIRED] + [required_values(f"HT-{i}") for i in range(500)]
     )
-    with open_handover(path, xlsx_reader=xlsx_reader) as sheet:
+    with open_handover(path) as sheet:
         rows = sheet.rows()
         assert next(rows)[0] == 2  # a generator: nothing is read ahead
         assert sum(1 for _ in rows) == 499
@@ -207,17 +195,17 @@ def test_xlsx_rows_are_streamed(tmp_path, xlsx_reader):
         ([required_values()], "缺少必填列"),  # data in row 1: no header
     ],
 )
-def test_unusable_xlsx_files(tmp_path, rows, reason, xlsx_reader):
+def test_unusable_xlsx_files(tmp_path, rows, reason):
     path = write_xlsx(tmp_path / "bad.xlsx", rows)
     with pytest.raises(HandoverFileError, match=reason):
-        open_handover(path, xlsx_reader=xlsx_reader)
+        open_handover(path)
 
 
-def test_a_corrupt_xlsx_is_a_file_error(tmp_path, xlsx_reader):
+def test_a_corrupt_xlsx_is_a_file_error(tmp_path):
     path = tmp_path / "corrupt.xlsx"
     path.write_bytes(b"this is not a zip file")
     with pytest.raises(HandoverFileError, match="无法读取"):
-        open_handover(path, xlsx_reader=xlsx_reader)
+        open_handover(path)
 
 
 def write_excel_like_xlsx(path, *, date1904=False):
@@ -311,8 +299,8 @@ def write_excel_like_xlsx(path, *, date1904=False):
     return path
 
 
-def test_an_excel_style_package_is_read_with_shared_strings_and_date_formats(tmp_path, xlsx_reader):
-    sheet, rows = read_all(write_excel_like_xlsx(tmp_path / "excel.xlsx"), xlsx_reader=xlsx_reader)
+def test_an_excel_style_package_is_read_with_shared_strings_and_date_formats(tmp_path):
+    sheet, rows = read_all(write_excel_like_xlsx(tmp_path / "excel.xlsx"))
     assert sheet.headers["contract_no"] == "合同编号"
     assert [number for number, _ in rows] == [3, 4]
     raw = rows[0][1]
@@ -330,31 +318,12 @@ def test_an_excel_style_package_is_read_with_shared_strings_and_date_formats(tmp
     assert rows[1][1]["borrower"] == 1500.0
 
 
-def test_the_1904_date_system(tmp_path, xlsx_reader):
-    _, rows = read_all(write_excel_like_xlsx(tmp_path / "mac.xlsx", date1904=True), xlsx_reader=xlsx_reader)
+def test_the_1904_date_system(tmp_path):
+    _, rows = read_all(write_excel_like_xlsx(tmp_path / "mac.xlsx", date1904=True))
     assert rows[0][1]["disbursed_on"] == date(2024, 1, 2)  # 43831 days after 1904-01-01
 
 
-def test_the_fast_reader_reads_these_files_without_openpyxl(tmp_path, monkeypatch):
-    def no_openpyxl(*args):
-        raise AssertionError("fell back to openpyxl")
-
-    monkeypatch.setattr(reading, "_open_xlsx", no_openpyxl)
-    read_all(write_excel_like_xlsx(tmp_path / "excel.xlsx"))
-    read_all(write_xlsx(tmp_path / "openpyxl.xlsx", [CHINESE_REQUIRED, required_values()]))
-
-
-def test_the_fast_reader_falls_back_to_openpyxl_on_an_unexpected_layout(tmp_path):
-    path = write_xlsx(tmp_path / "odd.xlsx", [CHINESE_REQUIRED, required_values()])
-    with zipfile.ZipFile(path) as original, zipfile.ZipFile(tmp_path / "no-rels.xlsx", "w") as copy:
-        for item in original.infolist():
-            if item.filename != "_rels/.rels":  # openpyxl finds the workbook without it
-                copy.writestr(item, original.read(item.filename))
-    _, rows = read_all(tmp_path / "no-rels.xlsx")
-    assert rows == [(2, dict(zip(REQUIRED_FIELDS, required_values(), strict=True)))]
-
-
-def test_the_readers_agree_on_an_openpyxl_file(tmp_path):
+def test_the_values_read_are_those_openpyxl_reads(tmp_path):
     rows = [[*CHINESE_REQUIRED, "地址", "备注"]]
     for i in range(50):
         rows.append(
@@ -373,7 +342,100 @@ def test_the_readers_agree_on_an_openpyxl_file(tmp_path):
             [None] * 10 if i % 7 == 0 else [f"X{i}", None, None, None, None, None, None, None, "北京", i]
         )
     path = write_xlsx(tmp_path / "many.xlsx", rows)
-    assert read_all(path, xlsx_reader="fast")[1] == read_all(path, xlsx_reader="openpyxl")[1]
+    assert read_all(path)[1] == openpyxl_rows(path)
+
+
+def openpyxl_rows(path):
+    """The data rows as openpyxl reads them (the reader this module used before calamine),
+    date-times as dates, blank rows skipped: what the hand-over reader must give too."""
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        values = list(workbook.worksheets[0].iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    positions = map_header(values[0]).positions
+    rows = []
+    for number, cells in enumerate(values[1:], start=2):
+        cells = [value.date() if isinstance(value, datetime) else value for value in cells]
+        raw = {field: cells[index] if index < len(cells) else None for field, index in positions}
+        if any(value not in (None, "") for value in raw.values()):
+            rows.append((number, raw))
+    return rows
+
+
+def test_a_sheet_starting_in_column_b_keeps_its_columns(tmp_path):
+    # calamine gives the cells from the first used column on: the header's positions must
+    # not shift by it.
+    workbook = Workbook()
+    sheet = workbook.active
+    for column, (name, value) in enumerate(zip(CHINESE_REQUIRED, required_values(), strict=True), start=2):
+        sheet.cell(row=1, column=column, value=name)
+        sheet.cell(row=3, column=column, value=value)
+    sheet.cell(row=2, column=12, value="只有备注")  # a row with content in an unknown column only
+    sheet.cell(row=1, column=12, value="备注")
+    workbook.save(tmp_path / "b.xlsx")
+    sheet, rows = read_all(tmp_path / "b.xlsx")
+    assert sheet.unknown_columns == ["备注"]
+    assert rows == [(3, dict(zip(REQUIRED_FIELDS, required_values(), strict=True)))]
+
+
+def test_a_header_below_row_1_is_no_header(tmp_path):
+    path = write_xlsx(tmp_path / "low.xlsx", [[], CHINESE_REQUIRED, required_values()])
+    with pytest.raises(HandoverFileError, match="没有列名"):
+        open_handover(path)
+
+
+def test_cells_read_as_the_parsers_expect_them(tmp_path):
+    path = write_excel_like_xlsx(tmp_path / "excel.xlsx")
+    sheet, rows = read_all(path)
+    positions = dict(sheet.header.positions)
+    raw = rows[0][1]
+    assert type(raw["handed_over_on"]) is int  # an integral number, as Excel shows it
+    assert type(raw["loan_amount"]) is float
+    assert type(raw["due_on"]) is date  # a date cell with a time of day: its date
+    assert raw["principal_outstanding"] is None  # a missing cell
+    assert "address" not in positions
+
+
+def test_an_error_cell_reads_as_empty(tmp_path):
+    workbook_path = write_excel_like_xlsx(tmp_path / "excel.xlsx")
+    with zipfile.ZipFile(workbook_path) as source, zipfile.ZipFile(tmp_path / "na.xlsx", "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.endswith("sheet1.xml"):
+                # The loan amount of row 3 becomes #N/A (a formula whose lookup failed).
+                data = data.replace(b"<c r='D3' s='3'><v>10000.5</v></c>", b"<c r='D3' t='e'><v>#N/A</v></c>")
+            target.writestr(item, data)
+    _, rows = read_all(tmp_path / "na.xlsx")
+    assert rows[0][1]["loan_amount"] is None
+
+
+def test_a_sheet_damaged_after_the_header_is_refused_when_opened(tmp_path):
+    # calamine loads the sheet's cells when the file is opened: the damage is found before
+    # any row is checked, and the whole file is refused.
+    good = write_xlsx(
+        tmp_path / "good.xlsx", [CHINESE_REQUIRED] + [required_values(f"HT-{i}") for i in range(300)]
+    )
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.endswith("sheet1.xml"):
+                cut = data.index(b'<row r="200"')
+                data = data[:cut] + b'<row r="200"><c r="A200" t="inlineStr"><is><t>HT'
+            target.writestr(item, data)
+    with pytest.raises(HandoverFileError, match="无法读取 Excel 文件“damaged.xlsx”"):
+        open_handover(damaged)
+
+
+def test_a_package_without_its_root_relationships_is_unreadable(tmp_path):
+    path = write_xlsx(tmp_path / "odd.xlsx", [CHINESE_REQUIRED, required_values()])
+    with zipfile.ZipFile(path) as original, zipfile.ZipFile(tmp_path / "no-rels.xlsx", "w") as copy:
+        for item in original.infolist():
+            if item.filename != "_rels/.rels":
+                copy.writestr(item, original.read(item.filename))
+    with pytest.raises(HandoverFileError, match="无法读取"):
+        open_handover(tmp_path / "no-rels.xlsx")
 
 
 # --- csv ---------------------------------------------------------------------------------
@@ -472,92 +534,3 @@ def test_a_missing_file(tmp_path):
 def test_bytes_need_a_filename():
     with pytest.raises(HandoverFileError, match="文件名"):
         open_handover(b"...")
-
-
-# --- xlsx read by a child process --------------------------------------------------------
-
-
-@pytest.fixture
-def in_a_child(monkeypatch):
-    monkeypatch.setattr(reading, "PARALLEL_SHEET_BYTES", 0)
-    started = []
-    original = reading._ChildReader
-
-    class Recorded(original):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            started.append(self._process)
-
-    monkeypatch.setattr(reading, "_ChildReader", Recorded)
-    return started
-
-
-def test_a_large_file_on_disk_is_read_by_a_child_that_ends_with_the_sheet(tmp_path, in_a_child):
-    rows = [CHINESE_REQUIRED] + [required_values(f"HT-{i}") for i in range(1200)]
-    in_process = read_all(write_xlsx(tmp_path / "a.xlsx", rows), xlsx_reader="openpyxl")[1]
-    sheet, read = read_all(tmp_path / "a.xlsx")
-
-    assert read == in_process and len(read) == 1200
-    (process,) = in_a_child
-    assert not process.is_alive() and process.exitcode == 0
-
-
-def test_a_child_slow_to_exit_after_its_last_rows_is_not_killed(tmp_path, in_a_child, monkeypatch):
-    # The flake this fixes: the child had sent its last batch but not yet exited when the
-    # reader closed, and was terminated (exit code -15).
-    original = reading._read_in_child
-
-    def lingering(*args, **kwargs):
-        original(*args, **kwargs)
-        time.sleep(0.5)
-
-    monkeypatch.setattr(reading, "_read_in_child", lingering)
-    rows = [CHINESE_REQUIRED] + [required_values(f"HT-{i}") for i in range(50)]
-    _sheet, read = read_all(write_xlsx(tmp_path / "a.xlsx", rows))
-
-    assert len(read) == 50
-    (process,) = in_a_child
-    assert not process.is_alive() and process.exitcode == 0
-
-
-def test_closing_early_stops_the_child(tmp_path, in_a_child):
-    path = write_xlsx(
-        tmp_path / "a.xlsx", [CHINESE_REQUIRED] + [required_values(f"HT-{i}") for i in range(5000)]
-    )
-    with open_handover(path) as sheet:
-        rows = sheet.rows()
-        next(rows)
-    (process,) = in_a_child
-    assert not process.is_alive()
-
-
-def test_uploads_and_small_files_are_read_in_process(tmp_path, monkeypatch):
-    started = []
-    monkeypatch.setattr(reading, "_ChildReader", lambda *args, **kwargs: started.append(args))
-    path = write_xlsx(
-        tmp_path / "a.xlsx", [CHINESE_REQUIRED] + [required_values(f"HT-{i}") for i in range(20)]
-    )
-    assert len(read_all(path)[1]) == 20  # below PARALLEL_SHEET_BYTES
-    monkeypatch.setattr(reading, "PARALLEL_SHEET_BYTES", 0)
-    assert len(read_all(path.read_bytes(), "a.xlsx")[1]) == 20  # bytes: no file to hand over
-    assert started == []
-
-
-@pytest.mark.parametrize("where", ["in-process", "in-a-child"])
-def test_a_sheet_damaged_after_the_header_is_a_file_error(tmp_path, monkeypatch, where):
-    if where == "in-a-child":
-        monkeypatch.setattr(reading, "PARALLEL_SHEET_BYTES", 0)
-    good = write_xlsx(
-        tmp_path / "good.xlsx", [CHINESE_REQUIRED] + [required_values(f"HT-{i}") for i in range(300)]
-    )
-    damaged = tmp_path / "damaged.xlsx"
-    with zipfile.ZipFile(good) as source, zipfile.ZipFile(damaged, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename.endswith("sheet1.xml"):
-                cut = data.index(b'<row r="200"')
-                data = data[:cut] + b'<row r="200"><c r="A200" t="inlineStr"><is><t>HT'
-            target.writestr(item, data)
-    with pytest.raises(HandoverFileError, match="损坏") as raised:
-        read_all(damaged)
-    assert "第 199 行" in raised.value.message
