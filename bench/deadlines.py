@@ -163,7 +163,8 @@ def check_floor(
     return compared
 
 
-def time_rounds(job: Callable[[], None]) -> tuple[float, float]:
+def timed(job: Callable[[], None]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run of `job`."""
     wall_started, cpu_started = time.perf_counter(), time.process_time()
     job()
     return time.perf_counter() - wall_started, time.process_time() - cpu_started
@@ -205,8 +206,8 @@ def main() -> int:
     print(f"floor checked against the engine's raw last day on {compared:,} claims")
     best_engine = best_floor = float("inf")
     for run in range(1, args.repeat + 1):
-        wall, cpu = time_rounds(engine)
-        floor_wall, floor_cpu = time_rounds(floor)
+        wall, cpu = timed(engine)
+        floor_wall, floor_cpu = timed(floor)
         best_engine, best_floor = min(best_engine, cpu), min(best_floor, floor_cpu)
         print(
             f"run {run}: engine {wall:.2f} s wall ({args.claims / wall:,.0f} claims/s), "
