@@ -24,10 +24,10 @@ years and the explanation. So the floor is faster than any engine can be, and en
 day is checked against the engine's on the claims where the two must agree (no event after
 the trigger, or a rule that ignores events).
 
-Goal: engine/floor >= 0.095. It replaces the absolute goal of 100,000 claims/s, which is that
-share of the floor as measured on the machine where the goals were set (best of five, about
-1.05 M claims/s at the default size on 2 December 2026: 100,000 / 1,050,000 = 0.0952, rounded
-down to 0.095 so that the ratio is not stricter than the old goal was there). The absolute
+Goal: engine/floor >= 0.09. It replaces the absolute goal of 100,000 claims/s, which is that
+share of the floor as measured on the machine where the goals were set (best of three at the
+default size on 2 December 2026, load about 1: 1,107,000 claims/s; 100,000 / 1,107,000 =
+0.0903, rounded down to 0.09 so that the ratio is not stricter than the old goal was there). The absolute
 figures and the old goal are still printed, for continuity. Exits 1 when the goal is missed.
 
 The machine may be shared, so the run is repeated (--repeat), the engine and the floor taking
@@ -56,7 +56,7 @@ from recovery.deadlines import (  # noqa: E402
     default_calendar,
 )
 
-GOAL_SHARE_OF_FLOOR = 0.095
+GOAL_SHARE_OF_FLOOR = 0.09
 OLD_GOAL_CLAIMS_PER_SECOND = 100_000  # the absolute goal the ratio replaces, still printed
 # Weighted towards the rules that replay events, the expensive ones.
 RULE_WEIGHTS = {

@@ -20,10 +20,10 @@ be, and waterfall/floor (the waterfall's rate as a share of the floor's) is at m
 timing, the floor's surplus is checked against the waterfall's on natural-person assets, where
 every claim ranks and the two must agree.
 
-Goal: waterfall/floor >= 0.085. It replaces the absolute goal of 20,000 assets/s, which is that
-share of the floor as measured on the machine where the goals were set (best of five, about
-230,000 assets/s at the default size on 2 December 2026: 20,000 / 230,000 = 0.087, rounded
-down to 0.085 so that the ratio is not stricter than the old goal was there). The absolute
+Goal: waterfall/floor >= 0.075. It replaces the absolute goal of 20,000 assets/s, which is that
+share of the floor as measured on the machine where the goals were set (best of three at the
+default size on 2 December 2026, load about 1: 254,600 assets/s; 20,000 / 254,600 = 0.0786,
+rounded down to 0.075 so that the ratio is not stricter than the old goal was there). The absolute
 figures and the old goal are still printed, for continuity. Exits 1 when the goal is missed.
 
 CPU time (time.process_time) is measured, since on a shared machine wall time also counts
@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assets.waterfall import Claim, ClaimKind, DebtorType, SeizureStatus, distribute  # noqa: E402
 
-GOAL_SHARE_OF_FLOOR = 0.085
+GOAL_SHARE_OF_FLOOR = 0.075
 OLD_GOAL_ASSETS_PER_SECOND = 20_000  # the absolute goal the ratio replaces, still printed
 KINDS = [ClaimKind.PRIORITY, ClaimKind.MORTGAGE, ClaimKind.PLEDGE, ClaimKind.SEIZURE, ClaimKind.TITLE_ONLY]
 KIND_WEIGHTS = [1, 3, 1, 6, 3]
