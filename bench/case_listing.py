@@ -23,11 +23,8 @@ Goal: every page <= 2.0 x its floor, query count constant. Exits 1 when a goal i
 import argparse
 import cProfile
 import logging
-import os
 import pstats
 import random
-import re
-import statistics
 import sys
 import time
 from datetime import date, timedelta
@@ -38,6 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from floors import explain, heaviest_alone, load_average, measure_page, render, serve_plain_http  # noqa: E402
+from pg import fresh_database  # noqa: E402
+
 GOAL_RATIO = 2.0
 REPEAT = 7
 BRANCHES = 10
@@ -45,6 +45,7 @@ LAWYERS_PER_BRANCH = 20
 TODAY = date(2026, 11, 23)
 STATUSES = ["open"] * 6 + ["litigation", "judged", "enforcement", "round_closed", "suspended", "closed"]
 PER_PAGE = 50
+LISTED = b"/admin/snippets/recovery/case/inspect/"  # a link every listed case has
 
 
 def build_staff() -> dict[str, object]:
@@ -209,59 +210,12 @@ def pages_for(user: object, *, visible: int) -> dict[str, str]:
     }
 
 
-def render(client, url: str) -> tuple[float, list[dict]]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        started = time.perf_counter()
-        response = client.get(url)
-        elapsed = time.perf_counter() - started
-    assert response.status_code == 200, (url, response.status_code)
-    # Every measured page lists cases (an empty page takes another path, with fewer queries).
-    assert response.content.count(b"/admin/snippets/recovery/case/inspect/") > 0, url
-    return elapsed, ctx.captured_queries
-
-
-def measure_page(client, url: str) -> tuple[float, list[dict]]:
-    render(client, url)  # warm caches (content types, permissions, templates)
-    timings, queries = [], []
-    for _ in range(REPEAT):
-        elapsed, queries = render(client, url)
-        timings.append(elapsed)
-    return statistics.median(timings), queries
-
-
-def time_alone(sql: str) -> float:
-    from django.db import connection
-
-    # A query run through a server-side cursor (`.iterator()`) is captured as its DECLARE.
-    sql = re.sub(r'^DECLARE "[^"]+" NO SCROLL CURSOR WITH(OUT)? HOLD FOR ', "", sql)
-    timings = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql)  # warm
-        for _ in range(REPEAT):
-            started = time.perf_counter()
-            cursor.execute(sql)
-            cursor.fetchall() if cursor.description else None
-            timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
-
-
-def explain(sql: str) -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-        return "\n".join(row[0] for row in cursor.fetchall())
-
-
 def query_counts(clients: dict, visible: dict[str, int]) -> dict[tuple[str, str], int]:
     counts = {}
     for who, client in clients.items():
         for label, url in pages_for(who, visible=visible[who]).items():
-            render(client, url)
-            counts[who, label.split(" (")[0]] = len(render(client, url)[1])
+            render(client, url, listing=LISTED)
+            counts[who, label.split(" (")[0]] = len(render(client, url, listing=LISTED)[1])
     return counts
 
 
@@ -278,12 +232,7 @@ def main() -> int:
     args = parser.parse_args()
 
     # As in production: DEBUG off (plain http to the test client).
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "bench-case-listing-not-secret")
-    os.environ["SECURE_SSL_REDIRECT"] = "false"
-    os.environ["SESSION_COOKIE_SECURE"] = "false"
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    from pg import fresh_database
+    serve_plain_http("bench-case-listing-not-secret")
 
     fresh_database(args.database_url)
     from django.test import Client
@@ -310,14 +259,13 @@ def main() -> int:
     visible = {who: cases_visible_to(user).count() for who, user in users.items()}
 
     failures = []
-    print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    print(f"load average: {load_average()}")
     print(f"{'page':<34} {'queries':>7} {'page ms':>8} {'floor ms':>9} {'ratio':>6}")
     for who, client in clients.items():
         counts = set()
         for label, url in pages_for(who, visible=visible[who]).items():
-            page, queries = measure_page(client, url)
-            floors = [(time_alone(query["sql"]), query["sql"]) for query in queries]
-            floor, heaviest = max(floors)
+            page, queries = measure_page(client, url, listing=LISTED, repeat=REPEAT)
+            floor, heaviest = heaviest_alone(queries, repeat=REPEAT)
             ratio = page / floor
             name = f"{who} ({visible[who]:,} cases): {label}"
             print(f"{name:<34} {len(queries):>7} {page * 1000:>8.1f} {floor * 1000:>9.1f} {ratio:>6.2f}")
@@ -335,7 +283,7 @@ def main() -> int:
                 failures.append(f"{name}: {ratio:.2f} x its heaviest query > {GOAL_RATIO}")
         if len(counts) != 1:
             failures.append(f"{who}: the query count differs between pages: {sorted(counts)}")
-    print(f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    print(f"load average: {load_average()}")
     print()
     for failure in failures:
         print("MISSED:", failure)

@@ -41,6 +41,7 @@ import multiprocessing
 import os
 import random
 import resource
+import statistics
 import sys
 import time
 from collections import Counter
@@ -52,6 +53,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(BASE_DIR / "bench"))
+
+from floors import copy_seconds, table_marks, written_rows  # noqa: E402
 
 from recovery.checks.identity import credit_code_with_check, resident_id_with_check  # noqa: E402
 
@@ -605,11 +609,6 @@ def check_outcome(label: str, outcome: Any, expected: dict[str, int]) -> list[st
     return problems
 
 
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2]
-
-
 # --- the floor -----------------------------------------------------------------------------
 
 
@@ -628,83 +627,6 @@ def read_seconds(path: Path) -> tuple[float, int]:
         with open(path, encoding="utf-8-sig", newline="") as stream:
             count = sum(1 for _row in csv.reader(stream))
     return time.perf_counter() - started, count
-
-
-def table_marks() -> dict[str, tuple[int, int | None]]:
-    """Each table of the public schema: (rows, largest id or None when it has no id)."""
-    from django.db import connection
-
-    marks: dict[str, tuple[int, int | None]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT t.table_name, bool_or(c.column_name = 'id')
-            FROM information_schema.tables t
-            JOIN information_schema.columns c USING (table_schema, table_name)
-            WHERE t.table_schema = 'public' AND t.table_type = 'BASE TABLE'
-              AND t.table_name NOT LIKE 'bench\\_%'
-            GROUP BY t.table_name
-            """
-        )
-        tables = cursor.fetchall()
-        for table, has_id in tables:
-            largest = "max(id)" if has_id else "NULL"
-            cursor.execute(f'SELECT count(*), {largest} FROM "{table}"')  # noqa: S608  table names from information_schema, no input
-            count, top = cursor.fetchone()
-            marks[table] = (count, top)
-    return marks
-
-
-def written_rows(
-    before: dict[str, tuple[int, int | None]], after: dict[str, tuple[int, int | None]]
-) -> dict[str, tuple[int, str]]:
-    """The tables whose rows grew: table -> (rows added, the condition that selects them)."""
-    written: dict[str, tuple[int, str]] = {}
-    for table, (count, top) in after.items():
-        count_before, top_before = before.get(table, (0, None))
-        if count <= count_before:
-            continue
-        if top is not None:
-            condition = f"id > {top_before or 0}"
-        elif count_before == 0:
-            condition = "true"
-        else:  # no id to tell the new rows by: not in the floor (none such here)
-            print(f"  note: {table} grew by {count - count_before} rows without an id; left out")
-            continue
-        written[table] = (count - count_before, condition)
-    return written
-
-
-def copy_seconds(written: dict[str, tuple[int, str]]) -> float:
-    """COPY the rows the import wrote into identical, indexed tables; the seconds of the
-    COPY ... FROM STDIN statements and their commit, the median of REPEATS runs."""
-    from django.db import connection
-
-    connection.ensure_connection()
-    raw = connection.connection
-    buffers: dict[str, bytes] = {}
-    with raw.cursor() as cursor:
-        for table, (_count, condition) in written.items():
-            cursor.execute(f'DROP TABLE IF EXISTS "bench_{table}"')
-            cursor.execute(f'CREATE TABLE "bench_{table}" (LIKE "{table}" INCLUDING ALL)')
-            out = io.BytesIO()
-            cursor.copy_expert(f'COPY (SELECT * FROM "{table}" WHERE {condition}) TO STDOUT', out)  # noqa: S608  table names and the condition are the bench's own
-            buffers[table] = out.getvalue()
-        raw.commit()
-        runs = []
-        for _run in range(REPEATS):
-            for table in buffers:
-                cursor.execute(f'TRUNCATE "bench_{table}"')
-            raw.commit()
-            started = time.perf_counter()
-            for table, data in buffers.items():
-                cursor.copy_expert(f'COPY "bench_{table}" FROM STDIN', io.BytesIO(data))
-            raw.commit()
-            runs.append(time.perf_counter() - started)
-        for table in buffers:
-            cursor.execute(f'DROP TABLE "bench_{table}"')
-        raw.commit()
-    return median(runs)
 
 
 # --- the values check ------------------------------------------------------------------------
@@ -816,7 +738,7 @@ def main() -> int:
 
     print("reading the file…", flush=True)
     reads = [read_seconds(path) for _run in range(REPEATS)]
-    read = median([seconds for seconds, _count in reads])
+    read = statistics.median([seconds for seconds, _count in reads])
     if reads[0][1] < rows + 1:
         problems.append(f"read: {reads[0][1]:,} rows, expected {rows + 1:,} with the header")
     baseline = peak_rss_mib()
@@ -841,7 +763,7 @@ def main() -> int:
 
     written = written_rows(before, after_first)
     print("COPY of the rows the first import wrote…", flush=True)
-    copy = copy_seconds(written)
+    copy = copy_seconds(written, repeat=REPEATS)
     floor = read + copy
     copied, matching = values_arrived(path)
     if copied != rows:
