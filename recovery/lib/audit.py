@@ -96,9 +96,12 @@ def _snapshot_fields(model: type) -> list[tuple[str, str]]:
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The instance's concrete field values, as they would be written to the audit trail."""
+    # The common values (text, numbers, None) are taken as they are without a call to
+    # _plain: an import snapshots some 500,000 of them.
     return {
-        name: _plain(getattr(instance, attribute, None))
+        name: value if type(value) in _AS_IS else _plain(value)
         for name, attribute in _snapshot_fields(type(instance))
+        for value in (getattr(instance, attribute, None),)
     }
 
 
