@@ -176,20 +176,22 @@ class _CsvStream:
     def __init__(self, lines: Iterator[str]) -> None:
         self._lines = lines
         self.failure: BaseException | None = None
+        # Lines taken per read, adjusted to the length of the lines seen so that a read gives
+        # about `size` characters: joined in one call, not measured line by line.
+        self._per_read = 1
 
     def read(self, size: int = -1) -> str:
-        parts: list[str] = []
-        length = 0
         try:
-            for line in self._lines:
-                parts.append(line)
-                length += len(line)
-                if 0 <= size <= length:
-                    break
+            if size < 0:
+                return "".join(self._lines)
+            parts = list(islice(self._lines, self._per_read))
         except BaseException as failure:
             self.failure = failure
             raise
-        return "".join(parts)
+        text = "".join(parts)
+        if text:
+            self._per_read = max(1, size * len(parts) // len(text))
+        return text
 
 
 # Text that must be quoted in CSV: separators, quotes, line breaks, and the NULL marker itself
