@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import itemgetter
 from typing import Any
 
 from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
@@ -545,11 +546,13 @@ def evaluate(spec: DeadlineSpec, *, today: date, calendar: RestDayCalendar) -> d
     }
 
 
+# The stored values in STORED_FIELDS order, read in one call (every deadline is fingerprinted).
+_stored_values = itemgetter(*STORED_FIELDS)
+
+
 def fingerprint(values: dict[str, Any]) -> str:
     """A digest of a deadline's stored values (their repr is stable: dicts keep their order).
     Text is digested as plain text, so a kind given as a model's choice and the same kind given
     as its value digest alike."""
-    canonical = [
-        str(value) if isinstance(value, str) else value for value in (values[name] for name in STORED_FIELDS)
-    ]
+    canonical = [str(value) if isinstance(value, str) else value for value in _stored_values(values)]
     return hashlib.md5(repr(canonical).encode(), usedforsecurity=False).hexdigest()

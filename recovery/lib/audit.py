@@ -96,10 +96,30 @@ def _snapshot_fields(model: type) -> list[tuple[str, str]]:
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The instance's concrete field values, as they would be written to the audit trail."""
+    # The common values (text, numbers, None) are taken as they are, and dates and related
+    # records converted directly, without a call to _plain: an import snapshots some 500,000.
     return {
-        name: _plain(getattr(instance, attribute, None))
+        name: value
+        if (kind := type(value)) in _AS_IS
+        else (_PLAIN_BY_TYPE.get(kind) or _plain_of_type(kind))(value)
         for name, attribute in _snapshot_fields(type(instance))
+        for value in (getattr(instance, attribute, None),)
     }
+
+
+_PLAIN_BY_TYPE: dict[type, Any] = {}
+
+
+def _plain_of_type(kind: type) -> Any:
+    """What `_plain` does to every value of exactly this type, as one callable."""
+    if kind is datetime.date or kind is datetime.datetime:
+        convert = kind.isoformat
+    elif issubclass(kind, models.Model):
+        convert = str
+    else:
+        convert = _plain
+    _PLAIN_BY_TYPE[kind] = convert
+    return convert
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

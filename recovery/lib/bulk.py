@@ -18,8 +18,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from itertools import islice
-from operator import itemgetter
+from functools import partial
+from itertools import islice, starmap
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -56,10 +57,19 @@ def bulk_insert(objects: Sequence[models.Model]) -> None:
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objects, batch_size=1000)
         return
-    fields = list(model._meta.concrete_fields)
-    readers = [(field.attname, _reader(field)) for field in fields]
-    rows = ({attname: read(obj) for attname, read in readers} for obj in objects)
-    ids = bulk_insert_values(model, rows, count=len(objects))
+    fields = [field for field in model._meta.concrete_fields if field is not model._meta.pk]
+    # `pre_save` only where it computes something (auto_now dates); it also sets the value on
+    # the instance, where one getter then reads every column in a single call.
+    stamped = [field for field in fields if _is_timestamp(field)]
+    values_of = _getter(attrgetter, [field.attname for field in fields])
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for obj in objects:
+            for field in stamped:
+                field.pre_save(obj, add=True)
+            yield values_of(obj)
+
+    ids = _copy_all(model, fields, rows() if stamped else map(values_of, objects), len(objects))
     for obj, new_id in zip(objects, ids, strict=True):
         setattr(obj, model._meta.pk.attname, new_id)
         obj._state.adding = False
@@ -88,44 +98,61 @@ def bulk_insert_values(
             raise ValueError(f"{count} rows announced, {len(objects)} given")
         model.objects.bulk_create(objects, batch_size=1000)
         return [obj.pk for obj in objects]
+    fields = [field for field in model._meta.concrete_fields if field is not model._meta.pk]
+    values_of = _getter(itemgetter, [field.attname for field in fields])
+    # Only auto_now(_add) timestamps may be left out (they get "now", one per call); any
+    # other missing value is a programming error, raised as a KeyError.
+    now = timezone.now()
+    stamps = {field.attname: now for field in fields if _is_timestamp(field)}
+    if stamps:
+        stamp_names = stamps.keys()
+        values = (values_of(row if stamp_names <= row.keys() else stamps | row) for row in rows)
+    else:
+        values = map(values_of, rows)
+    return _copy_all(model, fields, values, count)
+
+
+def _getter(make: Callable[..., Callable[[Any], Any]], names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """`make(*names)` (attrgetter, itemgetter) always giving a tuple: of one name it gives the
+    value itself."""
+    if len(names) == 1:
+        get = make(names[0])
+        return lambda source: (get(source),)
+    return make(*names)
+
+
+def _copy_all(
+    model: type[models.Model], fields: list[models.Field], values: Iterable[tuple[Any, ...]], count: int
+) -> list[int]:
+    line = _line_builder(fields)
     ids: list[int] = []
-    remaining = iter(rows)
+    remaining = iter(values)
     for start in range(0, count, _BATCH):
-        ids.extend(_copy(model, remaining, min(_BATCH, count - start)))
+        ids.extend(_copy(model, fields, line, remaining, min(_BATCH, count - start)))
     return ids
 
 
-def _copy(model: type[models.Model], rows: Iterator[dict[str, Any]], count: int) -> list[int]:
+def _copy(
+    model: type[models.Model],
+    fields: list[models.Field],
+    line: Callable[[int, tuple[Any, ...]], str],
+    values: Iterator[tuple[Any, ...]],
+    count: int,
+) -> list[int]:
     meta = model._meta
     pk = meta.pk
-    fields = [field for field in meta.concrete_fields if field is not pk]
     with connection.cursor() as cursor:
         # The sequence is named once: resolving it in every row costs ten times the nextval.
         cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, pk.column])
         (sequence,) = cursor.fetchone()
         cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
         ids = [row[0] for row in cursor.fetchall()]
-        # Only auto_now(_add) timestamps may be left out (they get "now"); any other missing
-        # value is a programming error, raised as a KeyError.
-        now = timezone.now()
-        stamps = {field.attname: now for field in fields if _is_timestamp(field)}
-        attnames = [field.attname for field in fields]
-        # itemgetter of one name gives the value itself, of several a tuple
-        values_of = itemgetter(*attnames) if len(attnames) > 1 else lambda row: (row[attnames[0]],)
-        converters = [_converter(field) for field in fields]
-
-        def lines() -> Iterator[str]:
-            # strict: an iterator yielding fewer rows than announced is an error
-            for new_id, row in zip(ids, islice(rows, count), strict=True):
-                if stamps and not stamps.keys() <= row.keys():
-                    row = stamps | row
-                texts = [convert(value) for convert, value in zip(converters, values_of(row), strict=True)]
-                yield f"{new_id},{','.join(texts)}\n"
-
+        # strict: an iterator yielding fewer rows than announced is an error
+        lines = starmap(line, zip(ids, islice(values, count), strict=True))
         table = connection.ops.quote_name(meta.db_table)
         names = ", ".join(connection.ops.quote_name(field.column) for field in [pk, *fields])
         sql = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')"
-        stream = _CsvStream(lines())
+        stream = _CsvStream(lines)
         try:
             # The raw cursor is used for COPY: its errors become Django's as for any query.
             with connection.execute_wrapper(_refuse_query), connection.wrap_database_errors:
@@ -149,20 +176,22 @@ class _CsvStream:
     def __init__(self, lines: Iterator[str]) -> None:
         self._lines = lines
         self.failure: BaseException | None = None
+        # Lines taken per read, adjusted to the length of the lines seen so that a read gives
+        # about `size` characters: joined in one call, not measured line by line.
+        self._per_read = 1
 
     def read(self, size: int = -1) -> str:
-        parts: list[str] = []
-        length = 0
         try:
-            for line in self._lines:
-                parts.append(line)
-                length += len(line)
-                if 0 <= size <= length:
-                    break
+            if size < 0:
+                return "".join(self._lines)
+            parts = list(islice(self._lines, self._per_read))
         except BaseException as failure:
             self.failure = failure
             raise
-        return "".join(parts)
+        text = "".join(parts)
+        if text:
+            self._per_read = max(1, size * len(parts) // len(text))
+        return text
 
 
 # Text that must be quoted in CSV: separators, quotes, line breaks, and the NULL marker itself
@@ -183,42 +212,69 @@ def _is_timestamp(field: models.Field) -> bool:
     return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
-def _converter(field: models.Field) -> Callable[[Any], str]:
-    """How one field's Python value is written as a CSV field for COPY (the common types
-    directly, anything else through the field's own database preparation)."""
-    convert = _value_converter(field)
-    if not field.null:
-        # A None here is refused by the database or by the conversion, never stored as text.
-        return convert
-    return lambda value: NULL if value is None else convert(value)
+def _line_builder(fields: list[models.Field]) -> Callable[[int, tuple[Any, ...]], str]:
+    """A function of (new id, the row's values in `fields` order) giving its CSV line.
+
+    The import writes about a million values; a converter called per value (a Python frame
+    each) cost more than the COPY itself. So the line is one f-string compiled once per field
+    list, each value converted by an expression inline: the common types directly, anything
+    else through a helper (the field's own database preparation). The source is made of the
+    fixed expressions below and generated names only, never of data or of names given from
+    outside.
+    """
+    helpers: dict[str, Any] = {"NULL": NULL, "_text": _csv_text, "_needs_quotes": _NEEDS_QUOTES.search}
+    names = [f"v{index}" for index in range(len(fields))]
+    replacements = [
+        _replacement(field, name, f"_f{index}", helpers)
+        for index, (field, name) in enumerate(zip(fields, names, strict=True))
+    ]
+    unpack = ", ".join(names) + ("," if len(names) == 1 else "")
+    body = ",".join(replacements)
+    source = f'def line(new_id, values):\n    {unpack} = values\n    return f"{{new_id}},{body}\\n"\n'
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<recovery.lib.bulk line>", "exec"), helpers, namespace)  # noqa: S102  fixed expressions, see above
+    line: Callable[[int, tuple[Any, ...]], str] = namespace["line"]
+    return line
 
 
-def _value_converter(field: models.Field) -> Callable[[Any], str]:
-    """The conversion of a value that is not None."""
+def _replacement(field: models.Field, name: str, helper: str, helpers: dict[str, Any]) -> str:
+    """The f-string replacement field writing one value of `field` (variable `name`) as a CSV
+    field; a helper it needs goes into `helpers` under the name `helper`."""
+    plain = None  # a cheaper form for a value known not to be None
     if isinstance(field, models.JSONField):
         encode = (field.encoder or DjangoJSONEncoder)(ensure_ascii=False).encode
-        return lambda value: NULL if value is None else '"' + encode(value).replace('"', '""') + '"'
+        helpers[helper] = lambda value: (
+            NULL if value is None else '"' + encode(value).replace('"', '""') + '"'
+        )
+        return f"{{{helper}({name})}}"  # None included
     if isinstance(field, models.BooleanField):
-        return {True: "t", False: "f"}.__getitem__
-    if isinstance(field, models.CharField | models.TextField):
-        return _csv_text
-    if isinstance(field, models.IntegerField | models.ForeignKey | models.UUIDField):
-        return str
-    if isinstance(field, models.DateTimeField):  # ISO 8601, with its offset
-        return datetime.isoformat
-    if isinstance(field, models.DateField):
-        return date.isoformat
-    if isinstance(field, models.DecimalField):
-        return lambda value: format(value, "f")
-    return lambda value: _csv_text(field.get_db_prep_save(value, connection))
+        # A dict lookup: anything but a bool (or 0/1) is refused with a KeyError, not stored.
+        helpers[helper] = {True: "t", False: "f"}
+        expression = f"{helper}[{name}]"
+    elif isinstance(field, models.CharField | models.TextField):
+        # Text needing no quotes as it is; anything else (None too) through _csv_text.
+        expression = f"{name} if type({name}) is str and not _needs_quotes({name}) else _text({name})"
+    elif isinstance(field, models.IntegerField | models.ForeignKey | models.UUIDField):
+        expression, plain = f"str({name})", f"{name}!s"
+    elif isinstance(field, models.DateTimeField):  # ISO 8601, with its offset
+        helpers[helper] = datetime.isoformat
+        expression = f"{helper}({name})"
+    elif isinstance(field, models.DateField):
+        helpers[helper] = date.isoformat
+        expression = f"{helper}({name})"
+    elif isinstance(field, models.DecimalField):
+        expression, plain = f"format({name}, 'f')", f"{name}:f"
+    else:
+        helpers[helper] = partial(_prepared_text, field)
+        expression = f"{helper}({name})"
+    if field.null:
+        return f"{{NULL if {name} is None else {expression}}}"
+    # A None here is refused by the database or by the conversion, never stored as text.
+    return f"{{{plain or expression}}}"
 
 
-def _reader(field: models.Field) -> Any:
-    """The value to store: `pre_save` only where it computes something (auto_now dates)."""
-    if _is_timestamp(field):
-        return lambda obj: field.pre_save(obj, add=True)
-    attname = field.attname
-    return lambda obj: getattr(obj, attname)
+def _prepared_text(field: models.Field, value: Any) -> str:
+    return _csv_text(field.get_db_prep_save(value, connection))
 
 
 @contextmanager
