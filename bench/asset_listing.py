@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from floors import (  # noqa: E402
     explain,
+    goals_verdict,
     heaviest_alone,
     load_average,
     measure_page,
@@ -285,10 +286,7 @@ def main() -> int:
             failures.append(f"{label}: {len(queries)} queries, but {small[label]} for 5 assets")
     print(f"load average: {load_average()}")
     print()
-    for failure in failures:
-        print("MISSED:", failure)
-    print("all goals met" if not failures else "some goals missed")
-    return 1 if failures else 0
+    return goals_verdict(failures)
 
 
 if __name__ == "__main__":

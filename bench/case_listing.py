@@ -35,7 +35,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from floors import explain, heaviest_alone, load_average, measure_page, render, serve_plain_http  # noqa: E402
+from floors import (  # noqa: E402
+    explain,
+    goals_verdict,
+    heaviest_alone,
+    load_average,
+    measure_page,
+    render,
+    serve_plain_http,
+)
 from pg import fresh_database  # noqa: E402
 
 GOAL_RATIO = 2.0
@@ -285,10 +293,7 @@ def main() -> int:
             failures.append(f"{who}: the query count differs between pages: {sorted(counts)}")
     print(f"load average: {load_average()}")
     print()
-    for failure in failures:
-        print("MISSED:", failure)
-    print("all goals met" if not failures else "some goals missed")
-    return 1 if failures else 0
+    return goals_verdict(failures)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from floors import (  # noqa: E402
     copy_seconds,
     explain,
+    goals_verdict,
     load_average,
     recorded_selects,
     replay_seconds,
@@ -341,10 +342,7 @@ def main() -> int:
     if problems:
         print("\nthe recompute is wrong:\n  " + "\n  ".join(problems))
         return 2
-    for failure in failures:
-        print("MISSED:", failure)
-    print("all goals met" if not failures else "some goals missed")
-    return 1 if failures else 0
+    return goals_verdict(failures)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,14 @@ def verdict(ratio: float, goal: float) -> str:
     return f"goal <= {goal:.1f} x  {'met' if ratio <= goal else 'MISSED'}"
 
 
+def goals_verdict(failures: Sequence[str]) -> int:
+    """Print each missed goal and the verdict; the exit status: 1 when a goal was missed."""
+    for failure in failures:
+        print("MISSED:", failure)
+    print("all goals met" if not failures else "some goals missed")
+    return 1 if failures else 0
+
+
 def serve_plain_http(secret_key: str) -> None:
     """Settings for rendering pages as in production (DEBUG off) to the test client over plain
     http; call before Django is set up."""
