@@ -197,6 +197,9 @@ class ServiceViewSetMixin:
     whose records are never deleted sets `delete_view_enabled = False` (and routes no delete
     view)."""
 
+    add_view_class: type = ServiceCreateView
+    edit_view_class: type = ServiceEditView
+    delete_view_class: type = ServiceDeleteView
     record_keyword: str = ""
     create_service: Callable[..., Any] | None = None
     update_service: Callable[..., Any] | None = None
@@ -252,9 +255,6 @@ class ScopedSnippetViewSet(ServiceViewSetMixin, SnippetViewSet):
     """
 
     case_path: str = "case"
-    add_view_class = ServiceCreateView
-    edit_view_class = ServiceEditView
-    delete_view_class = ServiceDeleteView
     index_view_class = ScopedIndexView
     copy_view_enabled = False
     inspect_view_enabled = True

@@ -34,9 +34,6 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from recovery.admin.base import (
     ReadOnlyListingMixin,
     ScopedFilterSet,
-    ServiceCreateView,
-    ServiceDeleteView,
-    ServiceEditView,
     ServiceViewSetMixin,
 )
 from recovery.admin.deadline_forms import (
@@ -567,9 +564,6 @@ class HolidayYearViewSet(ServiceViewSetMixin, SnippetViewSet):
     menu_label = gettext_lazy("Holiday calendar")
     menu_order = 900
     add_to_settings_menu = True
-    add_view_class = ServiceCreateView
-    edit_view_class = ServiceEditView
-    delete_view_class = ServiceDeleteView
     # Saving or deleting a notice recomputes the deadlines it affects.
     record_keyword = "holiday_year"
     create_service = staticmethod(holiday_year_save)

@@ -22,8 +22,6 @@ from recovery.admin.base import (
     ScopedIndexView,
     ScopedSnippetViewSet,
     ServiceCreateView,
-    ServiceDeleteView,
-    ServiceEditView,
     ServiceViewSetMixin,
 )
 from recovery.admin.columns import InlineColumn, InlineMaskedColumn
@@ -459,9 +457,6 @@ class CollectionActionViewSet(ScopedSnippetViewSet):
 
 class DefaultCauseViewSet(ServiceViewSetMixin, SnippetViewSet):
     model = DefaultCause
-    add_view_class = ServiceCreateView
-    edit_view_class = ServiceEditView
-    delete_view_class = ServiceDeleteView
     record_keyword = "default_cause"
     create_service = staticmethod(default_cause_add)
     update_service = staticmethod(default_cause_update)
@@ -477,9 +472,6 @@ class DefaultCauseViewSet(ServiceViewSetMixin, SnippetViewSet):
 
 class BranchViewSet(ServiceViewSetMixin, SnippetViewSet):
     model = Branch
-    add_view_class = ServiceCreateView
-    edit_view_class = ServiceEditView
-    delete_view_class = ServiceDeleteView
     record_keyword = "branch"
     create_service = staticmethod(branch_add)
     update_service = staticmethod(branch_update)
