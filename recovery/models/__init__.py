@@ -58,3 +58,20 @@ from recovery.models.imports import (  # noqa: F401
     ImportStatus,
     LoanImportDigest,
 )
+from recovery.models.liability import (  # noqa: F401
+    AdministratorKind,
+    ClaimStatus,
+    DailyNeedsLimit,
+    Estate,
+    EstateCreditor,
+    EstateItem,
+    EstateRecipient,
+    FirstRecourseException,
+    FirstRecourseExceptionKind,
+    LiabilityClaim,
+    LoanChange,
+    LoanChangeKind,
+    MarriageRecord,
+    ObligorBasis,
+    RecipientKind,
+)

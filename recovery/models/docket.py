@@ -359,6 +359,7 @@ class PartyRole(models.TextChoices):
     PLEDGOR = "pledgor", _("Pledgor")
     SPOUSE = "spouse", _("Spouse")
     HEIR = "heir", _("Heir")
+    LEGATEE = "legatee", _("Legatee")
     ESTATE_ADMINISTRATOR = "estate_administrator", _("Estate administrator")
     CONTACT = "contact", _("Contact person")
 

@@ -88,7 +88,15 @@ def mask_phones(phones: str) -> str:
 
 # A party referenced here becomes a party of the case (so it need not be one already); any
 # other party a record of a case points at (addressed_to, an asset's owner) is one of that case's.
-PARTY_ROLE_FIELDS = {("recovery.Case", "debtor"), ("recovery.CaseParty", "party")}
+# Fields that may name any party in the user's scope, not only the case's: whoever takes a
+# role in the case (an heir, the spouse, an administrator) joins it through them.
+PARTY_ROLE_FIELDS = {
+    ("recovery.Case", "debtor"),
+    ("recovery.CaseParty", "party"),
+    ("recovery.EstateRecipient", "party"),
+    ("recovery.Estate", "administrator"),
+    ("recovery.MarriageRecord", "spouse"),
+}
 _UNSCOPED_TARGETS = {"recovery.Party", "recovery.Branch", "recovery.Case"}
 
 
