@@ -427,6 +427,15 @@ class LiabilityClaim(models.Model):
         related_name="liability_claims",
     )
     basis = models.CharField(_("liable as"), max_length=30, choices=ObligorBasis.choices)
+    link = models.ForeignKey(
+        LoanParty,
+        verbose_name=_("obligation on the loan"),
+        null=True,
+        blank=True,
+        # A claim already pursued outlives the link it came from (the history stays readable).
+        on_delete=models.SET_NULL,
+        related_name="liability_claims",
+    )
     estate = models.ForeignKey(
         Estate,
         verbose_name=_("estate"),
