@@ -21,11 +21,14 @@ class RecoveryConfig(AppConfig):
 
         from recovery.services.cases import register_case_fact_listener
         from recovery.services.deadlines import deadlines_on_facts_changed, register_deadline_date_listener
+        from recovery.services.liability import liability_claims_on_facts_changed
         from recovery.services.staff import roles_sync_permissions
         from recovery.tasks import alerts_on_deadline_dates
 
         # Every change to a case's facts recomputes its deadlines in the same transaction.
         register_case_fact_listener(deadlines_on_facts_changed)
+        # ... and keeps the liability matrix's rows in step with the loans, links and estates.
+        register_case_fact_listener(liability_claims_on_facts_changed)
         # A deadline that newly falls within three days is mailed at once.
         register_deadline_date_listener(alerts_on_deadline_dates)
 
