@@ -19,7 +19,13 @@ from wagtail.admin.ui.tables import DateColumn
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from recovery.admin.base import CaseScopedForm, ScopedSnippetViewSet, ServiceCreateView, ServiceViewSetMixin
+from recovery.admin.base import (
+    CaseScopedForm,
+    ScopedSnippetViewSet,
+    ServiceCreateView,
+    ServiceEditView,
+    ServiceViewSetMixin,
+)
 from recovery.lib.files import PrivateFileInput
 from recovery.models import (
     Case,
@@ -116,7 +122,21 @@ class FirstRecourseExceptionForm(CaseScopedForm):
         choices.label_from_instance = lambda link: f"{link.case_party.party.name} — {link.loan}"
 
 
-class FirstRecourseExceptionCreateView(ServiceCreateView):
+class _RefusalShownMixin:
+    # Wagtail sets it only when the form itself is invalid; a refusal by the service shows the
+    # form again through the same path (as recovery.admin.loan_parties does).
+    produced_error_message = None
+
+
+class FactCreateView(_RefusalShownMixin, ServiceCreateView):
+    pass
+
+
+class FactEditView(_RefusalShownMixin, ServiceEditView):
+    pass
+
+
+class FirstRecourseExceptionCreateView(FactCreateView):
     def get_initial(self) -> dict[str, Any]:
         # The case section's checklist opens the form on one guarantor and one exception.
         initial = super().get_initial()
@@ -125,7 +145,7 @@ class FirstRecourseExceptionCreateView(ServiceCreateView):
         return initial
 
 
-class LoanChangeCreateView(ServiceCreateView):
+class LoanChangeCreateView(FactCreateView):
     def get_initial(self) -> dict[str, Any]:
         initial = super().get_initial()
         if self.request.GET.get("kind"):
@@ -136,7 +156,12 @@ class LoanChangeCreateView(ServiceCreateView):
 # ---- viewsets --------------------------------------------------------------------------------
 
 
-class EstateViewSet(ScopedSnippetViewSet):
+class FactViewSet(ScopedSnippetViewSet):
+    add_view_class = FactCreateView
+    edit_view_class = FactEditView
+
+
+class EstateViewSet(FactViewSet):
     model = Estate
     record_keyword = "estate"
     create_service = staticmethod(estate_record)
@@ -164,7 +189,7 @@ class EstateViewSet(ScopedSnippetViewSet):
         return super().get_queryset(request).select_related("deceased", "administrator", "case")
 
 
-class EstateRecipientViewSet(ScopedSnippetViewSet):
+class EstateRecipientViewSet(FactViewSet):
     model = EstateRecipient
     case_path = "estate__case"
     record_keyword = "recipient"
@@ -187,7 +212,7 @@ class EstateRecipientViewSet(ScopedSnippetViewSet):
         return super().get_queryset(request).select_related("party", "estate__deceased")
 
 
-class EstateItemViewSet(ScopedSnippetViewSet):
+class EstateItemViewSet(FactViewSet):
     model = EstateItem
     case_path = "estate__case"
     record_keyword = "item"
@@ -204,7 +229,7 @@ class EstateItemViewSet(ScopedSnippetViewSet):
         return super().get_queryset(request).select_related("estate__deceased")
 
 
-class EstateCreditorViewSet(ScopedSnippetViewSet):
+class EstateCreditorViewSet(FactViewSet):
     model = EstateCreditor
     case_path = "estate__case"
     record_keyword = "creditor"
@@ -221,7 +246,7 @@ class EstateCreditorViewSet(ScopedSnippetViewSet):
         return super().get_queryset(request).select_related("estate__deceased")
 
 
-class MarriageRecordViewSet(ScopedSnippetViewSet):
+class MarriageRecordViewSet(FactViewSet):
     model = MarriageRecord
     record_keyword = "marriage"
     create_service = staticmethod(marriage_record_add)
@@ -255,7 +280,7 @@ class MarriageRecordViewSet(ScopedSnippetViewSet):
         return super().get_queryset(request).select_related("party", "spouse", "case")
 
 
-class LoanChangeViewSet(ScopedSnippetViewSet):
+class LoanChangeViewSet(FactViewSet):
     model = LoanChange
     case_path = "loan__case"
     record_keyword = "change"
@@ -286,7 +311,7 @@ class LoanChangeViewSet(ScopedSnippetViewSet):
         return super().get_queryset(request).select_related("loan")
 
 
-class FirstRecourseExceptionViewSet(ScopedSnippetViewSet):
+class FirstRecourseExceptionViewSet(FactViewSet):
     model = FirstRecourseException
     case_path = "link__case_party__case"
     record_keyword = "exception"
@@ -326,6 +351,8 @@ class HeadOnlyPermissionPolicy(ModelPermissionPolicy):
 
 class DailyNeedsLimitViewSet(ServiceViewSetMixin, SnippetViewSet):
     model = DailyNeedsLimit
+    add_view_class = FactCreateView
+    edit_view_class = FactEditView
     record_keyword = "limit"
     create_service = staticmethod(daily_needs_limit_set)
     update_service = staticmethod(daily_needs_limit_update)
