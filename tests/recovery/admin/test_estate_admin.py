@@ -100,9 +100,8 @@ def test_a_death_and_two_heirs_one_renouncing_recorded_through_the_forms(lawyer,
     heir_a, heir_b = on_case(case, "继承人甲"), on_case(case, "继承人乙")
     page = lawyer.get(url("estate", "add") + f"?case={case.pk}")
     assert page.status_code == 200 and page.context["form"].initial["case"] == str(case.pk)
-    response = lawyer.post(
-        url("estate", "add"), {"case": case.pk, "deceased": case.debtor.pk, "died_on": "2024-11-03", "taxes": "0"}
-    )
+    death = {"case": case.pk, "deceased": case.debtor.pk, "died_on": "2024-11-03", "taxes": "0"}
+    response = lawyer.post(url("estate", "add"), death)
     assert response.status_code == 302 and response.url == reverse(INSPECT, args=[case.pk])
     estate = Estate.objects.get(case=case)
     assert ModelLogEntry.objects.for_instance(estate).filter(action=ESTATE_RECORDED).exists()
