@@ -2,9 +2,11 @@
 they register live in recovery.admin."""
 
 from wagtail import hooks
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-from recovery.admin import accounts, alerts, deadlines, docket, imports, loan_parties, widgets
+from recovery.admin import accounts, alerts, deadlines, docket, estates, imports, loan_parties, widgets
+from recovery.models import DailyNeedsLimit
 
 register_snippet(docket.DocketGroup)
 hooks.register("register_admin_viewset", docket.register_import_viewset)
@@ -27,3 +29,9 @@ hooks.register("register_admin_urls", alerts.register_alert_urls)
 hooks.register("register_log_actions", alerts.register_alert_log_actions)
 hooks.register("register_admin_viewset", alerts.register_alert_viewset)
 hooks.register("register_admin_viewset", alerts.register_alert_policy_viewset)
+register_permission_policy(
+    DailyNeedsLimit, estates.HeadOnlyPermissionPolicy(DailyNeedsLimit), exact_class=True
+)
+register_snippet(estates.LiabilityFactsGroup)
+hooks.register("recovery_case_sections", estates.estate_facts_section)
+hooks.register("register_admin_urls", estates.register_estate_urls)

@@ -38,13 +38,21 @@ from recovery.models import (
     CaseParty,
     Collateral,
     CollectionAction,
+    DailyNeedsLimit,
     Deadline,
     DefaultCause,
+    Estate,
+    EstateCreditor,
+    EstateItem,
+    EstateRecipient,
+    FirstRecourseException,
     HolidayYear,
     ImportRun,
     Instalment,
     Loan,
+    LoanChange,
     LoanParty,
+    MarriageRecord,
     Party,
 )
 from tests.assets.preservation_helpers import make_asset, make_measure
@@ -145,6 +153,13 @@ SCOPED_SNIPPETS = {
     "assets_securityinterest": "securityinterest",
     "assets_preservationmeasure": "preservationmeasure",
     "assets_assetfile": "assetfile",
+    "recovery_estate": "estate",
+    "recovery_estaterecipient": "estaterecipient",
+    "recovery_estateitem": "estateitem",
+    "recovery_estatecreditor": "estatecreditor",
+    "recovery_marriagerecord": "marriagerecord",
+    "recovery_loanchange": "loanchange",
+    "recovery_firstrecourseexception": "firstrecourseexception",
 }
 # The standard views of a scoped snippet viewset; each model lists which ones it has, so that a
 # view appearing (or vanishing) in one viewset shows up here.
@@ -176,6 +191,26 @@ for _prefix, _model in SCOPED_SNIPPETS.items():
         MATRIX[f"wagtailsnippets_{_prefix}:{_view}"] = _rule
 MATRIX |= {
     "wagtailsnippets_assets_preservationmeasure:renew": record("preservationmeasure", "change"),
+    # The daily-needs thresholds: the head of recovery's alone, to see as to change.
+    **{
+        f"wagtailsnippets_recovery_dailyneedslimit:{view}": (
+            page("dailyneedslimit", search=True, roles=HEAD_ONLY)
+            if view in ("list", "list_results")
+            else page("dailyneedslimit", "add", roles=HEAD_ONLY)
+            if view == "add"
+            else page("dailyneedslimit", action, params={"pk": "dailyneedslimit"}, roles=HEAD_ONLY)
+        )
+        for view, action in (
+            ("list", "view"),
+            ("list_results", "view"),
+            ("add", "add"),
+            ("edit", "change"),
+            ("delete", "delete"),
+            ("usage", "change_read"),
+            ("history", "change_read"),
+            ("history_results", "change_read"),
+        )
+    },
     "wagtailsnippets_assets_preservationmeasure:end": record("preservationmeasure", "change"),
     # Reference data: read by every role, changed by the head only. Their usage pages list the
     # cases that use them, so they are requested with the branch and cause of case B.
@@ -227,6 +262,7 @@ MATRIX |= {
     "recovery_editing_session_ping": Rule("special"),
     "recovery_editing_session_release": Rule("special"),
     "recovery_collection_action_proof": record("collectionaction"),
+    "recovery_first_recourse_evidence": record("firstrecourseexception"),
     "assets_file_download": record("assetfile"),
     # Per-loan links the migration made: confirmed or removed from the case page (POST only).
     "recovery_loan_party_confirm": record("loanparty", "change", post_only=True),
@@ -399,6 +435,48 @@ def _build_group(group: str, case: Case, user: Any) -> dict[str, Any]:
     measure = make_measure(asset, ruling=mark("preservationmeasure"), expires="2028-03-02")
     upload = AssetFile.objects.create(asset=asset, caption=mark("assetfile"))
     upload.file.save("photo.pdf", ContentFile(b"%PDF-1.4 " + mark("assetfilebody").encode()))
+    # The liability facts: the debtor died; a general guarantor lost his first-recourse defence.
+    estate = Estate.objects.create(case=case, deceased=party, died_on=date(2024, 11, 3), notes=mark("estate"))
+    heir = Party.objects.create(
+        kind="person", name=mark("estaterecipient"), id_number=f"H{group}{case.pk:016d}"
+    )
+    CaseParty.objects.create(case=case, party=heir, role="heir")
+    general_role = CaseParty.objects.create(
+        case=case,
+        party=Party.objects.create(
+            kind="person", name=f"一般保证人{group}", id_number=f"J{group}{case.pk:016d}"
+        ),
+        role="guarantor",
+    )
+    general = LoanParty.objects.create(case_party=general_role, loan=loan, guarantee_type="general")
+    change = LoanChange.objects.create(
+        loan=loan,
+        kind="increase",
+        agreed_on=date(2022, 6, 1),
+        amount=Decimal("1.00"),
+        note=mark("loanchange"),
+    )
+    change.consenting_guarantors.add(general)
+    exception = FirstRecourseException.objects.create(
+        link=general,
+        kind="written_waiver",
+        known_on=date(2024, 1, 1),
+        evidence=mark("firstrecourseexception"),
+    )
+    exception.evidence_file.save("waiver.pdf", ContentFile(b"%PDF-1.4 " + mark("waiver").encode()))
+    facts = {
+        "estate": estate,
+        "estaterecipient": EstateRecipient.objects.create(estate=estate, party=heir, kind="statutory_heir"),
+        "estateitem": EstateItem.objects.create(estate=estate, description=mark("estateitem"), value=1),
+        "estatecreditor": EstateCreditor.objects.create(
+            estate=estate, creditor=mark("estatecreditor"), amount=1
+        ),
+        "marriagerecord": MarriageRecord.objects.create(
+            case=case, party=party, spouse=guarantor, evidence_note=mark("marriagerecord")
+        ),
+        "loanchange": change,
+        "firstrecourseexception": exception,
+    }
     # Created last, directly: services above recompute the case's deadlines.
     deadline = Deadline.objects.create(
         case=case,
@@ -423,7 +501,7 @@ def _build_group(group: str, case: Case, user: Any) -> dict[str, Any]:
         status="sent",
         sent_at=timezone.now(),
     )
-    return {
+    return facts | {
         "case": case,
         "party": party,
         "loan": loan,
@@ -498,6 +576,14 @@ class World:
             DefaultCause,
             HolidayYear,
             AlertPolicy,
+            Estate,
+            EstateRecipient,
+            EstateItem,
+            EstateCreditor,
+            MarriageRecord,
+            LoanChange,
+            FirstRecourseException,
+            DailyNeedsLimit,
         ]
         return {m._meta.label: sorted(map(repr, m.objects.order_by("pk").values_list())) for m in models}
 
@@ -522,6 +608,7 @@ def world(staff, make_case, branches, settings, tmp_path) -> World:
         "holidayyear": HolidayYear.objects.order_by("year").first()
         or HolidayYear.objects.create(year=2031, notice="matrix notice"),
         "alertpolicy": AlertPolicy.objects.order_by("pk").first(),
+        "dailyneedslimit": DailyNeedsLimit.objects.create(amount=Decimal("50000.00"), basis="matrix basis"),
     }
     return World(groups=groups, reference=reference, staff=staff)
 

@@ -31,7 +31,13 @@ from recovery.registry import docket_apps
 # of recovery edits them) is the right one. Listed by hand so that a new docket model is refused
 # until someone decides how it is scoped.
 REFERENCE_MODELS = frozenset(
-    {"recovery.branch", "recovery.defaultcause", "recovery.holidayyear", "recovery.alertpolicy"}
+    {
+        "recovery.branch",
+        "recovery.defaultcause",
+        "recovery.holidayyear",
+        "recovery.alertpolicy",
+        "recovery.dailyneedslimit",
+    }
 )
 
 

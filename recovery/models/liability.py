@@ -536,7 +536,12 @@ class FirstRecourseException(models.Model):
         ]
 
     def __str__(self) -> str:
-        return FirstRecourseExceptionKind(self.kind).label if self.kind else str(_("exception"))
+        return str(FirstRecourseExceptionKind(self.kind).label) if self.kind else str(_("exception"))
+
+    @property
+    def case_id(self) -> int | None:
+        # The guarantee link has no case of its own: its party role has (recovery.lib.audit.case_id_of).
+        return self.link.case_party.case_id if self.link_id else None
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

@@ -7,7 +7,7 @@ from wagtail.admin.auth import require_admin_access
 
 from recovery.lib.files import record_file_download
 from recovery.lib.masking import MaskedLogEntriesView
-from recovery.models import CollectionAction
+from recovery.models import CollectionAction, FirstRecourseException
 from recovery.selectors.access import can_see_all_cases, can_view_personal_data, cases_visible_to
 from recovery.selectors.imports import import_runs_visible_to
 
@@ -34,6 +34,15 @@ def collection_action_proof(request: Any, pk: int) -> FileResponse:
     """A collection action's proof of delivery, to those who see its case."""
     actions = CollectionAction.objects.filter(case__in=cases_visible_to(request.user).values("pk"))
     return record_file_download(actions, pk, field="proof_file", name_field="proof_original_name")
+
+
+def first_recourse_evidence(request: Any, pk: int) -> FileResponse:
+    """The evidence of an exception to a general guarantor's first-recourse defence, to those
+    who see its case."""
+    exceptions = FirstRecourseException.objects.filter(
+        link__case_party__case__in=cases_visible_to(request.user).values("pk")
+    )
+    return record_file_download(exceptions, pk, field="evidence_file", name_field="evidence_original_name")
 
 
 @require_admin_access

@@ -29,7 +29,15 @@ from recovery.models import (
     Collateral,
     CollectionAction,
     DefaultCause,
+    Estate,
+    EstateCreditor,
+    EstateItem,
+    EstateRecipient,
+    FirstRecourseException,
     Instalment,
+    LoanChange,
+    LoanParty,
+    MarriageRecord,
     Party,
     PartyKind,
     PartyRole,
@@ -98,7 +106,33 @@ def _fill_case(case, tag: str) -> dict:
     )
     upload = AssetFile(asset=asset, caption=f"{tag}照片")
     upload.file.save(f"{tag}.jpg", ContentFile(b"\xff\xd8\xff\xe0 photo"), save=True)
-    return {
+    # The liability facts: the guarantor guarantees the loan generally, is the debtor's heir
+    # and spouse.
+    link = LoanParty.objects.create(case_party=role, loan=loan, guarantee_type="general")
+    estate = Estate.objects.create(case=case, deceased=case.debtor, died_on=date(2024, 11, 3))
+    change = LoanChange.objects.create(
+        loan=loan, kind="increase", agreed_on=date(2022, 6, 1), amount=Decimal("1.00"), note=tag
+    )
+    change.consenting_guarantors.add(link)
+    facts = {
+        "loanparty": link,
+        "estate": estate,
+        "estaterecipient": EstateRecipient.objects.create(
+            estate=estate, party=guarantor, kind="statutory_heir"
+        ),
+        "estateitem": EstateItem.objects.create(
+            estate=estate, description=f"{tag}遗产", value=Decimal("9.00")
+        ),
+        "estatecreditor": EstateCreditor.objects.create(
+            estate=estate, creditor=f"{tag}他行", amount=Decimal("1.00")
+        ),
+        "marriagerecord": MarriageRecord.objects.create(case=case, party=case.debtor, spouse=guarantor),
+        "loanchange": change,
+        "firstrecourseexception": FirstRecourseException.objects.create(
+            link=link, kind="written_waiver", known_on=date(2024, 1, 1), evidence=tag
+        ),
+    }
+    return facts | {
         "case": case,
         "debtor": case.debtor,
         "party": case.debtor,
@@ -194,6 +228,13 @@ def test_every_docket_model_has_a_scoped_form_here():
         "assets.SecurityInterest",
         "assets.PreservationMeasure",
         "assets.AssetFile",
+        "recovery.Estate",
+        "recovery.EstateRecipient",
+        "recovery.EstateItem",
+        "recovery.EstateCreditor",
+        "recovery.MarriageRecord",
+        "recovery.LoanChange",
+        "recovery.FirstRecourseException",
     }
     assert not missing, f"add samples of {missing} to _fill_case"
 
