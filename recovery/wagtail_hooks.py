@@ -5,7 +5,17 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-from recovery.admin import accounts, alerts, deadlines, docket, estates, imports, loan_parties, widgets
+from recovery.admin import (
+    accounts,
+    alerts,
+    deadlines,
+    docket,
+    estates,
+    imports,
+    liability,
+    loan_parties,
+    widgets,
+)
 from recovery.models import DailyNeedsLimit
 
 register_snippet(docket.DocketGroup)
@@ -35,3 +45,6 @@ register_permission_policy(
 register_snippet(estates.LiabilityFactsGroup)
 hooks.register("recovery_case_sections", estates.estate_facts_section)
 hooks.register("register_admin_urls", estates.register_estate_urls)
+hooks.register("recovery_case_sections", liability.liability_section, order=-4)
+hooks.register("register_admin_urls", liability.register_liability_urls)
+hooks.register("register_admin_viewset", liability.register_claim_viewset)

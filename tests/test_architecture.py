@@ -17,6 +17,7 @@ PURE_PACKAGES = (
     "recovery.deadlines",
     "recovery.handover",
     "recovery.alerting",
+    "recovery.liability",
     "assets.waterfall",
     "assets.lapse",
     "litigation.lapse",

@@ -26,7 +26,15 @@ from recovery.admin.imports import DOCKET_MENU_HOOK
 from recovery.lib.links import case_path
 from recovery.lib.masking import SafeExportMixin
 from recovery.lib.validators import validate_supported_date
-from recovery.models import MONEY, Branch, Case, ClaimStatus, LiabilityClaim, Loan, MarriageRecord, ObligorBasis
+from recovery.models import (
+    MONEY,
+    Branch,
+    Case,
+    ClaimStatus,
+    LiabilityClaim,
+    MarriageRecord,
+    ObligorBasis,
+)
 from recovery.selectors.access import cases_editable_by, cases_visible_to
 from recovery.selectors.liability import case_liability, claim_listing, claims_visible_to
 from recovery.services import RecoveryError
@@ -94,7 +102,9 @@ def _back(case_id: int) -> HttpResponseRedirect:
 
 def _refusal(request: Any, form: forms.Form | None = None, error: RecoveryError | None = None) -> None:
     if error is not None:
-        field = f" ({form.fields[error.field].label})" if form is not None and error.field in form.fields else ""
+        field = (
+            f" ({form.fields[error.field].label})" if form is not None and error.field in form.fields else ""
+        )
         messages.error(request, f"{error.message}{field}")
         return
     assert form is not None  # noqa: S101  one of the two is always given
@@ -124,7 +134,8 @@ def claim_move_view(request: Any, pk: int) -> Any:
     else:
         messages.success(
             request,
-            _("%(party)s: now %(status)s.") % {"party": moved.party.name, "status": moved.get_status_display()},
+            _("%(party)s: now %(status)s.")
+            % {"party": moved.party.name, "status": moved.get_status_display()},
         )
     return _back(claim.case_id)
 
@@ -169,7 +180,9 @@ def spouse_pursue_view(request: Any, pk: int) -> Any:
             raise RecoveryError(_("Pick loans of this case the obligor owes or guarantees."), field="loans")
         data = case_liability(marriage.case, request)
         classifications = {
-            row.loan.pk: row.assessment.classification for row in data.spousal if row.marriage.pk == marriage.pk
+            row.loan.pk: row.assessment.classification
+            for row in data.spousal
+            if row.marriage.pk == marriage.pk
         }
         opened = spouse_claims_open(
             marriage=marriage,
@@ -189,7 +202,9 @@ def spouse_pursue_view(request: Any, pk: int) -> Any:
 def register_liability_urls() -> list:
     return [
         path("recovery/liability/claim/<int:pk>/move/", claim_move_view, name="recovery_claim_move"),
-        path("recovery/liability/claim/<int:pk>/estimate/", claim_estimate_view, name="recovery_claim_estimate"),
+        path(
+            "recovery/liability/claim/<int:pk>/estimate/", claim_estimate_view, name="recovery_claim_estimate"
+        ),
         path("recovery/liability/spouse/<int:pk>/pursue/", spouse_pursue_view, name="recovery_spouse_pursue"),
     ]
 
@@ -286,15 +301,29 @@ class LiabilityClaimViewSet(ReadOnlyListingMixin, ModelViewSet):
         ),
         Column("party", label=gettext_lazy("Obligor"), accessor=lambda claim: claim.party.name),
         Column("basis", label=gettext_lazy("Liable as"), accessor="get_basis_display", sort_key="basis"),
-        Column("loan", label=gettext_lazy("Loan"), accessor=lambda claim: claim.loan.contract_no if claim.loan_id else "—"),
-        Column("owed", label=gettext_lazy("Owed (or cap)"), accessor=lambda claim: claim.owed if claim.owed is not None else "—", sort_key="owed"),
+        Column(
+            "loan",
+            label=gettext_lazy("Loan"),
+            accessor=lambda claim: claim.loan.contract_no if claim.loan_id else "—",
+        ),
+        Column(
+            "owed",
+            label=gettext_lazy("Owed (or cap)"),
+            accessor=lambda claim: claim.owed if claim.owed is not None else "—",
+            sort_key="owed",
+        ),
         Column(
             "guarantee_period_act_by",
             label=gettext_lazy("Guarantee period: act by"),
             accessor=_iso("guarantee_period_act_by"),
             sort_key="guarantee_period_act_by",
         ),
-        Column("next_act_by", label=gettext_lazy("Next act-by date"), accessor=_iso("next_act_by"), sort_key="next_act_by"),
+        Column(
+            "next_act_by",
+            label=gettext_lazy("Next act-by date"),
+            accessor=_iso("next_act_by"),
+            sort_key="next_act_by",
+        ),
         Column("status", label=gettext_lazy("Status"), accessor="get_status_display", sort_key="status"),
         Column("status_on", label=gettext_lazy("Since"), accessor=_iso("status_on"), sort_key="status_on"),
     ]
@@ -343,6 +372,3 @@ def listing_url(**filters: str) -> str:
     from urllib.parse import urlencode
 
     return reverse(f"{NAMESPACE}:index") + (f"?{urlencode(filters)}" if filters else "")
-
-
-__all__ = ["Loan", "listing_url"]

@@ -123,7 +123,12 @@ class CaseLiability:
 
 
 def _loan_amounts(loan: Loan) -> tuple[Decimal, Decimal, Decimal, Decimal]:
-    return (loan.principal_outstanding, loan.interest_outstanding, loan.penalty_interest, loan.total_outstanding)
+    return (
+        loan.principal_outstanding,
+        loan.interest_outstanding,
+        loan.penalty_interest,
+        loan.total_outstanding,
+    )
 
 
 def _deadlines_by_obligation(deadlines: Iterable[Deadline]) -> dict[tuple[int | None, str], list[Deadline]]:
@@ -174,10 +179,7 @@ def case_liability(case: Case, request: Any = None) -> CaseLiability:
         for view in estates
         for name, amount in ((entry.name, entry.amount) for entry in view.result.claimant.from_)
     }
-    rows = [
-        _row(claim, deadlines, changes, exceptions, from_estate, estates)
-        for claim in claims
-    ]
+    rows = [_row(claim, deadlines, changes, exceptions, from_estate, estates) for claim in claims]
     extra: dict[int, tuple[Decimal | None, str]] = {}
     collateral_claims = [row.claim for row in rows if row.claim.basis in _COLLATERAL_BASES]
     if collateral_claims:
@@ -214,7 +216,10 @@ def _row(
         view = next((view for view in estates if view.estate.pk == claim.estate_id), None)
         deceased = view.estate.deceased_id if view else None
         row.deadlines = [
-            deadline for (party_id, _key), found in deadlines.items() if party_id == deceased for deadline in found
+            deadline
+            for (party_id, _key), found in deadlines.items()
+            if party_id == deceased
+            for deadline in found
         ]
         if claim.basis == ObligorBasis.ESTATE_ADMINISTRATOR:
             row.notes.append("向遗产管理人主张权利可中断诉讼时效（总则编解释第38条）")
@@ -241,7 +246,9 @@ def _guarantor(
         ZERO,
     )
     max_amount = link.max_amount if link is not None else None
-    row.owed = rules.guarantor_exposure(loan.total_outstanding, max_amount=max_amount, unconsented_increase=unconsented)
+    row.owed = rules.guarantor_exposure(
+        loan.total_outstanding, max_amount=max_amount, unconsented_increase=unconsented
+    )
     if max_amount is not None:
         row.cap_note = f"最高额保证：以 {max_amount} 元为限（民法典第690条）"
     if unconsented:
@@ -274,18 +281,20 @@ def _spousal_rows(case: Case, loans: dict[int, Loan], claims: list[LiabilityClai
     for claim in claims:
         if claim.loan_id and claim.basis in (ObligorBasis.CO_BORROWER, *_GUARANTOR_BASES):
             link = claim.link
-            incurred = (link.signed_on if link is not None and link.signed_on else None) or claim.loan.disbursed_on
+            incurred = (
+                link.signed_on if link is not None and link.signed_on else None
+            ) or claim.loan.disbursed_on
             amount = claim.loan.amount
             if link is not None and link.max_amount is not None:
                 amount = min(amount, link.max_amount)
             owed_by[claim.party_id].append((claim.loan, incurred, amount))
-    pursued = {
-        (claim.party_id, claim.loan_id) for claim in claims if claim.basis == ObligorBasis.SPOUSE
-    }
+    pursued = {(claim.party_id, claim.loan_id) for claim in claims if claim.basis == ObligorBasis.SPOUSE}
     rows: list[SpousalRow] = []
     for marriage in marriages:
         for loan, incurred_on, amount in owed_by.get(marriage.party_id, []):
-            assessment = assess_spousal_debt(spousal_facts(marriage, incurred_on=incurred_on, amount=amount, limit=limit))
+            assessment = assess_spousal_debt(
+                spousal_facts(marriage, incurred_on=incurred_on, amount=amount, limit=limit)
+            )
             rows.append(
                 SpousalRow(
                     marriage=marriage,
@@ -298,7 +307,9 @@ def _spousal_rows(case: Case, loans: dict[int, Loan], claims: list[LiabilityClai
     return rows
 
 
-def spousal_facts(marriage: MarriageRecord, *, incurred_on: date, amount: Decimal, limit: Decimal) -> SpousalFacts:
+def spousal_facts(
+    marriage: MarriageRecord, *, incurred_on: date, amount: Decimal, limit: Decimal
+) -> SpousalFacts:
     return SpousalFacts(
         incurred_on=incurred_on,
         amount=amount,
@@ -336,7 +347,10 @@ def _estates(case: Case, loans: dict[int, Loan]) -> list[EstateView]:
             taxes=estate.taxes,
             debts=(
                 Debt(creditor=OUR_NAME, amount=our_claim),
-                *(Debt(creditor=other.creditor, amount=other.amount) for other in estate.other_creditors.all()),
+                *(
+                    Debt(creditor=other.creditor, amount=other.amount)
+                    for other in estate.other_creditors.all()
+                ),
             ),
             recipients=tuple(
                 Recipient(
@@ -403,7 +417,9 @@ def claim_listing(claims: Any) -> Any:
         .values("total")[:1],
         output_field=money,
     )
-    guarantor_owed = Greatest(loan_total - Coalesce(unconsented, Value(ZERO), output_field=money), Value(ZERO))
+    guarantor_owed = Greatest(
+        loan_total - Coalesce(unconsented, Value(ZERO), output_field=money), Value(ZERO)
+    )
     owed = models.Case(
         When(
             basis__in=_GUARANTOR_BASES,
@@ -415,14 +431,16 @@ def claim_listing(claims: Any) -> Any:
     )
     subject = Concat(Value(":loan:"), F("loan__contract_no"))
     on_the_loan = Deadline.objects.filter(
-        case_id=OuterRef("case_id"), party_id=OuterRef("party_id"), done=False, key__endswith=OuterRef("subject")
+        case_id=OuterRef("case_id"),
+        party_id=OuterRef("party_id"),
+        done=False,
+        key__endswith=OuterRef("subject"),
     ).order_by("act_by", "pk")
-    return (
-        claims.select_related("case", "party", "loan", "case__branch")
-        .annotate(
-            subject=subject,
-            owed=owed,
-            guarantee_period_act_by=Subquery(on_the_loan.filter(kind=DeadlineKind.GUARANTEE_PERIOD).values("act_by")[:1]),
-            next_act_by=Subquery(on_the_loan.exclude(act_by=None).values("act_by")[:1]),
-        )
+    return claims.select_related("case", "party", "loan", "case__branch").annotate(
+        subject=subject,
+        owed=owed,
+        guarantee_period_act_by=Subquery(
+            on_the_loan.filter(kind=DeadlineKind.GUARANTEE_PERIOD).values("act_by")[:1]
+        ),
+        next_act_by=Subquery(on_the_loan.exclude(act_by=None).values("act_by")[:1]),
     )
