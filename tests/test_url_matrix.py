@@ -49,6 +49,7 @@ from recovery.models import (
     HolidayYear,
     ImportRun,
     Instalment,
+    LiabilityClaim,
     Loan,
     LoanChange,
     LoanParty,
@@ -263,6 +264,12 @@ MATRIX |= {
     "recovery_editing_session_release": Rule("special"),
     "recovery_collection_action_proof": record("collectionaction"),
     "recovery_first_recourse_evidence": record("firstrecourseexception"),
+    # The liability matrix (#14): moves and estimates by whoever may change the case (POST only).
+    "recovery_claim_move": record("liabilityclaim", "change", post_only=True),
+    "recovery_claim_estimate": record("liabilityclaim", "change", post_only=True),
+    "recovery_spouse_pursue": record("marriagerecord", "change", post_only=True),
+    "recovery_liability:index": page("liabilityclaim", export=True),
+    "recovery_liability:index_results": page("liabilityclaim"),
     "assets_file_download": record("assetfile"),
     # Per-loan links the migration made: confirmed or removed from the case page (POST only).
     "recovery_loan_party_confirm": record("loanparty", "change", post_only=True),
@@ -476,6 +483,9 @@ def _build_group(group: str, case: Case, user: Any) -> dict[str, Any]:
         ),
         "loanchange": change,
         "firstrecourseexception": exception,
+        "liabilityclaim": LiabilityClaim.objects.create(
+            case=case, party=party, loan=loan, basis="borrower", status_note=mark("liabilityclaim")
+        ),
     }
     # Created last, directly: services above recompute the case's deadlines.
     deadline = Deadline.objects.create(
@@ -581,6 +591,7 @@ class World:
             EstateItem,
             EstateCreditor,
             MarriageRecord,
+            LiabilityClaim,
             LoanChange,
             FirstRecourseException,
             DailyNeedsLimit,

@@ -104,6 +104,14 @@ class EstateView:
     inventory_total: Decimal
     our_claim: Decimal
     names: dict[str, str]  # the calculation's recipient names (party ids) -> party names
+    kinds: dict[str, str]  # the same -> the kind's label in the reader's language
+
+    @property
+    def recipient_rows(self) -> list[tuple[str, str, Decimal, Decimal]]:
+        return [
+            (self.names[entry.name], self.kinds[entry.name], entry.cap, entry.bears)
+            for entry in self.result.recipients
+        ]
 
     @property
     def write_off_candidate(self) -> Decimal:
@@ -370,6 +378,9 @@ def _estates(case: Case, loans: dict[int, Loan]) -> list[EstateView]:
                 inventory_total=sum((item.value for item in estate.items.all()), ZERO),
                 our_claim=our_claim,
                 names={str(recipient.party_id): recipient.party.name for recipient in recipients},
+                kinds={
+                    str(recipient.party_id): str(recipient.get_kind_display()) for recipient in recipients
+                },
             )
         )
     return views

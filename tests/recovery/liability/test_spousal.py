@@ -24,95 +24,110 @@ MARRIED = date(2015, 6, 1)
     [
         # law.md §7.1: the husband alone borrowed RMB 2m for his sole proprietorship.
         (
-            dict(incurred_on=date(2022, 4, 1), amount=D("2000000"), married_on=MARRIED),
+            {"incurred_on": date(2022, 4, 1), "amount": D("2000000"), "married_on": MARRIED},
             NEEDS_EVIDENCE,
             "民法典第1064条第2款",
         ),
         (
-            dict(
-                incurred_on=date(2022, 4, 1),
-                amount=D("2000000"),
-                married_on=MARRIED,
-                used_for_joint_business=True,
-            ),
+            {
+                "incurred_on": date(2022, 4, 1),
+                "amount": D("2000000"),
+                "married_on": MARRIED,
+                "used_for_joint_business": True,
+            },
             JOINT,
             "民法典第1064条第2款",
         ),
         (
-            dict(incurred_on=date(2022, 4, 1), amount=D("2000000"), married_on=MARRIED, spouse_signed=True),
+            {
+                "incurred_on": date(2022, 4, 1),
+                "amount": D("2000000"),
+                "married_on": MARRIED,
+                "spouse_signed": True,
+            },
             JOINT,
             "民法典第1064条第1款",
         ),
         (
-            dict(incurred_on=date(2022, 4, 1), amount=D("2000000"), married_on=MARRIED, spouse_ratified=True),
+            {
+                "incurred_on": date(2022, 4, 1),
+                "amount": D("2000000"),
+                "married_on": MARRIED,
+                "spouse_ratified": True,
+            },
             JOINT,
             "民法典第1064条第1款",
         ),
         (
-            dict(incurred_on=date(2022, 4, 1), amount=D("50000.00"), married_on=MARRIED),
+            {"incurred_on": date(2022, 4, 1), "amount": D("50000.00"), "married_on": MARRIED},
             JOINT,
             "民法典第1064条第1款",
         ),
         (
-            dict(incurred_on=date(2022, 4, 1), amount=D("50000.01"), married_on=MARRIED),
+            {"incurred_on": date(2022, 4, 1), "amount": D("50000.01"), "married_on": MARRIED},
             NEEDS_EVIDENCE,
             "民法典第1064条第2款",
         ),
         (
-            dict(
-                incurred_on=date(2022, 4, 1),
-                amount=D("80000"),
-                married_on=MARRIED,
-                daily_needs_limit=D("100000"),
-            ),
+            {
+                "incurred_on": date(2022, 4, 1),
+                "amount": D("80000"),
+                "married_on": MARRIED,
+                "daily_needs_limit": D("100000"),
+            },
             JOINT,
             "民法典第1064条第1款",
         ),
         # A debt incurred on the wedding day is incurred during the marriage.
-        (dict(incurred_on=MARRIED, amount=D("1000"), married_on=MARRIED), JOINT, "民法典第1064条第1款"),
+        ({"incurred_on": MARRIED, "amount": D("1000"), "married_on": MARRIED}, JOINT, "民法典第1064条第1款"),
         (
-            dict(incurred_on=date(2015, 5, 31), amount=D("1000"), married_on=MARRIED),
+            {"incurred_on": date(2015, 5, 31), "amount": D("1000"), "married_on": MARRIED},
             PERSONAL,
             "婚姻家庭编解释一第33条",
         ),
         (
-            dict(
-                incurred_on=date(2015, 5, 31),
-                amount=D("1000"),
-                married_on=MARRIED,
-                used_for_family_after_marriage=True,
-            ),
+            {
+                "incurred_on": date(2015, 5, 31),
+                "amount": D("1000"),
+                "married_on": MARRIED,
+                "used_for_family_after_marriage": True,
+            },
             JOINT,
             "婚姻家庭编解释一第33条",
         ),
         # On the divorce day the marriage has ended.
         (
-            dict(
-                incurred_on=date(2020, 1, 1),
-                amount=D("1000"),
-                married_on=MARRIED,
-                divorced_on=date(2020, 1, 1),
-            ),
+            {
+                "incurred_on": date(2020, 1, 1),
+                "amount": D("1000"),
+                "married_on": MARRIED,
+                "divorced_on": date(2020, 1, 1),
+            },
             PERSONAL,
             "民法典第1064条",
         ),
         (
-            dict(
-                incurred_on=date(2022, 4, 1),
-                amount=D("1000"),
-                married_on=MARRIED,
-                spouse_signed=True,
-                fictitious=True,
-            ),
+            {
+                "incurred_on": date(2022, 4, 1),
+                "amount": D("1000"),
+                "married_on": MARRIED,
+                "spouse_signed": True,
+                "fictitious": True,
+            },
             PERSONAL,
             "婚姻家庭编解释一第34条",
         ),
         (
-            dict(incurred_on=date(2022, 4, 1), amount=D("1000"), married_on=MARRIED, illegal_purpose=True),
+            {
+                "incurred_on": date(2022, 4, 1),
+                "amount": D("1000"),
+                "married_on": MARRIED,
+                "illegal_purpose": True,
+            },
             PERSONAL,
             "婚姻家庭编解释一第34条",
         ),
-        (dict(incurred_on=date(2022, 4, 1), amount=D("1000")), PERSONAL, "民法典第1064条"),
+        ({"incurred_on": date(2022, 4, 1), "amount": D("1000")}, PERSONAL, "民法典第1064条"),
     ],
 )
 def test_classification_and_deciding_article(facts, classification, basis):
