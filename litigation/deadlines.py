@@ -1,5 +1,7 @@
 """Litigation's facts for the deadline engine: suits interrupt limitation, judgments open
-appeal windows and, once effective, the enforcement application period (CPL 250)."""
+appeal windows and, once effective, the enforcement application period (CPL 250); enforcement
+against the debtor ends a general guarantor's first-recourse defence (担保解释 28 para 1), from
+which recovery counts his own limitation once his guarantee period was kept."""
 
 from collections.abc import Iterable
 
@@ -9,6 +11,9 @@ from litigation.models import Enforcement, Judgment, JudgmentKind, Lawsuit, Liti
 from recovery.alerting.thresholds import LONG_PERIOD_THRESHOLDS
 from recovery.deadlines import EventKind
 from recovery.deadlines.docket import CaseFacts, DeadlineSpec, FactEvent
+from recovery.deadlines.estate import enforcement_death_note, period_events
+from recovery.deadlines.facts import OBSTACLE_KINDS
+from recovery.deadlines.guarantee import enforcement_recourse_end
 from recovery.models import PartyRole
 from recovery.registry import register_deadline_kind
 
@@ -49,8 +54,16 @@ def litigation_deadlines(facts: dict[int, CaseFacts]) -> Iterable[DeadlineSpec]:
                 )
             )
     applied: dict[int, list] = {}
-    for enforcement in Enforcement.objects.filter(lawsuit__case_id__in=case_ids).order_by("applied_on"):
+    enforcements = Enforcement.objects.filter(lawsuit__case_id__in=case_ids).select_related("lawsuit")
+    for enforcement in enforcements.order_by("applied_on", "pk"):
         applied.setdefault(enforcement.lawsuit_id, []).append(enforcement)
+        facts[enforcement.lawsuit.case_id].first_recourse_ends.append(
+            enforcement_recourse_end(
+                applied_on=enforcement.applied_on,
+                round_closed_on=enforcement.round_closed_on,
+                label=f"执行案件 {enforcement}",
+            )
+        )
     specs: list[DeadlineSpec] = []
     judgments = Judgment.objects.filter(lawsuit__case_id__in=case_ids).select_related("lawsuit")
     for judgment in judgments.order_by("served_on", "pk"):
@@ -85,13 +98,20 @@ def litigation_deadlines(facts: dict[int, CaseFacts]) -> Iterable[DeadlineSpec]:
             in_time = [e for e in enforcements if e.applied_on > judgment.performance_deadline]
             done_note = f"已于 {in_time[0].applied_on} 申请执行" if in_time else ""
             main_ids = case.main_debtor_ids
-            events = [
-                event
-                for event in case.events
-                if (event.against is None or event.against in main_ids)
-                and event.on > judgment.performance_deadline
-                and event.kind not in (EventKind.SUIT_FILED, EventKind.PROCEEDINGS_ENDED)
-            ]
+            # CPL 250: suspended like limitation, so by the judgment debtor's death too (CC 194
+            # para 1 (三)), whenever he died; a co-debtor's death suspends nothing against him.
+            events = period_events(
+                [
+                    event
+                    for event in case.events
+                    if (event.against is None or event.against in main_ids)
+                    and (event.on > judgment.performance_deadline or event.kind in OBSTACLE_KINDS)
+                    and event.kind not in (EventKind.SUIT_FILED, EventKind.PROCEEDINGS_ENDED)
+                    and (event.kind not in OBSTACLE_KINDS or event.against in (None, case.debtor_id))
+                ],
+                judgment.performance_deadline,
+            )
+            deaths = [death for death in case.deaths if death.party_id in main_ids]
             specs.append(
                 DeadlineSpec(
                     case.case_id,
@@ -104,6 +124,7 @@ def litigation_deadlines(facts: dict[int, CaseFacts]) -> Iterable[DeadlineSpec]:
                     PartyRole.BORROWER,
                     events,
                     done_note=done_note,
+                    notes=[enforcement_death_note(death) for death in deaths],
                 )
             )
     return specs

@@ -27,6 +27,16 @@ from typing import Any
 
 from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
 from recovery.deadlines import EVENT_RULES, Event, EventKind, RestDayCalendar, Status, compute_deadline
+from recovery.deadlines.estate import death_note, period_events
+from recovery.deadlines.facts import (
+    OBSTACLE_KINDS,
+    FactEvent,
+    FirstRecourseEnd,
+    LoanExtension,
+    LoanLink,
+    PartyDeath,
+)
+from recovery.deadlines.guarantee import first_recourse_end, guarantee_trigger
 from recovery.deadlines.model import DeadlineResult, StepKind, cn_date
 from recovery.deadlines.periods import UnsupportedDate
 from recovery.deadlines.rules import MAX_GUARANTEE_MONTHS
@@ -93,19 +103,6 @@ NOTE_STEP = "note"  # context from the docket (CC 419, CC 694…): never sets a 
 ACT_BY_STEP = "act_by"  # the step that set the act-by date when unproven facts are left out
 
 
-@dataclass(frozen=True, slots=True)
-class FactEvent:
-    """A dated fact that interrupts or suspends a period. `against` is the party it was
-    directed at; None means the case's main debtor(s)."""
-
-    kind: EventKind
-    on: date
-    label: str
-    against: int | None = None
-    proven: bool = True
-    action_id: int | None = None  # the collection action it comes from, where its proof is recorded
-
-
 @dataclass
 class DeadlineSpec:
     """What to compute for one deadline: the engine's inputs plus how to store the result."""
@@ -131,17 +128,6 @@ class DeadlineSpec:
         return f"{self.kind}:{self.party_id or '-'}:{self.subject_key}"[:120]
 
 
-@dataclass(frozen=True, slots=True)
-class LoanLink:
-    """A party's obligation on one loan (a LoanParty row), with a guarantor's terms."""
-
-    party_id: int
-    role: str
-    contract_no: str
-    guarantee_type: str = ""
-    guarantee_months: int | None = None
-
-
 @dataclass
 class CaseFacts:
     """What the engine needs of one case, read in bulk. Providers add events (e.g. a suit)
@@ -156,6 +142,11 @@ class CaseFacts:
     events: list[FactEvent] = field(default_factory=list)
     ignored: list[dict[str, Any]] = field(default_factory=list)  # facts recorded that count for nothing
     main_claim_decided: tuple[date, str] | None = None
+    loan_extensions: list[LoanExtension] = field(default_factory=list)  # CC 695 para 2
+    deaths: list[PartyDeath] = field(default_factory=list)  # CC 194 para 1 (三); CPL 267 para 1 (三)
+    # Days a general guarantor's first-recourse defence ended (担保解释 28): providers add those
+    # of enforcement against the debtor, recovery those of the exceptions recorded.
+    first_recourse_ends: list[FirstRecourseEnd] = field(default_factory=list)
 
     @property
     def main_debtor_ids(self) -> set[int]:
@@ -164,6 +155,12 @@ class CaseFacts:
 
     def links_of(self, contract_no: str) -> list[LoanLink]:
         return [link for link in self.links if link.contract_no == contract_no]
+
+    def extensions_of(self, contract_no: str) -> list[LoanExtension]:
+        return [extension for extension in self.loan_extensions if extension.contract_no == contract_no]
+
+    def death_of(self, party_id: int) -> PartyDeath | None:
+        return next((death for death in self.deaths if death.party_id == party_id), None)
 
 
 Provider = Callable[[dict[int, CaseFacts]], Iterable[DeadlineSpec]]
@@ -232,6 +229,16 @@ def first_suit_filed(
     return min(suits, key=lambda event: event.on) if suits else None
 
 
+def _own_obstacles(events: list[FactEvent], party_ids: set[int]) -> list[FactEvent]:
+    """The events without the obstacles of parties other than these: a co-debtor's death does
+    not keep us from asking the others to pay, so it suspends nothing against them (CC 194)."""
+    return [
+        event
+        for event in events
+        if event.kind not in OBSTACLE_KINDS or event.against is None or event.against in party_ids
+    ]
+
+
 def case_specs(case: CaseFacts, calendar: RestDayCalendar | None = None) -> list[DeadlineSpec]:
     """Recovery's own deadlines of one case (limitation, mortgage, guarantee), per loan
     against the parties linked to that loan."""
@@ -247,9 +254,14 @@ def case_specs(case: CaseFacts, calendar: RestDayCalendar | None = None) -> list
             for link in links
             if link.role == CO_BORROWER and link.party_id != case.debtor_id
         ]
-        # Co-borrowers of this loan share its interruptions (时效规定 15), not other loans'.
-        main_events = _events_against(case, {party_id for party_id, _role in debtors})
+        debtor_ids = {party_id for party_id, _role in debtors}
+        # Co-borrowers of this loan share its interruptions (时效规定 15), not other loans'; an
+        # obstacle (a death, CC 194) suspends only the limitation against its own party.
+        main_events = _events_against(case, debtor_ids)
+        obstacles = any(event.kind in OBSTACLE_KINDS for event in main_events)
         for party_id, role in debtors:
+            death = case.death_of(party_id) if case.deaths else None
+            own = period_events(_own_obstacles(main_events, {party_id}), due_on) if obstacles else main_events
             specs.append(
                 DeadlineSpec(
                     case.case_id,
@@ -260,10 +272,17 @@ def case_specs(case: CaseFacts, calendar: RestDayCalendar | None = None) -> list
                     subject_key,
                     party_id,
                     role,
-                    main_events,
+                    own,
                     done_note=done_note,
+                    notes=[death_note(death)] if death else [],
                 )
             )
+        # The mortgage lives within the main claim's limitation: suspended with it only while
+        # the one debtor of the loan is the deceased.
+        sole = debtor_ids if len(debtor_ids) == 1 else set()
+        mortgage_events = main_events
+        if obstacles:
+            mortgage_events = period_events(_own_obstacles(main_events, sole), due_on)
         mortgagors: list[tuple[int, str, list[dict[str, str]]]] = [
             (link.party_id, link.role, []) for link in links if link.role == MORTGAGOR
         ]
@@ -285,7 +304,7 @@ def case_specs(case: CaseFacts, calendar: RestDayCalendar | None = None) -> list
                     subject_key,
                     party_id,
                     role,
-                    main_events,
+                    mortgage_events,
                     done_note=done_note,
                     notes=[
                         {"date": due_on.isoformat(), "source": "民法典第419条", "text": MORTGAGE_NOTE},
@@ -295,51 +314,57 @@ def case_specs(case: CaseFacts, calendar: RestDayCalendar | None = None) -> list
             )
         for link in links:
             if link.role == GUARANTOR:
-                specs.extend(
-                    _guarantee_specs(
-                        case,
-                        contract_no,
-                        due_on,
-                        link.party_id,
-                        link.guarantee_type,
-                        link.guarantee_months,
-                        calendar,
-                    )
-                )
+                specs.extend(_guarantee_specs(case, contract_no, due_on, link, calendar))
     return specs
+
+
+def _guarantor_events(case: CaseFacts, party_id: int, since: date) -> list[FactEvent]:
+    """What counts against a guarantor's own limitation from `since`: the later acts against
+    him, and his death (CC 194) whenever it happened."""
+    events = [
+        event
+        for event in case.events
+        if event.against == party_id and (event.on > since or event.kind in OBSTACLE_KINDS)
+    ]
+    return period_events(events, since)
 
 
 def _guarantee_specs(
     case: CaseFacts,
     contract_no: str,
     due_on: date,
-    party_id: int,
-    guarantee_type: str,
-    months: int | None,
+    link: LoanLink,
     calendar: RestDayCalendar | None,
 ) -> list[DeadlineSpec]:
     subject = f"贷款 {contract_no}"
     subject_key = f"loan:{contract_no}"
-    joint = guarantee_type == JOINT_GUARANTEE
+    party_id, months = link.party_id, link.guarantee_months
+    joint = link.guarantee_type == JOINT_GUARANTEE
+    # CC 695 para 2: the loan's extensions move the period only as far as he consented.
+    start = guarantee_trigger(due_on, case.extensions_of(contract_no), link) if case.loan_extensions else None
+    trigger = start.on if start is not None else due_on
     period = DeadlineSpec(
         case.case_id,
         GUARANTEE_PERIOD,
         "guarantee_period",
-        due_on,
+        trigger,
         subject,
         subject_key,
         party_id,
         GUARANTOR,
         months=months,
+        notes=list(start.notes) if start is not None else [],
     )
     # Where the period ends decides whether an act came in time; compute it once, as stored.
     try:
         result = compute_deadline(
-            "guarantee_period", due_on, (), as_of=due_on, months=months, calendar=calendar
+            "guarantee_period", trigger, (), as_of=trigger, months=months, calendar=calendar
         )
     except UnsupportedDate:  # facts stored before the range was enforced: see supported_spec
         return [period]
     specs = [period]
+    death = case.death_of(party_id) if case.deaths else None
+    death_notes = [death_note(death)] if death else []
     if joint:
         legal_end = result.legal_end
         # A guarantee period is never suspended nor interrupted (CC 692): it always ends on a date.
@@ -349,7 +374,7 @@ def _guarantee_specs(
             for event in case.events
             if event.against == party_id
             and event.kind in (EventKind.DEMAND_DELIVERED, EventKind.SUIT_FILED)
-            and due_on < event.on <= legal_end
+            and trigger < event.on <= legal_end
         ]
         if demands:
             first = min(demands, key=lambda event: event.on)
@@ -361,7 +386,6 @@ def _guarantee_specs(
             period.events = [kept_by]
             period.done_by = [kept_by]
             # The guarantor's own limitation runs from the earliest demand: the earlier date.
-            later = [event for event in case.events if event.against == party_id and event.on > first.on]
             specs.append(
                 DeadlineSpec(
                     case.case_id,
@@ -372,7 +396,7 @@ def _guarantee_specs(
                     subject_key,
                     party_id,
                     GUARANTOR,
-                    later,
+                    _guarantor_events(case, party_id, first.on),
                     notes=[
                         {
                             "date": first.on.isoformat(),
@@ -380,25 +404,64 @@ def _guarantee_specs(
                             "text": f"债权人在保证期间届满前请求连带责任保证人承担保证责任（{first.label}），"
                             f"保证债务的诉讼时效自{cn_date(first.on)}起算。"
                             + ("" if kept_by.proven else UNPROVEN_DEMAND_ON_GUARANTOR),
-                        }
+                        },
+                        *death_notes,
                     ],
                 )
             )
-    else:
-        # CC 693(1): a general guarantee is kept by suing the debtor within the period.
-        suit = first_suit_filed(case.events, since=due_on + timedelta(days=1), until=result.legal_end)
-        if suit is not None:
-            period.done_note = f"已在保证期间内对债务人起诉：{suit.label}"
-            period.events = [suit]
-            period.done_by = [suit]
+        return specs
+    # CC 693(1): a general guarantee is kept by suing the debtor within the period.
+    suit = first_suit_filed(case.events, since=trigger + timedelta(days=1), until=result.legal_end)
+    ended = first_recourse_end(case.first_recourse_ends, link) if case.first_recourse_ends else None
+    if suit is None:
+        if ended is not None:
             period.notes.append(
                 {
-                    "date": suit.on.isoformat(),
-                    "source": "民法典第694条第1款",
-                    "text": "一般保证人的保证债务诉讼时效自其先诉抗辩权消灭之日起算（通常为对债务人强制执行"
-                    "无果之日）；该日无法从现有记录推定，请在执行程序终结后登记并另行跟踪（保守处理）。",
+                    "date": ended.on.isoformat(),
+                    "source": "民法典第693条第1款",
+                    "text": f"{ended.text}；但一般保证的保证期间仍须在届满前对债务人提起诉讼或者申请仲裁"
+                    "才能保全，保证债务的诉讼时效自此后方可起算。",
                 }
             )
+        return specs
+    period.done_note = f"已在保证期间内对债务人起诉：{suit.label}"
+    period.events = [suit]
+    period.done_by = [suit]
+    if ended is None:
+        period.notes.append(
+            {
+                "date": suit.on.isoformat(),
+                "source": "民法典第694条第1款",
+                "text": "一般保证人的保证债务诉讼时效自其先诉抗辩权消灭之日起算（通常为对债务人强制执行"
+                "无果之日）；该日无法从现有记录推定，请在执行程序终结后登记并另行跟踪（保守处理）。",
+            }
+        )
+        return specs
+    # CC 694 para 1; 担保解释 28: from the day the defence was extinguished, not before the debt fell due.
+    own_start = max(ended.on, due_on)
+    before_due = f"（早于主债务到期日，自到期日{cn_date(due_on)}起算）" if ended.on < due_on else ""
+    specs.append(
+        DeadlineSpec(
+            case.case_id,
+            GUARANTOR_LIMITATION,
+            "limitation",
+            own_start,
+            subject,
+            subject_key,
+            party_id,
+            GUARANTOR,
+            _guarantor_events(case, party_id, own_start),
+            notes=[
+                {
+                    "date": own_start.isoformat(),
+                    "source": ended.source,
+                    "text": f"一般保证的债权人已在保证期间届满前对债务人起诉（{suit.label}）；{ended.text}，"
+                    f"先诉抗辩权消灭，保证债务的诉讼时效自{cn_date(own_start)}起算{before_due}（民法典第694条第1款）。",
+                },
+                *death_notes,
+            ],
+        )
+    )
     return specs
 
 

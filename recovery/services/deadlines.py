@@ -28,6 +28,7 @@ from recovery.deadlines.docket import (
     CaseFacts,
     DeadlineSpec,
     FactEvent,
+    LoanExtension,
     LoanLink,
     action_event,
     case_specs,
@@ -35,18 +36,33 @@ from recovery.deadlines.docket import (
     fingerprint,
     supported_spec,
 )
+from recovery.deadlines.estate import (
+    EstateFacts,
+    HeirFacts,
+    administrator_demands,
+    estate_death,
+    estate_events,
+)
+from recovery.deadlines.guarantee import exception_recourse_end
 from recovery.lib.audit import AuditKind, audit_action
 from recovery.lib.bulk import bulk_insert_values, chunks, gc_paused
 from recovery.models import (
     DEMAND_KINDS,
     ActionKind,
+    AdministratorKind,
     Case,
     CaseParty,
     Collateral,
     CollectionAction,
     Deadline,
+    Estate,
+    EstateRecipient,
+    FirstRecourseException,
+    FirstRecourseExceptionKind,
     HolidayYear,
     Loan,
+    LoanChange,
+    LoanChangeKind,
     LoanParty,
 )
 from recovery.registry import deadline_kind, deadline_providers
@@ -99,8 +115,12 @@ _calendar_cache: dict[str, tuple[str, RestDayCalendar]] = {}
 
 def action_labels() -> dict[str, str]:
     """Chinese names of the action kinds: explanations are written in Chinese, whoever reads."""
+    return _chinese_labels(ActionKind.choices)
+
+
+def _chinese_labels(choices: list[tuple[str, Any]]) -> dict[str, str]:
     with translation.override("zh-hans"):
-        return {value: str(label) for value, label in ActionKind.choices}
+        return {value: str(label) for value, label in choices}
 
 
 def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
@@ -121,8 +141,10 @@ def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
         "loan__contract_no",
         "guarantee_type",
         "guarantee_months",
+        "pk",
     ):
         facts[case_id].links.append(LoanLink(*values))
+    _collect_guarantee_facts(facts, case_ids)
     loans = (
         Loan.objects.filter(case_id__in=case_ids)
         .annotate(has_collateral=Exists(Collateral.objects.filter(loan_id=OuterRef("pk"))))
@@ -168,7 +190,86 @@ def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
                     "effect": "未送达对方，不中断时效（时效规定第8条）",
                 }
             )
+    _collect_estates(facts, case_ids)
     return facts
+
+
+def _collect_guarantee_facts(facts: dict[int, CaseFacts], case_ids: list[int]) -> None:
+    """The loans' extensions with the guarantee links that consented (CC 695 para 2), and the
+    exceptions to a general guarantor's first-recourse defence (担保解释 28 para 2): three queries."""
+    changes = LoanChange.objects.filter(
+        loan__case_id__in=case_ids, kind=LoanChangeKind.EXTENSION, new_due_on__isnull=False
+    )
+    consented: dict[int, set[int]] = {}
+    through = LoanChange.consenting_guarantors.through.objects.filter(loanchange__in=changes)
+    for change_id, link_id in through.values_list("loanchange_id", "loanparty_id"):
+        consented.setdefault(change_id, set()).add(link_id)
+    for case_id, contract_no, pk, agreed_on, previous_due_on, new_due_on in changes.order_by(
+        "agreed_on", "pk"
+    ).values_list("loan__case_id", "loan__contract_no", "pk", "agreed_on", "previous_due_on", "new_due_on"):
+        consenting = frozenset(consented.get(pk, ()))
+        facts[case_id].loan_extensions.append(
+            LoanExtension(contract_no, agreed_on, previous_due_on, new_due_on, consenting, pk)
+        )
+    exceptions = FirstRecourseException.objects.filter(link__case_party__case_id__in=case_ids)
+    labels = _chinese_labels(FirstRecourseExceptionKind.choices)
+    for case_id, link_id, kind, known_on in exceptions.order_by("known_on", "pk").values_list(
+        "link__case_party__case_id", "link_id", "kind", "known_on"
+    ):
+        facts[case_id].first_recourse_ends.append(
+            exception_recourse_end(link_id=link_id, kind_label=labels.get(kind, kind), known_on=known_on)
+        )
+
+
+def _collect_estates(facts: dict[int, CaseFacts], case_ids: list[int]) -> None:
+    """Deceased obligors' estates (CC 194 para 1 (三); 总则编解释 38 para 2): two queries. Runs
+    after the collection actions, whose demands on the administrator it maps onto the deceased."""
+    heirs: dict[int, list[HeirFacts]] = {}
+    for estate_id, *values in (
+        EstateRecipient.objects.filter(estate__case_id__in=case_ids)
+        .order_by("pk")
+        .values_list("estate_id", "party_id", "party__name", "kind", "accepted_on", "renounced")
+    ):
+        heirs.setdefault(estate_id, []).append(HeirFacts(*values))
+    kinds = _chinese_labels(AdministratorKind.choices)
+    estates = Estate.objects.filter(case_id__in=case_ids).order_by("died_on", "pk")
+    for (
+        pk,
+        case_id,
+        deceased_id,
+        name,
+        died_on,
+        admin_id,
+        admin_name,
+        admin_kind,
+        known_on,
+    ) in estates.values_list(
+        "pk",
+        "case_id",
+        "deceased_id",
+        "deceased__name",
+        "died_on",
+        "administrator_id",
+        "administrator__name",
+        "administrator_kind",
+        "administrator_known_on",
+    ):
+        estate = EstateFacts(
+            deceased_id,
+            name,
+            died_on,
+            admin_id,
+            admin_name or "",
+            admin_kind,
+            kinds.get(admin_kind, admin_kind) if admin_kind else "",
+            known_on,
+            tuple(heirs.get(pk, ())),
+        )
+        case = facts[case_id]
+        death = estate_death(estate)
+        case.deaths.append(death)
+        case.events.extend(administrator_demands(estate, case.events))
+        case.events.extend(estate_events(death))
 
 
 # --- specs -------------------------------------------------------------------------------
