@@ -484,7 +484,7 @@ def _build_group(group: str, case: Case, user: Any) -> dict[str, Any]:
         "loanchange": change,
         "firstrecourseexception": exception,
         "liabilityclaim": LiabilityClaim.objects.create(
-            case=case, party=party, loan=loan, basis="borrower", status_note=mark("liabilityclaim")
+            case=case, party=party, loan=loan, basis="spouse", status_note=mark("liabilityclaim")
         ),
     }
     # Created last, directly: services above recompute the case's deadlines.
@@ -976,7 +976,7 @@ class Matrix:
     def check_ping(self, route: Route, params: dict) -> None:
         for group in ("A", "B"):
             for model, obj in self.world.groups[group].items():
-                if model in ("deadline", "alert", "loanparty", "collateral"):
+                if model in ("deadline", "alert", "loanparty", "collateral", "liabilityclaim"):
                     continue  # no edit view of their own, hence no editing session
                 self.objects.add(f"{model}:{group}")
                 meta = obj._meta
