@@ -45,9 +45,7 @@ def guarantee_trigger(due_on: date, extensions: Sequence[LoanExtension], link: L
     chain = sorted(extensions, key=lambda extension: (extension.agreed_on, extension.pk))
     recorded = [extension.previous_due_on for extension in chain if extension.previous_due_on]
     notes: list[dict[str, str]] = []
-    if chain[0].previous_due_on is not None:
-        trigger = chain[0].previous_due_on
-    elif recorded:
+    if recorded:  # the original due date: the earliest due date an extension moved
         trigger = min(recorded)
     else:
         # 贷款通则 12: an extension is asked for before the due date, so the day it was agreed
