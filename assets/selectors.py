@@ -294,3 +294,40 @@ def assets_made_of(collateral_ids: list[int]) -> dict[int, tuple[int, str]]:
         .order_by("pk")
         .values_list("collateral_id", "pk", "description")
     }
+
+
+def collateral_expected_for_claims(claims: list) -> dict[int, tuple[Decimal | None, list[Asset]]]:
+    """Per mortgagor's or pledgor's claim: what our security interests for that loan over the
+    obligor's own assets are expected to fetch for us (each asset's waterfall at its estimated
+    value; None when none of them is valued), and those assets. Claims without such an
+    interest are left out."""
+    wanted = {(claim.loan_id, claim.party_id): claim.pk for claim in claims if claim.loan_id}
+    if not wanted:
+        return {}
+    interests = (
+        SecurityInterest.objects.filter(ours=True, loan_id__in={loan for loan, _party in wanted})
+        .select_related("asset")
+        .prefetch_related("asset__security_interests", "asset__measures")
+        .order_by("pk")
+    )
+    found: dict[int, tuple[Decimal | None, list[Asset]]] = {}
+    for interest in interests:
+        claim_id = wanted.get((interest.loan_id, interest.asset.owner_id))
+        if claim_id is None:
+            continue
+        expected, assets = found.get(claim_id, (None, []))
+        asset = interest.asset
+        assets.append(asset)
+        if asset.estimated_value is not None:
+            waterfall = asset_waterfall(asset=asset)
+            ours = sum(
+                (
+                    allocation.paid
+                    for allocation, source, _ours in waterfall.rows()
+                    if getattr(source, "pk", None) == interest.pk and isinstance(source, SecurityInterest)
+                ),
+                Decimal("0.00"),
+            )
+            expected = (expected or Decimal("0.00")) + ours
+        found[claim_id] = (expected, assets)
+    return found

@@ -35,6 +35,7 @@ from assets.selectors import (
     assets_visible_to,
     case_assets,
     case_expected_recovery,
+    collateral_expected_for_claims,
     filter_expiring,
     filter_first_seizure_ours,
     our_interests_by_loan,
@@ -488,3 +489,19 @@ def loan_security_interests(loans: list, request: Any) -> dict[int, list[str]]:
             )
         )
     return lines
+
+
+def liability_collateral(claims: list, request: Any) -> dict[int, tuple[Any, str]]:
+    """For the liability matrix: what each mortgagor's or pledgor's collateral is expected to
+    fetch for us on that loan (its waterfall at the estimated value), with the assets named."""
+    found: dict[int, tuple[Any, str]] = {}
+    for claim_id, (expected, assets) in collateral_expected_for_claims(claims).items():
+        found[claim_id] = (
+            expected,
+            render_to_string(
+                "assets/liability_collateral.html",
+                {"assets": [(asset, asset_url(asset.pk)) for asset in assets]},
+                request=request,
+            ),
+        )
+    return found

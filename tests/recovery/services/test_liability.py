@@ -169,3 +169,33 @@ def test_estate_update_keeps_the_administrator_row(case, staff, estate):
     estate.administrator_kind = "elected"
     estate_update(estate=estate, user=lawyer)
     assert ("管理人", ObligorBasis.ESTATE_ADMINISTRATOR) in bases(case)
+
+
+def test_a_third_party_mortgagor_answers_with_what_the_collateral_is_expected_to_fetch(case, staff):
+    from assets.models import SecurityInterest
+    from recovery.models import CaseParty, LoanParty, PartyRole
+    from tests.assets.preservation_helpers import make_asset
+
+    loan = case.loans.get()
+    mortgagor = person("第三人抵押人")
+    role = CaseParty.objects.create(case=case, party=mortgagor, role=PartyRole.MORTGAGOR)
+    LoanParty.objects.create(case_party=role, loan=loan)
+    asset = make_asset(case, owner=mortgagor, value="60000.00")
+    SecurityInterest.objects.create(
+        asset=asset,
+        kind="mortgage",
+        ours=True,
+        creditor="我行",
+        loan=loan,
+        secured_amount=Decimal("100000.00"),
+        registered_on=date(2022, 1, 1),
+    )
+    liability_claims_sync(case_ids=[case.pk])
+    row = next(row for row in case_liability(case).rows if row.claim.basis == ObligorBasis.MORTGAGOR)
+    # 80,000 owed, the house expected to fetch 60,000 for us: he answers only with it (CC 394).
+    assert (row.owed, row.expected, row.expected_source) == (
+        Decimal("60000.00"),
+        Decimal("60000.00"),
+        "collateral",
+    )
+    assert asset.description in row.collateral
