@@ -23,6 +23,14 @@ SOURCE_ENFORCEMENT = "民事诉讼法第267条第1款第3项"
 # The models' values (recovery.models.AdministratorKind, RecipientKind; a test checks them).
 ALL_HEIRS = "all_heirs"
 HEIR_KINDS = frozenset({"statutory_heir", "testamentary_heir"})  # a legatee is no heir (CC 194)
+# CC 1145, 1146: who administers, in Chinese whoever reads (AdministratorKind's values).
+ADMINISTRATOR_LABELS = {
+    "executor": "遗嘱执行人",
+    "elected": "继承人推选的遗产管理人",
+    ALL_HEIRS: "继承人共同担任",
+    "civil_affairs": "民政部门或者村民委员会",
+    "court_appointed": "人民法院指定的遗产管理人",
+}
 
 _ONE_DAY = timedelta(days=1)
 
@@ -46,13 +54,12 @@ class EstateFacts:
     administrator_id: int | None = None
     administrator_name: str = ""
     administrator_kind: str = ""
-    administrator_kind_label: str = ""
     administrator_known_on: date | None = None
     heirs: tuple[HeirFacts, ...] = field(default_factory=tuple)
 
     @property
     def administrator(self) -> str:
-        return self.administrator_name or self.administrator_kind_label or "遗产管理人"
+        return self.administrator_name or ADMINISTRATOR_LABELS.get(self.administrator_kind, "遗产管理人")
 
     def heirs_in(self) -> list[HeirFacts]:
         """The heirs who did not renounce (CC 1124: they are deemed to accept)."""

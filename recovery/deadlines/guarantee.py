@@ -18,6 +18,15 @@ SOURCE_ROUND_CLOSED = "担保解释第28条第1款第1项"
 SOURCE_ONE_YEAR = "担保解释第28条第1款第2项"
 SOURCE_EXCEPTION = "担保解释第28条第2款；民法典第687条第2款"
 
+# CC 687 para 2's exceptions in the statute's words, by the values recovery.models stores
+# (FirstRecourseExceptionKind; a test checks them): explanations are Chinese whoever reads.
+EXCEPTION_LABELS = {
+    "debtor_missing": "债务人下落不明，且无财产可供执行",
+    "bankruptcy_accepted": "人民法院已经受理债务人破产案件",
+    "cannot_pay": "债权人有证据证明债务人的财产不足以履行全部债务或者丧失履行债务能力",
+    "written_waiver": "保证人书面表示放弃先诉抗辩权",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class GuaranteeTrigger:
@@ -124,9 +133,10 @@ def enforcement_recourse_end(
     return FirstRecourseEnd(None, year_mark, f"{label} 申请执行满一年", SOURCE_ONE_YEAR, text)
 
 
-def exception_recourse_end(*, link_id: int, kind_label: str, known_on: date) -> FirstRecourseEnd:
+def exception_recourse_end(*, link_id: int, kind: str, known_on: date) -> FirstRecourseEnd:
     """担保解释 28 para 2: a CC 687 para 2 exception (including a written waiver) ends the
     defence on the day the creditor knew or should have known of it."""
+    kind_label = EXCEPTION_LABELS.get(kind, kind)
     text = f"先诉抗辩权的例外情形：{kind_label}，债权人自{cn_date(known_on)}知道或者应当知道"
     return FirstRecourseEnd(link_id, known_on, kind_label, SOURCE_EXCEPTION, text)
 

@@ -49,7 +49,6 @@ from recovery.lib.bulk import bulk_insert_values, chunks, gc_paused
 from recovery.models import (
     DEMAND_KINDS,
     ActionKind,
-    AdministratorKind,
     Case,
     CaseParty,
     Collateral,
@@ -58,7 +57,6 @@ from recovery.models import (
     Estate,
     EstateRecipient,
     FirstRecourseException,
-    FirstRecourseExceptionKind,
     HolidayYear,
     Loan,
     LoanChange,
@@ -115,12 +113,8 @@ _calendar_cache: dict[str, tuple[str, RestDayCalendar]] = {}
 
 def action_labels() -> dict[str, str]:
     """Chinese names of the action kinds: explanations are written in Chinese, whoever reads."""
-    return _chinese_labels(ActionKind.choices)
-
-
-def _chinese_labels(choices: list[tuple[str, Any]]) -> dict[str, str]:
     with translation.override("zh-hans"):
-        return {value: str(label) for value, label in choices}
+        return {value: str(label) for value, label in ActionKind.choices}
 
 
 def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
@@ -212,12 +206,11 @@ def _collect_guarantee_facts(facts: dict[int, CaseFacts], case_ids: list[int]) -
             LoanExtension(contract_no, agreed_on, previous_due_on, new_due_on, consenting, pk)
         )
     exceptions = FirstRecourseException.objects.filter(link__case_party__case_id__in=case_ids)
-    labels = _chinese_labels(FirstRecourseExceptionKind.choices)
     for case_id, link_id, kind, known_on in exceptions.order_by("known_on", "pk").values_list(
         "link__case_party__case_id", "link_id", "kind", "known_on"
     ):
         facts[case_id].first_recourse_ends.append(
-            exception_recourse_end(link_id=link_id, kind_label=labels.get(kind, kind), known_on=known_on)
+            exception_recourse_end(link_id=link_id, kind=kind, known_on=known_on)
         )
 
 
@@ -231,7 +224,6 @@ def _collect_estates(facts: dict[int, CaseFacts], case_ids: list[int]) -> None:
         .values_list("estate_id", "party_id", "party__name", "kind", "accepted_on", "renounced")
     ):
         heirs.setdefault(estate_id, []).append(HeirFacts(*values))
-    kinds = _chinese_labels(AdministratorKind.choices)
     estates = Estate.objects.filter(case_id__in=case_ids).order_by("died_on", "pk")
     for (
         pk,
@@ -261,7 +253,6 @@ def _collect_estates(facts: dict[int, CaseFacts], case_ids: list[int]) -> None:
             admin_id,
             admin_name or "",
             admin_kind,
-            kinds.get(admin_kind, admin_kind) if admin_kind else "",
             known_on,
             tuple(heirs.get(pk, ())),
         )

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from recovery.deadlines import EventKind, default_calendar
 from recovery.deadlines.docket import CaseFacts, FactEvent, LoanLink, case_specs, evaluate
 from recovery.deadlines.estate import (
+    ADMINISTRATOR_LABELS,
     ALL_HEIRS,
     HEIR_KINDS,
     EstateFacts,
@@ -46,7 +47,6 @@ def estate(
         administrator_id,
         "李律师" if administrator_id else "",
         kind,
-        "",
         known_on,
         tuple(heirs),
     )
@@ -78,6 +78,7 @@ def limitation(case, party_id=BORROWER_ID, kind="limitation", today=TODAY):
 
 def test_the_vocabulary_is_the_models():
     assert ALL_HEIRS == AdministratorKind.ALL_HEIRS.value
+    assert set(ADMINISTRATOR_LABELS) == set(AdministratorKind.values)
     assert {RecipientKind.STATUTORY_HEIR.value, RecipientKind.TESTAMENTARY_HEIR.value} == HEIR_KINDS
 
 

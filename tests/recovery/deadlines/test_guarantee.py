@@ -11,14 +11,20 @@ from recovery.deadlines import EventKind, default_calendar
 from recovery.deadlines.docket import CaseFacts, FactEvent, LoanLink, case_specs, evaluate
 from recovery.deadlines.facts import LoanExtension
 from recovery.deadlines.guarantee import (
+    EXCEPTION_LABELS,
     enforcement_recourse_end,
     exception_recourse_end,
     guarantee_trigger,
 )
+from recovery.models import FirstRecourseExceptionKind
 
 BORROWER_ID, GUARANTOR_ID, LINK_ID, OTHER_LINK_ID = 10, 12, 6, 7
 JOINT = LoanLink(GUARANTOR_ID, "guarantor", "L1", "joint", None, pk=LINK_ID)
 GENERAL = LoanLink(GUARANTOR_ID, "guarantor", "L1", "general", None, pk=LINK_ID)
+
+
+def test_the_exceptions_are_the_models_kinds():
+    assert set(EXCEPTION_LABELS) == set(FirstRecourseExceptionKind.values)
 
 
 def extension(agreed_on, previous, new, consenting=(), pk=1):
@@ -142,7 +148,7 @@ SUIT = FactEvent(EventKind.SUIT_FILED, date(2022, 1, 5), "起诉 浦东法院（
                     applied_on=date(2023, 9, 1), round_closed_on=date(2024, 4, 10), label="执"
                 ),
                 exception_recourse_end(
-                    link_id=LINK_ID, kind_label="人民法院已经受理债务人破产案件", known_on=date(2023, 5, 8)
+                    link_id=LINK_ID, kind="bankruptcy_accepted", known_on=date(2023, 5, 8)
                 ),
             ],
             date(2023, 5, 8),
@@ -151,25 +157,21 @@ SUIT = FactEvent(EventKind.SUIT_FILED, date(2022, 1, 5), "起诉 浦东法院（
         ),
         # A written waiver likewise.
         (
-            [
-                exception_recourse_end(
-                    link_id=LINK_ID, kind_label="保证人书面放弃先诉抗辩权", known_on=date(2022, 2, 1)
-                )
-            ],
+            [exception_recourse_end(link_id=LINK_ID, kind="written_waiver", known_on=date(2022, 2, 1))],
             date(2022, 2, 1),
             date(2025, 2, 1),
             "担保解释第28条第2款；民法典第687条第2款",
         ),
         # Another guarantor's exception is not his.
         (
-            [exception_recourse_end(link_id=OTHER_LINK_ID, kind_label="书面放弃", known_on=date(2022, 2, 1))],
+            [exception_recourse_end(link_id=OTHER_LINK_ID, kind="written_waiver", known_on=date(2022, 2, 1))],
             None,
             None,
             None,
         ),
         # Known before the debt fell due: his limitation runs from the due date.
         (
-            [exception_recourse_end(link_id=LINK_ID, kind_label="债务人下落不明", known_on=date(2021, 6, 1))],
+            [exception_recourse_end(link_id=LINK_ID, kind="debtor_missing", known_on=date(2021, 6, 1))],
             D1,
             date(2024, 9, 15),
             "担保解释第28条第2款；民法典第687条第2款",
@@ -195,9 +197,7 @@ def test_a_general_guarantor_kept_in_time_gets_his_limitation_once_his_defence_i
 
 def test_a_general_guarantor_not_kept_in_time_gets_no_limitation_even_with_an_exception():
     late_suit = FactEvent(EventKind.SUIT_FILED, date(2022, 4, 1), "起诉（2022-04-01）")
-    waiver = exception_recourse_end(
-        link_id=LINK_ID, kind_label="保证人书面放弃先诉抗辩权", known_on=date(2021, 10, 1)
-    )
+    waiver = exception_recourse_end(link_id=LINK_ID, kind="written_waiver", known_on=date(2021, 10, 1))
     facts = case(events=[late_suit], ends=[waiver])
     assert values(facts, "guarantor_limitation") == []
     (period,) = values(facts, "guarantee_period")
