@@ -10,8 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -63,8 +62,9 @@ class DailyNeedsLimit(models.Model):
         verbose_name_plural = _("daily-needs thresholds")
         ordering = ["branch__name"]
         constraints = [
-            # One default (no branch) at most; a branch's own is unique by its one-to-one key.
-            models.UniqueConstraint(Coalesce("branch", Value(0)), name="one_daily_needs_limit_per_branch")
+            models.UniqueConstraint(
+                fields=["amount"], condition=Q(branch__isnull=True), name="one_default_daily_needs_limit"
+            )
         ]
 
     def __str__(self) -> str:
