@@ -393,6 +393,7 @@ class CasePartyViewSet(ScopedSnippetViewSet):
             [
                 FieldRowPanel([FieldPanel("guarantee_type"), FieldPanel("guarantee_months")]),
                 FieldRowPanel([FieldPanel("max_amount"), FieldPanel("signed_on")]),
+                FieldPanel("co_guarantor_recourse"),
             ],
             heading=_("Guarantee (for the loans picked above)"),
         ),

@@ -19,7 +19,7 @@ from recovery.admin.base import CaseScopedForm, ServiceCreateView, ServiceEditVi
 from recovery.lib.links import case_path
 from recovery.lib.masking import MaskedInspectView
 from recovery.lib.validators import validate_supported_date
-from recovery.models import LOAN_ROLES, MONEY, GuaranteeType, Loan, LoanParty, PartyRole
+from recovery.models import LOAN_ROLES, MONEY, CoGuarantorRecourse, GuaranteeType, Loan, LoanParty, PartyRole
 from recovery.selectors.access import allowed_choices, cases_editable_by, cases_visible_to
 from recovery.services import RecoveryError
 from recovery.services.loan_parties import (
@@ -29,6 +29,8 @@ from recovery.services.loan_parties import (
     loan_security,
 )
 from recovery.services.loan_parties import loan_party_remove as remove_link
+
+GUARANTEE_TERMS = ("guarantee_type", "guarantee_months", "max_amount", "signed_on", "co_guarantor_recourse")
 
 
 class CasePartyForm(CaseScopedForm):
@@ -71,6 +73,15 @@ class CasePartyForm(CaseScopedForm):
         widget=AdminDateInput,
         validators=[validate_supported_date],
     )
+    co_guarantor_recourse = forms.ChoiceField(
+        label=gettext_lazy("recourse against co-guarantors"),
+        choices=CoGuarantorRecourse.choices,
+        required=False,
+        help_text=gettext_lazy(
+            "Only where the loan has several guarantors. Not recorded: the matrix assumes recourse, "
+            "the reading that asks the others for less (担保解释第13、29条)."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,15 +99,13 @@ class CasePartyForm(CaseScopedForm):
             self.initial.setdefault("loans", [link.loan_id for link in links])
             first = next((link for link in links if link.guarantee_type), None)
             if first is not None:
-                for name in ("guarantee_type", "guarantee_months", "max_amount", "signed_on"):
+                for name in GUARANTEE_TERMS:
                     self.initial.setdefault(name, getattr(first, name))
 
     def clean(self) -> dict:
         cleaned = super().clean()
         role = cleaned.get("role")
-        terms = [
-            cleaned.get(name) for name in ("guarantee_type", "guarantee_months", "max_amount", "signed_on")
-        ]
+        terms = [cleaned.get(name) for name in GUARANTEE_TERMS]
         if role and role != PartyRole.GUARANTOR and any(value not in (None, "") for value in terms):
             self.add_error(
                 "guarantee_type", _("A guarantee type, period, amount or date only applies to a guarantor.")
@@ -117,6 +126,7 @@ class CasePartyForm(CaseScopedForm):
             guarantee_months=data.get("guarantee_months"),
             max_amount=data.get("max_amount"),
             signed_on=data.get("signed_on"),
+            co_guarantor_recourse=data.get("co_guarantor_recourse") or "",
         )
 
 

@@ -35,6 +35,7 @@ from recovery.models.docket import (  # noqa: F401
     CaseParty,
     CaseQuerySet,
     CaseStatus,
+    CoGuarantorRecourse,
     Collateral,
     DefaultCause,
     GuaranteeType,

@@ -370,6 +370,15 @@ class GuaranteeType(models.TextChoices):
     JOINT = "joint", _("Joint and several guarantee")
 
 
+class CoGuarantorRecourse(models.TextChoices):
+    """Whether a guarantor may recover from the loan's other guarantors (担保解释 13)."""
+
+    NOT_RECORDED = "", _("Not recorded")
+    AGREED = "agreed", _("Agreed recourse or a joint co-guarantee")
+    SAME_CONTRACT = "same_contract", _("Signed the same contract as the others")
+    NONE = "none", _("No recourse (separate contracts, nothing agreed)")
+
+
 class CaseParty(models.Model):
     """A party's role in a case; one party may hold several roles across cases. What a
     co-borrower owes, a guarantor guarantees or a mortgagor secures is per loan: `LoanParty`."""
@@ -432,6 +441,17 @@ class LoanParty(models.Model):
     signed_on = models.DateField(
         _("guarantee signed on"), null=True, blank=True, validators=[validate_supported_date]
     )
+    co_guarantor_recourse = models.CharField(
+        _("recourse against co-guarantors"),
+        max_length=20,
+        choices=CoGuarantorRecourse.choices,
+        blank=True,
+        default=CoGuarantorRecourse.NOT_RECORDED,
+        help_text=_(
+            "Only where the loan has several guarantors. A guarantor whose period lapsed is released, "
+            "and those with recourse against him are released from his share (担保解释第13、29条)."
+        ),
+    )
     needs_review = models.BooleanField(
         _("needs review"),
         default=False,
@@ -468,7 +488,13 @@ class LoanParty(models.Model):
             if not self.guarantee_type:
                 # CC 686: a guarantee whose type is not agreed is a general guarantee.
                 self.guarantee_type = GuaranteeType.GENERAL
-        elif self.guarantee_type or self.guarantee_months or self.max_amount or self.signed_on:
+        elif (
+            self.guarantee_type
+            or self.guarantee_months
+            or self.max_amount
+            or self.signed_on
+            or self.co_guarantor_recourse
+        ):
             errors["guarantee_type"] = _(
                 "A guarantee type, period, amount or date only applies to a guarantor."
             )

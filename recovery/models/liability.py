@@ -10,7 +10,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -62,8 +63,12 @@ class DailyNeedsLimit(models.Model):
         verbose_name_plural = _("daily-needs thresholds")
         ordering = ["branch__name"]
         constraints = [
+            # A branch has one threshold (the one-to-one field); this keeps the default single:
+            # every row without a branch maps to the same value, 0 (branch ids start at 1).
             models.UniqueConstraint(
-                fields=["amount"], condition=Q(branch__isnull=True), name="one_default_daily_needs_limit"
+                Coalesce("branch", Value(0)),
+                name="one_daily_needs_limit_per_branch_or_default",
+                violation_error_message=_("There is already a threshold for this branch (or a default)."),
             )
         ]
 

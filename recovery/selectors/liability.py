@@ -32,11 +32,13 @@ from django.utils.safestring import SafeString
 from wagtail import hooks
 
 from recovery.liability import claims as rules
+from recovery.liability.coguarantors import CoGuarantor, co_guarantor_outcomes
 from recovery.liability.estate import Debt, EstateFacts, EstateLiability, Recipient, estate_liability
 from recovery.liability.spousal import SpousalAssessment, SpousalFacts, assess_spousal_debt
 from recovery.models import (
     Case,
     ClaimStatus,
+    CoGuarantorRecourse,
     DailyNeedsLimit,
     Deadline,
     DeadlineKind,
@@ -82,6 +84,7 @@ class MatrixRow:
     collateral: SafeString = SafeString("")
     deadlines: list[Deadline] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    released: bool = False  # a guarantor whose guarantee period lapsed (CC 693)
 
     @property
     def next_statuses(self) -> list[tuple[str, Any]]:
@@ -200,6 +203,7 @@ def case_liability(case: Case, request: Any = None) -> CaseLiability:
             outstanding = row.owed if row.owed is not None else ZERO
             row.owed = rules.collateral_exposure(outstanding, collateral_expected=expected)
             row.expected, row.expected_source = row.owed, "collateral"
+    _co_guarantors(rows)
     spousal = _spousal_rows(case, loans, claims)
     return CaseLiability(rows=rows, spousal=spousal, estates=estates)
 
@@ -274,6 +278,48 @@ def _guarantor(
                 "一般保证人享有先诉抗辩权：对债务人财产强制执行仍不能履行前可拒绝承担（民法典第687条）；"
                 "仅起诉一般保证人的，法院驳回（担保解释第26条），应一并起诉债务人"
             )
+
+
+def _co_guarantors(rows: list[MatrixRow]) -> None:
+    """Where a loan has several guarantors: who was released by his lapsed guarantee period, and
+    what the others' recourse against him takes off what we may ask them for (担保解释 13, 29)."""
+    by_loan: dict[int, list[MatrixRow]] = defaultdict(list)
+    for row in rows:
+        if row.claim.loan_id and row.claim.basis in _GUARANTOR_BASES:
+            by_loan[row.claim.loan_id].append(row)
+    for guarantor_rows in by_loan.values():
+        if len(guarantor_rows) < 2:
+            continue
+        names = [row.claim.party.name for row in guarantor_rows]
+        facts = [
+            _co_guarantor(row, name if names.count(name) == 1 else f"{name}（#{row.claim.party_id}）")
+            for row, name in zip(guarantor_rows, names, strict=True)
+        ]
+        for row, outcome in zip(guarantor_rows, co_guarantor_outcomes(facts), strict=True):
+            row.released = outcome.released
+            row.owed = outcome.exposure
+            row.notes.extend(f"{step.text}（{step.source}）" for step in outcome.steps)
+            link = row.claim.link
+            if outcome.released_with and link is not None and not link.co_guarantor_recourse:
+                row.notes.append(
+                    "保证人之间是否有追偿权未记录：按有追偿权计算，即向其主张的较少数额；"
+                    "如无追偿约定且非在同一份合同书上签章，请在当事人角色中记录"
+                )
+
+
+def _co_guarantor(row: MatrixRow, name: str) -> CoGuarantor:
+    link = row.claim.link
+    # Not recorded counts as recourse: the reading that asks the others for less.
+    recourse = link is None or link.co_guarantor_recourse != CoGuarantorRecourse.NONE
+    lapsed = any(
+        deadline.kind == DeadlineKind.GUARANTEE_PERIOD and deadline.lapsed for deadline in row.deadlines
+    )
+    return CoGuarantor(
+        name=name,
+        exposure=row.owed if row.owed is not None else ZERO,
+        period_lapsed=lapsed,
+        recourse=recourse,
+    )
 
 
 def _spousal_rows(case: Case, loans: dict[int, Loan], claims: list[LiabilityClaim]) -> list[SpousalRow]:

@@ -84,6 +84,7 @@ class GuaranteeTerms:
     guarantee_months: int | None = None
     max_amount: Decimal | None = None
     signed_on: date | None = None
+    co_guarantor_recourse: str = ""  # CoGuarantorRecourse (担保解释 13)
 
 
 def _apply_terms(link: LoanParty, role: str, terms: GuaranteeTerms | None) -> None:
@@ -92,6 +93,7 @@ def _apply_terms(link: LoanParty, role: str, terms: GuaranteeTerms | None) -> No
     link.guarantee_months = terms.guarantee_months
     link.max_amount = terms.max_amount
     link.signed_on = terms.signed_on
+    link.co_guarantor_recourse = terms.co_guarantor_recourse
 
 
 def _on_loans_field(error: RecoveryError | ValidationError) -> RecoveryError | ValidationError:

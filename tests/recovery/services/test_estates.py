@@ -630,3 +630,14 @@ def test_the_head_sets_one_default_and_one_per_branch(staff, branches):
     daily_needs_limit_delete(limit=default, user=head)
     assert codes(shanghai) == [DAILY_NEEDS_LIMIT_SET, DAILY_NEEDS_LIMIT_UPDATED]
     assert ModelLogEntry.objects.filter(action=DAILY_NEEDS_LIMIT_DELETED, object_id=str(pk)).exists()
+
+
+def test_the_database_keeps_the_default_single_whatever_its_amount(staff, branches):
+    """Two concurrent writes would both pass the service's check: the constraint stops the second."""
+    from django.db import IntegrityError, transaction
+
+    DailyNeedsLimit.objects.create(amount=Decimal("50000.00"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DailyNeedsLimit.objects.create(amount=Decimal("70000.00"))
+    DailyNeedsLimit.objects.create(branch=branches["上海分行"], amount=Decimal("70000.00"))
+    assert DailyNeedsLimit.objects.count() == 2
