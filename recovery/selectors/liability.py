@@ -28,9 +28,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Concat, Greatest, Least
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from wagtail import hooks
 
+from recovery.deadlines.lapse import is_lapsed
 from recovery.liability import claims as rules
 from recovery.liability.coguarantors import CoGuarantor, co_guarantor_outcomes
 from recovery.liability.estate import Debt, EstateFacts, EstateLiability, Recipient, estate_liability
@@ -166,14 +168,27 @@ def case_liability(case: Case, request: Any = None) -> CaseLiability:
     claims = list(
         LiabilityClaim.objects.filter(case=case)
         .select_related("party", "link")
-        .order_by("loan__due_on", "loan__contract_no", "pk")
+        # The loans' obligors first, the estate's after them, on every database.
+        .order_by(F("loan__due_on").asc(nulls_last=True), "loan__contract_no", "pk")
     )
     for claim in claims:
         if claim.loan_id:
             claim.loan = loans[claim.loan_id]
     deadlines = _deadlines_by_obligation(
         Deadline.objects.filter(case=case).only(
-            "pk", "key", "kind", "party_id", "act_by", "status", "done", "at_risk", "at_risk_note", "case_id"
+            "pk",
+            "key",
+            "kind",
+            "party_id",
+            "act_by",
+            "status",
+            "done",
+            "done_note",
+            "at_risk",
+            "at_risk_note",
+            "calendar_provisional",
+            "lapse_decision",
+            "case_id",
         )
     )
     changes = list(
@@ -493,7 +508,7 @@ def claim_listing(claims: Any) -> Any:
         done=False,
         key__endswith=OuterRef("subject"),
     ).order_by("act_by", "pk")
-    return claims.select_related("case", "party", "loan", "case__branch").annotate(
+    return claims.select_related("case", "party", "loan", "link", "case__branch").annotate(
         subject=subject,
         owed=owed,
         guarantee_period_act_by=Subquery(
@@ -501,3 +516,55 @@ def claim_listing(claims: Any) -> Any:
         ),
         next_act_by=Subquery(on_the_loan.exclude(act_by=None).values("act_by")[:1]),
     )
+
+
+def co_guarantor_release_apply(claims: list[LiabilityClaim]) -> list[LiabilityClaim]:
+    """Listing rows (from `claim_listing`) with their guarantors' `owed` as the matrix shows it:
+    0 for one whose guarantee period lapsed, less his share for those with recourse against him
+    (担保解释 13, 29); `released` marks the first. Two queries for any number of rows: the
+    loans' guarantors with what they owe, and their lapsed guarantee periods."""
+    for claim in claims:
+        claim.released = False  # type: ignore[attr-defined]
+    loan_ids = {claim.loan_id for claim in claims if claim.loan_id and claim.basis in _GUARANTOR_BASES}
+    if not loan_ids:
+        return claims
+    guarantors = list(
+        claim_listing(
+            LiabilityClaim.objects.filter(loan_id__in=loan_ids, basis__in=_GUARANTOR_BASES)
+        ).order_by("loan_id", "pk")
+    )
+    by_loan: dict[int, list[LiabilityClaim]] = defaultdict(list)
+    for guarantor in guarantors:
+        by_loan[guarantor.loan_id].append(guarantor)
+    shared = {loan_id: rows for loan_id, rows in by_loan.items() if len(rows) > 1}
+    if not shared:
+        return claims
+    today = timezone.localdate()
+    lapsed = {
+        (party_id, key.split(":", 2)[2])
+        for party_id, key, act_by, done in Deadline.objects.filter(
+            case_id__in={row.case_id for rows in shared.values() for row in rows},
+            kind=DeadlineKind.GUARANTEE_PERIOD,
+            done=False,
+            act_by__lt=today,  # the lapse rule in SQL, to read only those; is_lapsed says it
+        ).values_list("party_id", "key", "act_by", "done")
+        if is_lapsed(act_by, done, today)
+    }
+    outcome_of: dict[int, tuple[bool, Decimal]] = {}
+    for rows in shared.values():
+        facts = [
+            CoGuarantor(
+                name=str(row.pk),
+                exposure=row.owed if row.owed is not None else ZERO,
+                period_lapsed=(row.party_id, f"loan:{row.loan.contract_no}") in lapsed,
+                # Not recorded counts as recourse, as on the case page.
+                recourse=row.link is None or row.link.co_guarantor_recourse != CoGuarantorRecourse.NONE,
+            )
+            for row in rows
+        ]
+        for row, outcome in zip(rows, co_guarantor_outcomes(facts), strict=True):
+            outcome_of[row.pk] = (outcome.released, outcome.exposure)
+    for claim in claims:
+        if claim.pk in outcome_of:
+            claim.released, claim.owed = outcome_of[claim.pk]  # type: ignore[attr-defined]
+    return claims

@@ -216,3 +216,43 @@ def test_a_move_back_without_a_reason_is_refused_with_its_field_no_500(lawyer, c
     )
     assert response.status_code == 200
     assert LiabilityClaim.objects.get(pk=claim.pk).status == ClaimStatus.SUED
+
+
+def test_the_listing_and_its_export_show_the_release_as_the_matrix_does(client, staff, case, co_guarantors):
+    kept, lapsed = co_guarantors
+    client.force_login(staff["manager"])
+    page = client.get(reverse(LISTING), {"basis": ObligorBasis.JOINT_GUARANTOR}).content.decode()
+    assert page.count("已免责：保证期间届满") == 1
+    export = client.get(reverse(LISTING), {"basis": ObligorBasis.JOINT_GUARANTOR, "export": "csv"})
+    rows = {
+        line.split(",")[2]: line
+        for line in b"".join(export.streaming_content).decode("utf-8-sig").splitlines()[1:]
+        if line.strip()
+    }
+    assert ",40000.00," in rows["保证人甲"] and ",是," not in rows["保证人甲"]
+    assert ",0.00," in rows["保证人乙"] and ",是," in rows["保证人乙"]
+
+
+def test_the_listing_costs_the_same_queries_with_more_co_guarantors(client, staff, make_case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(staff["manager"])
+
+    def cases_with_guarantors(n: int) -> None:
+        for _ in range(n):
+            case = make_case(assignee=staff["lawyer"])
+            for name in ("甲", "乙", "丙"):
+                joint_guarantor(case, case.loans.get(), f"保证人{name}")
+            deadlines_recompute(case_ids=[case.pk])
+            liability_claims_sync(case_ids=[case.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(LISTING)).status_code == 200
+        return len(queries)
+
+    cases_with_guarantors(2)
+    few = count()
+    cases_with_guarantors(4)
+    assert count() == few
