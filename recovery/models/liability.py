@@ -6,8 +6,9 @@ What each obligor owes is computed (recovery.selectors.liability, with the pure 
 recovery.liability); only what the lawyer decides or records is stored here."""
 
 from decimal import Decimal
+from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q, Value
@@ -74,6 +75,18 @@ class DailyNeedsLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.branch or _('Default')}: {self.amount}"
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # An expression constraint has no field of its own for Django to name; the duplicate is
+        # the branch (or its absence), so the form shows it there.
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            if NON_FIELD_ERRORS in getattr(error, "error_dict", {}):
+                raise ValidationError(
+                    {"branch": error.error_dict.pop(NON_FIELD_ERRORS)} | error.error_dict
+                ) from error
+            raise
 
 
 class MarriageRecord(models.Model):
