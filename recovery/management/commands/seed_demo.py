@@ -24,12 +24,17 @@ from recovery.models import (
     Case,
     CaseParty,
     CaseStatus,
+    CoGuarantorRecourse,
     Collateral,
     CollectionAction,
     DefaultCause,
+    Estate,
+    EstateItem,
+    EstateRecipient,
     GuaranteeType,
     Loan,
     MaritalStatus,
+    MarriageRecord,
     Party,
     PartyKind,
     PartyRole,
@@ -37,6 +42,12 @@ from recovery.models import (
 )
 from recovery.services.cases import case_open, loan_record, party_add, record_create
 from recovery.services.collection import collection_action_record
+from recovery.services.estates import (
+    estate_item_add,
+    estate_recipient_add,
+    estate_record,
+    marriage_record_add,
+)
 from recovery.services.loan_parties import CASE_PARTY_ADDED, GuaranteeTerms, case_party_save
 from recovery.services.staff import staff_set_role
 
@@ -129,6 +140,7 @@ class Command(BaseCommand):
             for index, spec in enumerate(DEMO_CASES):
                 self._case(index, spec, branches, accounts, head, today)
             self._urgent_cases(branches, accounts, head, today)
+            self._liability_case(branches, accounts, head, today)
             for seed in hooks.get_hooks("recovery_seed_demo"):
                 seed(today=today, user=head)
         self.stdout.write(
@@ -224,6 +236,138 @@ class Command(BaseCommand):
                     user=lawyer,
                     source="demo",
                 )
+
+    def _liability_case(self, branches: dict, accounts: dict, head: Any, today: date) -> None:
+        """A case whose liability matrix has something to say: 孙国强 died two months ago,
+        leaving a house his son accepted and his daughter renounced (the estate cannot pay all
+        of the loan: a write-off candidate); his wife never signed (the spouse assessment asks
+        for evidence); of his two joint guarantors, who signed the same contract, only the
+        first was demanded within the guarantee period: the second is released, and the first
+        answers for half less (担保解释 13, 29)."""
+        id_number = resident_id_with_check("31011019620415321")
+        if Party.objects.filter(id_number=id_number).exists():
+            return
+        lawyer = accounts["lawyer"][0]
+
+        def person(name: str, id17: str, by: Any = head, **fields: Any) -> Party:
+            party = Party(kind=PartyKind.PERSON, name=name, id_number=resident_id_with_check(id17), **fields)
+            return party_add(party=party, user=by, source="demo")
+
+        debtor = person("孙国强", "31011019620415321", marital_status=MaritalStatus.MARRIED)
+        case = case_open(
+            case=Case(
+                debtor=debtor,
+                branch=branches["上海分行"],
+                assignee=lawyer,
+                default_cause=DefaultCause.objects.filter(code="able_unwilling").first(),
+                opened_on=today - timedelta(days=300),
+            ),
+            user=head,
+            source="demo",
+        )
+        record_create(
+            instance=CaseParty(case=case, party=debtor, role=PartyRole.BORROWER),
+            user=head,
+            source="demo",
+            action=CASE_PARTY_ADDED,
+        )
+        due = today - timedelta(days=400)
+        loan = loan_record(
+            loan=Loan(
+                case=case,
+                contract_no=f"DEMO-{today:%Y}-L-1",
+                amount=Decimal("500000.00"),
+                principal_outstanding=Decimal("460000.00"),
+                interest_outstanding=Decimal("18000.00"),
+                penalty_interest=Decimal("6000.00"),
+                disbursed_on=due - timedelta(days=730),
+                due_on=due,
+                security_types="guarantee",
+                handed_over_on=due + timedelta(days=60),
+                branch=branches["上海分行"],
+            ),
+            user=head,
+            source="demo",
+        )
+        guarantors = [person("孙担保甲", "31011019700101432"), person("孙担保乙", "31011019720202543")]
+        for guarantor in guarantors:
+            case_party_save(
+                case_party=CaseParty(case=case, party=guarantor, role=PartyRole.GUARANTOR),
+                loans=[loan],
+                terms=GuaranteeTerms(
+                    guarantee_type=GuaranteeType.JOINT,
+                    signed_on=loan.disbursed_on,
+                    co_guarantor_recourse=CoGuarantorRecourse.SAME_CONTRACT,
+                ),
+                user=head,
+                source="demo",
+            )
+        collection_action_record(
+            action=CollectionAction(
+                case=case,
+                kind=ActionKind.NOTICE,
+                acted_on=due + timedelta(days=30),
+                addressed_to=guarantors[0],
+                reached=True,
+                delivered_on=due + timedelta(days=32),
+                tracking_number="EMS1099887766CN",
+                signed_on=due + timedelta(days=32),
+                outcome="保证人签收履行保证责任通知书",
+            ),
+            user=lawyer,
+            source="demo",
+        )
+        estate = estate_record(
+            estate=Estate(
+                case=case,
+                deceased=debtor,
+                died_on=today - timedelta(days=60),
+                distributed_on=today - timedelta(days=20),
+            ),
+            user=lawyer,
+            source="demo",
+        )
+        estate_item_add(
+            item=EstateItem(estate=estate, description="上海市示范路88号房产", value=Decimal("300000.00")),
+            user=lawyer,
+            source="demo",
+        )
+        heirs = [person("孙小军", "31011019900303654", lawyer), person("孙小红", "31011019920404765", lawyer)]
+        estate_recipient_add(
+            recipient=EstateRecipient(
+                estate=estate,
+                party=heirs[0],
+                kind="statutory_heir",
+                accepted_on=today - timedelta(days=30),
+                received=Decimal("300000.00"),
+            ),
+            user=lawyer,
+            source="demo",
+        )
+        estate_recipient_add(
+            recipient=EstateRecipient(
+                estate=estate,
+                party=heirs[1],
+                kind="statutory_heir",
+                renounced=True,
+                renounced_on=today - timedelta(days=40),
+                received=Decimal("0"),
+            ),
+            user=lawyer,
+            source="demo",
+        )
+        marriage_record_add(
+            marriage=MarriageRecord(
+                case=case,
+                party=debtor,
+                spouse=person("钱丽", "31011019650505876", lawyer),
+                married_on=date(1988, 10, 1),
+                spouse_died_on=None,
+                evidence_note="配偶未在借款合同上签字；借款用途待查",
+            ),
+            user=lawyer,
+            source="demo",
+        )
 
     def _users(self, branches: dict[str, Branch]) -> dict[str, tuple[Any, str, str]]:
         User = get_user_model()
