@@ -30,6 +30,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat, Greatest, Least
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from wagtail import hooks
 
 from recovery.deadlines.lapse import is_lapsed
@@ -249,7 +251,9 @@ def _row(
             for deadline in found
         ]
         if claim.basis == ObligorBasis.ESTATE_ADMINISTRATOR:
-            row.notes.append("向遗产管理人主张权利可中断诉讼时效（总则编解释第38条）")
+            row.notes.append(
+                _("A demand on the estate administrator interrupts limitation (总则编解释第38条).")
+            )
         else:
             row.owed = from_estate.get((claim.estate_id, claim.party_id), ZERO)
             row.expected, row.expected_source = row.owed, "estate"
@@ -277,21 +281,36 @@ def _guarantor(
         loan.total_outstanding, max_amount=max_amount, unconsented_increase=unconsented
     )
     if max_amount is not None:
-        row.cap_note = f"最高额保证：以 {max_amount} 元为限（民法典第690条）"
+        row.cap_note = _("Maximum-amount guarantee: up to %(amount)s yuan (民法典第690条).") % {
+            "amount": max_amount
+        }
     if unconsented:
-        row.notes.append(f"未经保证人书面同意增加的 {unconsented} 元不在保证范围内（民法典第695条第1款）")
+        row.notes.append(
+            _(
+                "The %(amount)s yuan increase the guarantor did not consent to in writing is outside "
+                "the guarantee (民法典第695条第1款)."
+            )
+            % {"amount": unconsented}
+        )
     if row.claim.basis == ObligorBasis.GENERAL_GUARANTOR:
         found = exceptions.get(link.pk, []) if link is not None else []
         if found:
             labels = "、".join(str(exception) for exception in found)
             row.notes.append(
-                f"先诉抗辩权已不得行使：{labels}（民法典第687条第2款），可直接向一般保证人主张；"
-                "其保证债务诉讼时效自知道该情形之日起算（担保解释第28条）"
+                _(
+                    "The first-recourse defence is gone: %(exceptions)s (民法典第687条第2款). Claim "
+                    "against the general guarantor directly; his own limitation runs from the day "
+                    "we knew of it (担保解释第28条)."
+                )
+                % {"exceptions": labels}
             )
         else:
             row.notes.append(
-                "一般保证人享有先诉抗辩权：对债务人财产强制执行仍不能履行前可拒绝承担（民法典第687条）；"
-                "仅起诉一般保证人的，法院驳回（担保解释第26条），应一并起诉债务人"
+                _(
+                    "A general guarantor may refuse to pay until enforcement against the debtor's "
+                    "property has failed (民法典第687条); a suit against him alone is dismissed "
+                    "(担保解释第26条): sue the debtor with him."
+                )
             )
 
 
@@ -302,6 +321,7 @@ def _co_guarantors(rows: list[MatrixRow]) -> None:
     for row in rows:
         if row.claim.loan_id and row.claim.basis in _GUARANTOR_BASES:
             by_loan[row.claim.loan_id].append(row)
+    language = get_language() or "zh-hans"
     for guarantor_rows in by_loan.values():
         if len(guarantor_rows) < 2:
             continue
@@ -313,12 +333,15 @@ def _co_guarantors(rows: list[MatrixRow]) -> None:
         for row, outcome in zip(guarantor_rows, co_guarantor_outcomes(facts), strict=True):
             row.released = outcome.released
             row.owed = outcome.exposure
-            row.notes.extend(f"{step.text}（{step.source}）" for step in outcome.steps)
+            row.notes.extend(step.for_reader(language) for step in outcome.steps)
             link = row.claim.link
             if outcome.released_with and link is not None and not link.co_guarantor_recourse:
                 row.notes.append(
-                    "保证人之间是否有追偿权未记录：按有追偿权计算，即向其主张的较少数额；"
-                    "如无追偿约定且非在同一份合同书上签章，请在当事人角色中记录"
+                    _(
+                        "Whether the guarantors have recourse against one another is not recorded: "
+                        "counted as recourse, the reading that asks him for less. Record it on the "
+                        "party role if they signed separate contracts and agreed none."
+                    )
                 )
 
 

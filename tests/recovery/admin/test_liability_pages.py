@@ -86,7 +86,7 @@ def co_guarantors(case, staff):
     ("language", "released", "reduced"),
     [
         ("zh-hans", "已免责：保证期间届满", "可在不能追偿的范围内"),
-        ("en", "Released: the guarantee period lapsed", "可在不能追偿的范围内"),
+        ("en", "Released: the guarantee period lapsed", "released from what he can no longer recover"),
     ],
 )
 def test_the_case_page_shows_who_was_released_and_what_the_other_still_owes(

@@ -118,3 +118,14 @@ def test_adding_a_guarantor_who_is_not_released_takes_nothing_off_the_others_wit
     before = [outcome.exposure for outcome in co_guarantor_outcomes(guarantors)]
     more = [*guarantors, CoGuarantor(name="new", exposure=extra, period_lapsed=False, recourse=True)]
     assert [outcome.exposure for outcome in co_guarantor_outcomes(more)][:-1] == before
+
+
+@pytest.mark.parametrize("recourse", [True, False])
+def test_every_step_reads_in_the_readers_language(recourse):
+    outcomes = co_guarantor_outcomes(
+        [_g("甲", "100.00", recourse=recourse), _g("乙", "100.00", lapsed=True, recourse=recourse)]
+    )
+    for step in (step for outcome in outcomes for step in outcome.steps):
+        assert step.text_en and step.text_en != step.text
+        assert step.for_reader("en") == f"{step.text_en} ({step.source})"
+        assert step.for_reader("zh-hans") == f"{step.text}（{step.source}）"
