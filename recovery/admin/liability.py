@@ -353,7 +353,8 @@ class LiabilityClaimViewSet(ReadOnlyListingMixin, ModelViewSet):
         Column(
             "owed",
             label=gettext_lazy("Owed (or cap)"),
-            accessor=lambda claim: claim.owed if claim.owed is not None else "—",
+            # Quantized: the embedded database returns the sum without its trailing zeros.
+            accessor=lambda claim: claim.owed.quantize(Decimal("0.01")) if claim.owed is not None else "—",
             sort_key="owed",
         ),
         Column(
