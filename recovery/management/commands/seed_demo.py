@@ -172,22 +172,12 @@ class Command(BaseCommand):
                 user=head,
                 source="demo",
             )
-            case = case_open(
-                case=Case(
-                    debtor=debtor,
-                    branch=branches[branch_name],
-                    assignee=accounts[assignee][0],
-                    default_cause=DefaultCause.objects.filter(code="able_unwilling").first(),
-                    opened_on=today - timedelta(days=90),
-                ),
+            case = _borrowers_case(
+                debtor,
+                branch=branches[branch_name],
+                assignee=accounts[assignee][0],
+                opened_on=today - timedelta(days=90),
                 user=head,
-                source="demo",
-            )
-            record_create(
-                instance=CaseParty(case=case, party=debtor, role=PartyRole.BORROWER),
-                user=head,
-                source="demo",
-                action=CASE_PARTY_ADDED,
             )
             for n, left in enumerate(days_left):
                 due = three_years_ago + timedelta(days=left)
@@ -254,23 +244,9 @@ class Command(BaseCommand):
             return party_add(party=party, user=by, source="demo")
 
         debtor = person("孙国强", "31011019620415321", marital_status=MaritalStatus.MARRIED)
-        case = case_open(
-            case=Case(
-                debtor=debtor,
-                branch=branches["上海分行"],
-                assignee=lawyer,
-                default_cause=DefaultCause.objects.filter(code="able_unwilling").first(),
-                opened_on=today - timedelta(days=300),
-            ),
-            user=head,
-            source="demo",
-        )
-        record_create(
-            instance=CaseParty(case=case, party=debtor, role=PartyRole.BORROWER),
-            user=head,
-            source="demo",
-            action=CASE_PARTY_ADDED,
-        )
+        shanghai = branches["上海分行"]
+        opened_on = today - timedelta(days=300)
+        case = _borrowers_case(debtor, branch=shanghai, assignee=lawyer, opened_on=opened_on, user=head)
         due = today - timedelta(days=400)
         loan = loan_record(
             loan=Loan(
@@ -284,7 +260,7 @@ class Command(BaseCommand):
                 due_on=due,
                 security_types="guarantee",
                 handed_over_on=due + timedelta(days=60),
-                branch=branches["上海分行"],
+                branch=shanghai,
             ),
             user=head,
             source="demo",
@@ -507,6 +483,28 @@ class Command(BaseCommand):
             user=lawyer,
             source="demo",
         )
+
+
+def _borrowers_case(debtor: Party, *, branch: Branch, assignee: Any, opened_on: date, user: Any) -> Case:
+    """A case opened against `debtor` as its borrower, for a debtor able but unwilling to pay."""
+    case = case_open(
+        case=Case(
+            debtor=debtor,
+            branch=branch,
+            assignee=assignee,
+            default_cause=DefaultCause.objects.filter(code="able_unwilling").first(),
+            opened_on=opened_on,
+        ),
+        user=user,
+        source="demo",
+    )
+    record_create(
+        instance=CaseParty(case=case, party=debtor, role=PartyRole.BORROWER),
+        user=user,
+        source="demo",
+        action=CASE_PARTY_ADDED,
+    )
+    return case
 
 
 def _years_before(day: date, years: int) -> date:
