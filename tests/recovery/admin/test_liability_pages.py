@@ -106,24 +106,23 @@ def test_the_case_page_shows_who_was_released_and_what_the_other_still_owes(
     assert "民法典第693条" in notes_after(page, lapsed)
 
 
-def test_without_recourse_the_other_guarantor_still_owes_everything(lawyer, case, co_guarantors):
+@pytest.mark.parametrize(
+    ("recourse", "still_owed", "said"),
+    [
+        # No recourse among them: the lapsed one's release takes nothing off the other.
+        (CoGuarantorRecourse.NONE, "80000.00", "不因此减少"),
+        # Not recorded: read as recourse (the reading that asks him for less), and said so.
+        (CoGuarantorRecourse.NOT_RECORDED, "40000.00", "追偿权未记录"),
+    ],
+)
+def test_what_the_other_guarantor_owes_follows_the_recourse_recorded(
+    lawyer, case, co_guarantors, recourse, still_owed, said
+):
     kept, lapsed = co_guarantors
-    LoanParty.objects.filter(pk__in=[kept.pk, lapsed.pk]).update(
-        co_guarantor_recourse=CoGuarantorRecourse.NONE
-    )
+    LoanParty.objects.filter(pk__in=[kept.pk, lapsed.pk]).update(co_guarantor_recourse=recourse)
     page = lawyer.get(reverse(INSPECT, args=[case.pk])).content.decode()
-    assert "80000.00" in claim_row(page, kept)
-    assert "不因此减少" in notes_after(page, kept)
-
-
-def test_recourse_not_recorded_is_read_as_recourse_and_the_page_says_so(lawyer, case, co_guarantors):
-    kept, lapsed = co_guarantors
-    LoanParty.objects.filter(pk__in=[kept.pk, lapsed.pk]).update(
-        co_guarantor_recourse=CoGuarantorRecourse.NOT_RECORDED
-    )
-    page = lawyer.get(reverse(INSPECT, args=[case.pk])).content.decode()
-    assert "40000.00" in claim_row(page, kept)
-    assert "追偿权未记录" in notes_after(page, kept)
+    assert still_owed in claim_row(page, kept)
+    assert said in notes_after(page, kept)
 
 
 def test_the_recourse_is_recorded_through_the_party_role_form(lawyer, case, staff):
