@@ -345,10 +345,13 @@ def _co_guarantors(rows: list[MatrixRow]) -> None:
                 )
 
 
+def _has_recourse(link: LoanParty | None) -> bool:
+    """Whether the guarantor may recover from the loan's other guarantors (担保解释 13). Not
+    recorded counts as recourse: the reading that asks the others for less."""
+    return link is None or link.co_guarantor_recourse != CoGuarantorRecourse.NONE
+
+
 def _co_guarantor(row: MatrixRow, name: str) -> CoGuarantor:
-    link = row.claim.link
-    # Not recorded counts as recourse: the reading that asks the others for less.
-    recourse = link is None or link.co_guarantor_recourse != CoGuarantorRecourse.NONE
     lapsed = any(
         deadline.kind == DeadlineKind.GUARANTEE_PERIOD and deadline.lapsed for deadline in row.deadlines
     )
@@ -356,7 +359,7 @@ def _co_guarantor(row: MatrixRow, name: str) -> CoGuarantor:
         name=name,
         exposure=row.owed if row.owed is not None else ZERO,
         period_lapsed=lapsed,
-        recourse=recourse,
+        recourse=_has_recourse(row.claim.link),
     )
 
 
@@ -580,8 +583,7 @@ def co_guarantor_release_apply(claims: list[LiabilityClaim]) -> list[LiabilityCl
                 name=str(row.pk),
                 exposure=row.owed if row.owed is not None else ZERO,
                 period_lapsed=(row.party_id, f"loan:{row.loan.contract_no}") in lapsed,
-                # Not recorded counts as recourse, as on the case page.
-                recourse=row.link is None or row.link.co_guarantor_recourse != CoGuarantorRecourse.NONE,
+                recourse=_has_recourse(row.link),
             )
             for row in rows
         ]
