@@ -17,10 +17,11 @@
 4. Floor: each captured query run again alone (cursor.execute, median of REPEAT runs); the
    slowest is the page's floor. Prints page time, floor, their ratio, and the heaviest query's
    plan (EXPLAIN ANALYZE).
-5. Shell: the same user's listing with a search that finds no case (Wagtail's admin page,
-   menu, filters and header with no rows; the median of REPEAT renders). No listing on the
-   Wagtail admin can take less; when the shell alone exceeds 2.0 x a page's floor, the page's
-   goal cannot be met by any listing code, and the line says so.
+5. Shell: the listing of a user of the same role in a branch with no cases (Wagtail's admin
+   page, menu, filters and header with no rows; the median of REPEAT renders). No page can
+   take less than the shell plus its heaviest query: "least" is that sum over the floor, and
+   where it exceeds 2.0 the page's goal cannot be met by any listing code on the Wagtail
+   admin; the line says so.
 Goal: every page <= 2.0 x its floor, query count constant. Exits 1 when a goal is missed.
 """
 
@@ -80,6 +81,11 @@ def build_staff() -> dict[str, object]:
             staff_set_role(user=lawyer, role="lawyer", branch=branch)
         manager = user_model.objects.create(username=f"manager{b}", email=f"manager{b}@example.com")
         staff_set_role(user=manager, role="manager", branch=branch)
+    # The same roles in a branch with no cases: their listing is the Wagtail shell alone.
+    empty = Branch.objects.create(name="基准空分行")
+    for role in ("lawyer", "manager"):
+        shell_user = user_model.objects.create(username=f"shell-{role}", email=f"shell-{role}@example.com")
+        staff_set_role(user=shell_user, role=role, branch=empty)
     return {
         "lawyer": user_model.objects.get(username="lawyer0-0"),
         "manager": user_model.objects.get(username="manager0"),
@@ -223,18 +229,21 @@ def pages_for(user: object, *, visible: int) -> dict[str, str]:
     }
 
 
-def shell_seconds(client: object) -> float:
-    """The median wall seconds of the listing with no rows: a search nobody's name matches."""
+def shell_seconds(user: object) -> float:
+    """The median wall seconds of `user`'s listing, which shows no case."""
+    from django.test import Client
     from django.urls import reverse
 
-    url = f"{reverse('wagtailsnippets_recovery_case:list')}?q=无此债务人"
-    client.get(url)  # type: ignore[attr-defined]
+    client = Client()
+    client.force_login(user)
+    url = reverse("wagtailsnippets_recovery_case:list")
+    client.get(url)
     runs = []
     for _ in range(REPEAT):
         started = time.perf_counter()
-        response = client.get(url)  # type: ignore[attr-defined]
+        response = client.get(url)
         runs.append(time.perf_counter() - started)
-        assert response.status_code == 200 and LISTED not in response.content, url  # type: ignore[attr-defined]
+        assert response.status_code == 200 and LISTED not in response.content, url
     return statistics.median(runs)
 
 
@@ -271,6 +280,9 @@ def main() -> int:
     # rendered, for response.context) would be timed with the page.
     logging.getLogger("axes").setLevel(logging.WARNING)  # one line per sign-in otherwise
     users = build_staff()
+    from django.contrib.auth import get_user_model
+
+    shell_users = {who: get_user_model().objects.get(username=f"shell-{who}") for who in users}
     clients = {}
     for who, user in users.items():
         clients[who] = Client()
@@ -289,19 +301,21 @@ def main() -> int:
     failures = []
     shells: dict[str, float] = {}
     print(f"load average: {load_average()}")
-    print(f"{'page':<34} {'queries':>7} {'page ms':>8} {'floor ms':>9} {'ratio':>6} {'shell/floor':>11}")
+    print(f"{'page':<34} {'queries':>7} {'page ms':>8} {'floor ms':>9} {'ratio':>6} {'least':>6}")
     for who, client in clients.items():
         counts = set()
-        shell = shells[who] = shell_seconds(client)
+        shell = shells[who] = shell_seconds(shell_users[who])
         for label, url in pages_for(who, visible=visible[who]).items():
             page, queries = measure_page(client, url, listing=LISTED, repeat=REPEAT)
             floor, heaviest = heaviest_alone(queries, repeat=REPEAT)
             ratio = page / floor
             name = f"{who} ({visible[who]:,} cases): {label}"
-            beyond = "  (the shell alone is over the goal)" if shell / floor > GOAL_RATIO else ""
+            # No page can take less than the shell plus its heaviest query.
+            least = (shell + floor) / floor
+            beyond = "  (unreachable on the Wagtail admin)" if least > GOAL_RATIO else ""
             print(
                 f"{name:<34} {len(queries):>7} {page * 1000:>8.1f} {floor * 1000:>9.1f} {ratio:>6.2f}"
-                f" {shell / floor:>11.2f}{beyond}"
+                f" {least:>6.2f}{beyond}"
             )
             if args.profile:
                 profile = cProfile.Profile()
