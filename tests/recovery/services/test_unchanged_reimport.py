@@ -198,3 +198,24 @@ def test_progress_is_reported_once_per_row_count_whether_rows_are_skipped_or_che
     assert reading == [1, 2, 3, 3]  # the digest comparison of the first batch reported nothing
     assert [done for stage, done, _total in again if stage == "reading"] == [2, 3, 3]
     assert ("reading", 3, 3) in again  # the last report names the total, as when checked
+
+
+@pytest.mark.parametrize("change", [_drop_collateral, _review_guarantee])
+def test_a_change_after_the_first_rows_compared_makes_every_row_checked(
+    tmp_path, staff, checked, monkeypatch, change
+):
+    """The first rows are compared by one query, the rest of the file by another: a change
+    in the docket around a loan of the rest is found as well."""
+    monkeypatch.setattr(importing, "UNCHANGED_BATCH", 2)
+    first_rows = [row("HT-010", 保证人="", 抵押物=""), row("HT-011", 保证人="", 抵押物="")]
+    path = write_csv(tmp_path / "h.csv", [*first_rows, row("HT-001")])
+    handover_import(source=path, user=staff["head"])
+    checked.clear()
+    assert handover_import(source=path, user=staff["head"], dry_run=True).unchanged == 3
+    assert checked == []
+    change()
+
+    skipped = outcome_of(path, staff["head"], skipping=True)
+
+    assert sorted(checked) == [2, 3, 4]
+    assert skipped == outcome_of(path, staff["head"], skipping=False)
