@@ -204,8 +204,8 @@ def test_progress_is_reported_once_per_row_count_whether_rows_are_skipped_or_che
 def test_a_change_after_the_first_rows_compared_makes_every_row_checked(
     tmp_path, staff, checked, monkeypatch, change
 ):
-    """The first rows are compared by one query, the rest of the file by another: a change
-    in the docket around a loan of the rest is found as well."""
+    """The first rows' cells alone are compared first, then the whole file with the docket:
+    a change in the docket around a loan after the first rows is found as well."""
     monkeypatch.setattr(importing, "UNCHANGED_BATCH", 2)
     first_rows = [row("HT-010", 保证人="", 抵押物=""), row("HT-011", 保证人="", 抵押物="")]
     path = write_csv(tmp_path / "h.csv", [*first_rows, row("HT-001")])
@@ -219,3 +219,23 @@ def test_a_change_after_the_first_rows_compared_makes_every_row_checked(
 
     assert sorted(checked) == [2, 3, 4]
     assert skipped == outcome_of(path, staff["head"], skipping=False)
+
+
+def test_a_file_whose_first_rows_changed_is_checked_without_comparing_the_docket(
+    tmp_path, staff, checked, monkeypatch
+):
+    monkeypatch.setattr(importing, "UNCHANGED_BATCH", 2)
+    handover_import(source=write_csv(tmp_path / "a.csv", rows()), user=staff["head"])
+    changed = rows()
+    changed[1][5] = "75000"  # HT-002's principal
+    path = write_csv(tmp_path / "b.csv", changed)
+    checked.clear()
+
+    def not_compared(self, numbers):
+        raise AssertionError("the docket state was compared")
+
+    monkeypatch.setattr(importing._Plan, "_stored_states", not_compared)
+    outcome = handover_import(source=path, user=staff["head"], dry_run=True)
+
+    assert sorted(checked) == [2, 3, 4]
+    assert (outcome.updated, outcome.unchanged) == (1, 2)
