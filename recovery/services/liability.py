@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from recovery.liability.claims import StatusMoveRefused, status_move_check
 from recovery.lib.audit import AuditKind, audit_action, audit_change, audit_create, snapshot
-from recovery.lib.bulk import chunks
+from recovery.lib.bulk import bulk_insert_values, chunks
 from recovery.models import (
     CaseParty,
     ClaimStatus,
@@ -69,6 +69,14 @@ _RECIPIENT_BASIS = {
     RecipientKind.LEGATEE: ObligorBasis.LEGATEE,
 }
 
+# What a row the sync adds holds besides its keys: nobody has acted on it yet.
+_NOT_YET_PURSUED = {
+    "status": ClaimStatus.NOT_PURSUED,
+    "status_on": None,
+    "status_note": "",
+    "expected_recovery": None,
+}
+
 # (case id, party id, loan id or None, basis) -> (link id, estate id)
 ClaimKey = tuple[int, int, int | None, str]
 ClaimSource = tuple[int | None, int | None]
@@ -88,13 +96,22 @@ def expected_claims(case_ids: Iterable[int]) -> dict[ClaimKey, ClaimSource]:
     ids = list(case_ids)
     expected: dict[ClaimKey, ClaimSource] = {}
     debtor_of: dict[int, int] = {}
-    for loan_id, case_id, debtor_id in Loan.objects.filter(case_id__in=ids).values_list(
-        "pk", "case_id", "case__debtor_id"
-    ):
+    # Unordered (`order_by()`): the models' default orders join the cases and loans to sort.
+    loans = Loan.objects.filter(case_id__in=ids).order_by().values_list("pk", "case_id", "case__debtor_id")
+    for loan_id, case_id, debtor_id in loans:
         debtor_of[case_id] = debtor_id
         expected[(case_id, debtor_id, loan_id, ObligorBasis.BORROWER)] = (None, None)
-    links = LoanParty.objects.filter(case_party__case_id__in=ids).values_list(
-        "pk", "loan_id", "case_party__case_id", "case_party__party_id", "case_party__role", "guarantee_type"
+    links = (
+        LoanParty.objects.filter(case_party__case_id__in=ids)
+        .order_by()
+        .values_list(
+            "pk",
+            "loan_id",
+            "case_party__case_id",
+            "case_party__party_id",
+            "case_party__role",
+            "guarantee_type",
+        )
     )
     for link_id, loan_id, case_id, party_id, role, guarantee_type in links:
         basis = link_basis(role, guarantee_type)
@@ -102,14 +119,18 @@ def expected_claims(case_ids: Iterable[int]) -> dict[ClaimKey, ClaimSource]:
         if basis is None or party_id == debtor_of.get(case_id):
             continue
         expected[(case_id, party_id, loan_id, basis)] = (link_id, None)
-    recipients = EstateRecipient.objects.filter(estate__case_id__in=ids, renounced=False).values_list(
-        "estate_id", "estate__case_id", "party_id", "kind"
+    recipients = (
+        EstateRecipient.objects.filter(estate__case_id__in=ids, renounced=False)
+        .order_by()
+        .values_list("estate_id", "estate__case_id", "party_id", "kind")
     )
     for estate_id, case_id, party_id, kind in recipients:
         # CC 1161: an heir who renounced answers for nothing; those who accepted, up to what they got.
         expected[(case_id, party_id, None, _RECIPIENT_BASIS[kind])] = (None, estate_id)
-    administrators = Estate.objects.filter(case_id__in=ids, administrator__isnull=False).values_list(
-        "pk", "case_id", "administrator_id"
+    administrators = (
+        Estate.objects.filter(case_id__in=ids, administrator__isnull=False)
+        .order_by()
+        .values_list("pk", "case_id", "administrator_id")
     )
     for estate_id, case_id, party_id in administrators:
         expected.setdefault((case_id, party_id, None, ObligorBasis.ESTATE_ADMINISTRATOR), (None, estate_id))
@@ -127,25 +148,32 @@ def liability_claims_sync(*, case_ids: Iterable[int]) -> tuple[int, int]:
         stored: dict[ClaimKey, tuple[int, str, date | None, int | None]] = {
             (case_id, party_id, loan_id, basis): (pk, status, status_on, link_id)
             for pk, case_id, party_id, loan_id, basis, status, status_on, link_id in (
-                LiabilityClaim.objects.filter(case_id__in=chunk).values_list(
+                LiabilityClaim.objects.filter(case_id__in=chunk)
+                .order_by()
+                .values_list(
                     "pk", "case_id", "party_id", "loan_id", "basis", "status", "status_on", "link_id"
                 )
             )
         }
-        new = [
-            LiabilityClaim(
-                case_id=key[0],
-                party_id=key[1],
-                loan_id=key[2],
-                basis=key[3],
-                link_id=link_id,
-                estate_id=estate_id,
+        # Written with COPY: a first import adds a row per loan and guarantor, 100,000s of them.
+        added += len(
+            bulk_insert_values(
+                LiabilityClaim,
+                [
+                    {
+                        "case_id": key[0],
+                        "party_id": key[1],
+                        "loan_id": key[2],
+                        "basis": key[3],
+                        "link_id": link_id,
+                        "estate_id": estate_id,
+                        **_NOT_YET_PURSUED,
+                    }
+                    for key, (link_id, estate_id) in expected.items()
+                    if key not in stored
+                ],
             )
-            for key, (link_id, estate_id) in expected.items()
-            if key not in stored
-        ]
-        LiabilityClaim.objects.bulk_create(new, batch_size=1000)
-        added += len(new)
+        )
         stale = [
             pk
             for key, (pk, status, status_on, _link) in stored.items()
