@@ -303,42 +303,31 @@ class Command(BaseCommand):
             user=lawyer,
             source="demo",
         )
+        house = Decimal("300000.00")
         estate_item_add(
-            item=EstateItem(estate=estate, description="上海市示范路88号房产", value=Decimal("300000.00")),
+            item=EstateItem(estate=estate, description="上海市示范路88号房产", value=house),
             user=lawyer,
             source="demo",
         )
-        heirs = [person("孙小军", "31011019900303654", lawyer), person("孙小红", "31011019920404765", lawyer)]
-        estate_recipient_add(
-            recipient=EstateRecipient(
-                estate=estate,
-                party=heirs[0],
-                kind="statutory_heir",
-                accepted_on=today - timedelta(days=30),
-                received=Decimal("300000.00"),
-            ),
-            user=lawyer,
-            source="demo",
-        )
-        estate_recipient_add(
-            recipient=EstateRecipient(
-                estate=estate,
-                party=heirs[1],
-                kind="statutory_heir",
-                renounced=True,
-                renounced_on=today - timedelta(days=40),
-                received=Decimal("0"),
-            ),
-            user=lawyer,
-            source="demo",
-        )
+        # The son accepted and received the house; the daughter renounced before the distribution.
+        heirs = [
+            ("孙小军", "31011019900303654", {"accepted_on": today - timedelta(days=30), "received": house}),
+            ("孙小红", "31011019920404765", {"renounced": True, "renounced_on": today - timedelta(days=40)}),
+        ]
+        for name, id17, facts in heirs:
+            estate_recipient_add(
+                recipient=EstateRecipient(
+                    estate=estate, party=person(name, id17, lawyer), kind="statutory_heir", **facts
+                ),
+                user=lawyer,
+                source="demo",
+            )
         marriage_record_add(
             marriage=MarriageRecord(
                 case=case,
                 party=debtor,
                 spouse=person("钱丽", "31011019650505876", lawyer),
                 married_on=date(1988, 10, 1),
-                spouse_died_on=None,
                 evidence_note="配偶未在借款合同上签字；借款用途待查",
             ),
             user=lawyer,
