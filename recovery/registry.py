@@ -27,6 +27,8 @@ Elsewhere, by the same principle:
 * what a lapse means (recovery.deadlines.lapse.register_lapse_consequence), calendar events,
   case sections and timeline entries (Wagtail hooks named in recovery.views.calendar and
   recovery.admin.docket), case search lookups (recovery.selectors.search);
+* approval kinds (`register_approval_kind`): requests managers approve by amount (a disposal
+  plan, a write-off), each on the workflow recovery keeps for its kind, with its limit;
 * upload folders: each model names its own folder in its `PrivateUploadTo` (recovery.lib.files).
 
 This module imports neither Django nor any model: models import it for their choices.
@@ -34,6 +36,7 @@ This module imports neither Django nor any model: models import it for their cho
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
@@ -159,7 +162,55 @@ def lawyer_deletable_models() -> dict[str, frozenset[str]]:
     return dict(_docket_apps)
 
 
+# --- approval kinds ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApprovalKindSpec:
+    value: str  # as stored in ApprovalLimit.kind (at most 30 characters)
+    label: Any  # a lazy translation: "Disposal plan", "Write-off"
+    app: str  # the app whose model is approved
+    model: str  # "app_label.ModelName": the ApprovalRequest subclass approved on this kind's workflow
+    default_limit: Decimal  # the branch manager approves up to this amount, the head above it
+
+
+_approval_kinds: dict[str, ApprovalKindSpec] = {}
+
+
+def register_approval_kind(
+    value: str, label: Any, *, app: str, model: str, default_limit: Decimal
+) -> ApprovalKindSpec:
+    """Declare a kind of request managers approve; recovery keeps its workflow and its limit."""
+    if not value or len(value) > KIND_VALUE_LENGTH:
+        raise ValueError(f"An approval kind is 1 to {KIND_VALUE_LENGTH} characters: {value!r}")
+    spec = ApprovalKindSpec(
+        value=value, label=label, app=app, model=model, default_limit=Decimal(default_limit)
+    )
+    known = _approval_kinds.get(value)
+    if known is not None and known != spec:
+        raise ValueError(f"Approval kind {value!r} is already registered by {known.app}")
+    _approval_kinds[value] = spec
+    return spec
+
+
+def approval_kinds() -> list[ApprovalKindSpec]:
+    return list(_approval_kinds.values())
+
+
+def approval_kind(value: str) -> ApprovalKindSpec:
+    return _approval_kinds[value]
+
+
+def approval_kind_choices() -> list[tuple[str, Any]]:
+    return [(spec.value, spec.label) for spec in _approval_kinds.values()]
+
+
 __all__ = [
+    "ApprovalKindSpec",
+    "approval_kind",
+    "approval_kind_choices",
+    "approval_kinds",
+    "register_approval_kind",
     "DeadlineKindSpec",
     "ProviderPhase",
     "UnknownDeadlineKind",

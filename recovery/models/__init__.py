@@ -9,6 +9,7 @@ from recovery.models.alerts import (  # noqa: F401
     AlertStatus,
     _calendar_token,
 )
+from recovery.models.approvals import ApprovalRequest  # noqa: F401
 from recovery.models.collection import (  # noqa: F401
     DEMAND_KINDS,
     MONEY_KINDS,

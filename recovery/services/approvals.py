@@ -61,6 +61,18 @@ def approval_object_keyword(model: type) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower()
 
 
+def approval_workflow(kind: str) -> Any:
+    """The workflow requests of approval kind `kind` go through (kept by recovery for each kind
+    registered, `approval_workflows_sync`); None before the first migrate has created it."""
+    from wagtail.models import Workflow
+
+    return Workflow.objects.filter(name=approval_workflow_name(kind), active=True).first()
+
+
+def approval_workflow_name(kind: str) -> str:
+    return f"recovery:{kind}"
+
+
 def approved_revision_publish(*, revision: Any, user: Any) -> None:
     """Publish `revision` as approved by `user`: only an approval service calls this, after its
     checks, so the model's publish permission (which makers must not hold) is not asked for."""
