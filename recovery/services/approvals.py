@@ -37,9 +37,12 @@ from typing import Any
 
 from django.core import checks
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from recovery.lib.audit import AuditKind, audit_action, audit_change, snapshot
 from recovery.services import RecoveryError
 
 APPROVAL_SERVICE_ATTRIBUTE = "approval_service"
@@ -77,6 +80,39 @@ def approved_revision_publish(*, revision: Any, user: Any) -> None:
     """Publish `revision` as approved by `user`: only an approval service calls this, after its
     checks, so the model's publish permission (which makers must not hold) is not asked for."""
     revision.publish(user=user, skip_permission_checks=True)
+
+
+APPROVAL_REQUEST_APPROVED = audit_action(
+    "recovery.approval.approved",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Approve a request"),
+    past_label=gettext_lazy("Request approved"),
+)
+
+
+def approval_reference_of(instance: Any) -> str:
+    """The reference an approved request is known by in the books: kind, year, number
+    ("disposal_plan-2026-000042")."""
+    return f"{instance.approval_kind}-{timezone.localdate().year}-{instance.pk:06d}"
+
+
+def approval_mark_approved(*, instance: Any, user: Any) -> str:
+    """Called by an approval service after `approved_revision_publish`: the request is approved
+    (and from now on locked against edits) by `user`; returns its approval reference. Runs in
+    the approval service's transaction."""
+    model = type(instance)
+    live = model.objects.select_for_update().get(pk=instance.pk)
+    if live.approved_at is not None:
+        raise RecoveryError(_("This request was approved already."))
+    before = snapshot(live)
+    live.approved_at = timezone.now()
+    live.approved_by = user
+    live.approval_reference = approval_reference_of(live)
+    model.objects.filter(pk=live.pk).update(
+        approved_at=live.approved_at, approved_by=user, approval_reference=live.approval_reference
+    )
+    audit_change(live, user=user, before=before, source="approval", action=APPROVAL_REQUEST_APPROVED)
+    return live.approval_reference
 
 
 def workflow_finish(workflow_state: Any, user: Any = None) -> None:
