@@ -47,4 +47,14 @@ LITIGATION_LAPSES: dict[str, LapseConsequence] = {
         follows_en="The seizure's rank is lost and a competitor's waiting seizure may move first. If the "
         "suit was filed but not recorded, record it now; otherwise sue and apply for preservation again.",
     ),
+    # 呆账办法 art. 19: responsibility for a loss caused by fault, within 2 years of write-off.
+    "write_off_fault": LapseConsequence(
+        lost="核销后二年内未认定因主观过错造成损失的责任（呆账办法第19条）。",
+        follows="应立即完成责任认定并按规定追究，记录认定日期；逾期情况应向内部审计和财务部门说明。",
+        source="呆账办法第19条",
+        lost_en="Two years have passed since the write-off without the responsibility for the loss "
+        "being determined.",
+        follows_en="Determine and pursue the responsibility now and record the date; explain the delay "
+        "to internal audit and the finance department.",
+    ),
 }

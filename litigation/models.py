@@ -2,13 +2,15 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from recovery.lib.validators import future_fact_errors, validate_supported_date
-from recovery.models import MONEY, Case, before_disbursement_error
+from recovery.lib.files import FileSignatureValidator, PrivateUploadTo
+from recovery.lib.validators import future_fact_errors, validate_supported_date, validate_upload_size
+from recovery.models import MONEY, ApprovalRequest, Case, Loan, before_disbursement_error
 
 
 class Stage(models.TextChoices):
@@ -210,3 +212,241 @@ class Enforcement(models.Model):
                 ) % {"d": self.lawsuit.filed_on}
         if errors:
             raise ValidationError(errors)
+
+
+# --- write-off (呆账核销) and complete termination (完全终结), law.md §8 ---------------------------
+
+EVIDENCE_FILE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "heic", "tif", "tiff", "docx", "xlsx"]
+EVIDENCE_FILE_KINDS = ("pdf", "jpeg", "png", "heic", "tiff", "docx", "xlsx")
+
+
+class WriteOffGround(models.Model):
+    """Reference data: a ground a write-off may rest on (呆账办法 art. 5 and annex 1, arts 9–10),
+    with the evidence items it needs, one per line. Seeded with the grounds law.md §8.2 reads;
+    the head of recovery adds or changes others, which stay marked unverified until checked."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    article = models.CharField(_("article"), max_length=100)
+    verified = models.BooleanField(
+        _("verified"), default=False, help_text=_("The rule was checked against the official text.")
+    )
+    cross_default = models.BooleanField(
+        _("relies on another debt's ruling"),
+        default=False,
+        help_text=_("Arts 9–10: another debt of the borrower obtained a 终本 or termination ruling."),
+    )
+    evidence_items = models.TextField(_("evidence items"), help_text=_("One required item per line."))
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0, validators=[MaxValueValidator(9999)])
+
+    class Meta:
+        verbose_name = _("write-off ground")
+        verbose_name_plural = _("write-off grounds")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        label = f"{self.name}（{self.article}）"
+        return label if self.verified else f"{label} [{_('unverified')}]"
+
+    @property
+    def evidence_list(self) -> list[str]:
+        return [line.strip() for line in self.evidence_items.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        if not self.evidence_list:
+            raise ValidationError({"evidence_items": _("Name at least one evidence item.")})
+
+
+class WriteOff(ApprovalRequest):
+    """A request to write off a loan (or every open loan of a case) as a bad debt: approved by
+    amount, after which the loans are written off but still pursued (账销案存, art. 14)."""
+
+    approval_kind = "write_off"
+    approval_service = "litigation.services.write_off_approve"
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="write_offs"
+    )
+    loan = models.ForeignKey(
+        Loan,
+        verbose_name=_("loan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="write_offs",
+        help_text=_("Empty: every open loan of the case."),
+    )
+    ground = models.ForeignKey(
+        WriteOffGround, verbose_name=_("ground"), on_delete=models.PROTECT, related_name="write_offs"
+    )
+    cross_default_enforcement = models.ForeignKey(
+        Enforcement,
+        verbose_name=_("ruling relied on (终本 of another debt)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Arts 9–10: the enforcement of the borrower's other debt whose round was closed."),
+    )
+    principal = models.DecimalField(
+        _("principal written off"), validators=[MinValueValidator(Decimal("0"))], **MONEY
+    )
+    interest = models.DecimalField(
+        _("interest written off"),
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Interest and penalty interest."),
+        **MONEY,
+    )
+    total = models.DecimalField(_("total written off"), editable=False, default=Decimal("0"), **MONEY)
+    legal_opinion = models.TextField(
+        _("legal opinion"), help_text=_("Art. 8: the litigation, or why there was none.")
+    )
+    fault_suspected = models.BooleanField(
+        _("loss attributable to fault"),
+        default=False,
+        help_text=_("Art. 19: responsibility must then be determined within 2 years of the write-off."),
+    )
+    written_off_on = models.DateField(_("written off on"), null=True, blank=True, editable=False)
+    fault_determined_on = models.DateField(
+        _("fault determined on"), null=True, blank=True, editable=False, validators=[validate_supported_date]
+    )
+    fault_determination = models.TextField(_("fault determination"), blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("write-off")
+        verbose_name_plural = _("write-offs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        what = self.loan.contract_no if self.loan_id else _("all open loans")
+        return f"{_('Write-off')} {self.case.number} {what}" if self.case_id else str(_("Write-off"))
+
+    def approval_amount(self) -> Decimal:
+        return self.principal + self.interest
+
+
+class EvidenceFile(models.Model):
+    """Abstract: a private evidence file of a request, stored under a random name and served
+    only by the access-checked download (recovery.lib.files)."""
+
+    item = models.CharField(_("evidence item"), max_length=300)
+    file = models.FileField(
+        _("file"),
+        upload_to=PrivateUploadTo("litigation", name_field="original_name"),
+        validators=[
+            FileExtensionValidator(EVIDENCE_FILE_EXTENSIONS),
+            validate_upload_size,
+            FileSignatureValidator(EVIDENCE_FILE_KINDS),
+        ],
+    )
+    # Declared after file: the upload_to above fills it in during the same save.
+    original_name = models.CharField(_("file name"), max_length=255, blank=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.original_name or self.file.name}"
+
+
+class WriteOffEvidence(EvidenceFile):
+    case_via = "write_off"  # it reaches its case through its write-off (recovery.registry)
+    write_off = models.ForeignKey(
+        WriteOff, verbose_name=_("write-off"), on_delete=models.CASCADE, related_name="evidence"
+    )
+
+    class Meta:
+        verbose_name = _("write-off evidence")
+        verbose_name_plural = _("write-off evidence")
+        ordering = ["write_off", "item", "-uploaded_at"]
+
+
+class TerminationGround(models.TextChoices):
+    """呆账办法 art. 16: when a written-off debt leaves 账销案存 management."""
+
+    MERGER_BANKRUPTCY_PLAN = (
+        "merger_bankruptcy_plan",
+        _("(一) Written off under the national merger and bankruptcy plan"),
+    )
+    STATE_COUNCIL = "state_council", _("(二) Written off with State Council case approval")
+    COURT_TERMINATED = "court_terminated", _("(三) Enforcement terminated or borrower held not liable")
+    REORGANISATION_PERFORMED = (
+        "reorganisation_performed",
+        _("(四) Reorganisation or composition fully performed"),
+    )
+    BANKRUPTCY_TERMINATED = (
+        "bankruptcy_terminated",
+        _("(五) More than 2 years since the bankruptcy was terminated"),
+    )
+    MARKET_DISPOSAL = "market_disposal", _("(六) Market disposal performed by the counterparty")
+    DISMISSED_OR_TIME_BARRED = (
+        "dismissed_or_time_barred",
+        _("(七) Dismissed or time-barred, and 2 or more years of remedial efforts failed"),
+    )
+    OTHER_LAWFUL = "other_lawful", _("(八) Other lawful termination")
+
+
+class CompleteTermination(ApprovalRequest):
+    """A request to remove a written-off loan from 账销案存 management (art. 16): approved by
+    amount, after which the loan's deadlines stop."""
+
+    approval_kind = "complete_termination"
+    approval_service = "litigation.services.complete_termination_approve"
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="complete_terminations"
+    )
+    loan = models.ForeignKey(
+        Loan, verbose_name=_("loan"), on_delete=models.PROTECT, related_name="complete_terminations"
+    )
+    ground = models.CharField(_("ground"), max_length=30, choices=TerminationGround.choices)
+    ground_date = models.DateField(
+        _("ground date"),
+        null=True,
+        blank=True,
+        validators=[validate_supported_date],
+        help_text=_(
+            "(五) the ruling that terminated the bankruptcy; (七) the dismissal or the expiry of limitation."
+        ),
+    )
+    opinion = models.TextField(_("reason and opinion"))
+    eligible_on = models.DateField(_("eligible on"), null=True, blank=True, editable=False)
+    terminated_on = models.DateField(_("terminated on"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("complete termination")
+        verbose_name_plural = _("complete terminations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        if not self.loan_id:
+            return str(_("Complete termination"))
+        return f"{_('Complete termination')} {self.loan.contract_no}"
+
+    def approval_amount(self) -> Decimal:
+        # What the books wrote off on this loan (zero while it is not written off).
+        loan = self.loan
+        return (loan.written_off_principal or Decimal("0")) + (loan.written_off_interest or Decimal("0"))
+
+
+class CompleteTerminationEvidence(EvidenceFile):
+    case_via = "complete_termination"  # it reaches its case through its request (recovery.registry)
+    complete_termination = models.ForeignKey(
+        CompleteTermination,
+        verbose_name=_("complete termination"),
+        on_delete=models.CASCADE,
+        related_name="evidence",
+    )
+
+    class Meta:
+        verbose_name = _("complete termination evidence")
+        verbose_name_plural = _("complete termination evidence")
+        ordering = ["complete_termination", "item", "-uploaded_at"]

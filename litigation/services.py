@@ -10,6 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from litigation.models import Enforcement, Hearing, Judgment, Lawsuit, Stage
+from litigation.writeoff_services import (  # noqa: F401 - the approval services' dotted paths
+    complete_termination_approve,
+    write_off_approve,
+)
 from recovery.lib.audit import AuditKind, audit_action, audit_note
 from recovery.models import CaseStatus
 from recovery.services import RecoveryError

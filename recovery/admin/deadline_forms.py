@@ -35,6 +35,7 @@ RULE_LABELS = {
     "limitation_20_years": _("20-year maximum period"),
     "auction_notice_real_estate": _("Auction notice, real estate (30 days before)"),
     "auction_notice_movable": _("Auction notice, movables (15 days before)"),
+    "write_off_fault_determination": _("Fault determination after a write-off (2 years)"),
 }
 
 EVENT_LABELS = {

@@ -291,6 +291,15 @@ auction_notice_movable = _fixed_period(
     text="动产拍卖定于{trigger}开始，应在拍卖十五日前公告：不晚于{end}。",
 )
 
+# 呆账办法 art. 19: determine responsibility for a loss caused by fault within 2 years of write-off.
+write_off_fault_determination = _fixed_period(
+    "write_off_fault_determination",
+    years=2,
+    source="呆账办法第19条",
+    text="呆账于{trigger}核销，对因主观过错造成损失的责任应在核销后二年内认定追究：至{end}。",
+    rollover_source=SOURCE_CC_ROLLOVER,
+)
+
 RULES: dict[str, Rule] = {
     "limitation": limitation,
     "guarantee_period": guarantee_period,
@@ -312,6 +321,7 @@ RULES: dict[str, Rule] = {
     "limitation_20_years": limitation_20_years,
     "auction_notice_real_estate": auction_notice_real_estate,
     "auction_notice_movable": auction_notice_movable,
+    "write_off_fault_determination": write_off_fault_determination,
 }
 _INTERRUPTIBLE = {"limitation": LIMITATION, "enforcement": ENFORCEMENT}
 EVENT_RULES = frozenset(_INTERRUPTIBLE)

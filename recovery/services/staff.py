@@ -18,7 +18,15 @@ from recovery.registry import docket_apps, lawyer_deletable_models
 from recovery.services import RecoveryError
 
 # Each role's rights apply to all the models of the docket apps (recovery.registry).
-REFERENCE_MODELS = {"branch", "defaultcause", "staffprofile", "holidayyear", "alertpolicy", "dailyneedslimit"}
+REFERENCE_MODELS = {
+    "branch",
+    "defaultcause",
+    "staffprofile",
+    "holidayyear",
+    "alertpolicy",
+    "dailyneedslimit",
+    "writeoffground",  # litigation's write-off grounds (呆账办法 annex 1): the head keeps them
+}
 # Records the deadline engine computes from the facts: everyone reads them, nobody edits them.
 COMPUTED_MODELS = {"deadline"}
 
