@@ -327,6 +327,11 @@ class WriteOff(ApprovalRequest):
     def approval_amount(self) -> Decimal:
         return self.principal + self.interest
 
+    @property
+    def loans_label(self) -> str:
+        """The loan written off, or "all open loans" (the export's column)."""
+        return self.loan.contract_no if self.loan_id else str(_("all open loans"))
+
 
 class EvidenceFile(models.Model):
     """Abstract: a private evidence file of a request, stored under a random name and served

@@ -3,7 +3,7 @@
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from litigation.admin import docket
+from litigation.admin import docket, writeoff
 
 register_snippet(docket.LitigationGroup)
 hooks.register("register_log_actions", docket.register_litigation_log_actions)
@@ -12,3 +12,4 @@ hooks.register("recovery_case_timeline", docket.lawsuit_events)
 hooks.register("recovery_dashboard_dates", docket.upcoming_hearings)
 hooks.register("recovery_seed_demo", docket.seed_demo_lawsuits)
 hooks.register("recovery_calendar_events", docket.hearing_calendar_events)
+hooks.register("register_admin_urls", writeoff.register_write_off_urls)

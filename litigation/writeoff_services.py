@@ -87,6 +87,12 @@ WRITE_OFF_EVIDENCE_UPLOADED = audit_action(
     label=gettext_lazy("Upload write-off evidence"),
     past_label=gettext_lazy("Write-off evidence uploaded"),
 )
+WRITE_OFF_EVIDENCE_UPDATED = audit_action(
+    "litigation.write_off_evidence.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Edit write-off evidence"),
+    past_label=gettext_lazy("Write-off evidence edited"),
+)
 WRITE_OFF_EVIDENCE_DELETED = audit_action(
     "litigation.write_off_evidence.deleted",
     kind=AuditKind.DELETED,
@@ -140,6 +146,12 @@ COMPLETE_TERMINATION_EVIDENCE_UPLOADED = audit_action(
     kind=AuditKind.CREATED,
     label=gettext_lazy("Upload complete termination evidence"),
     past_label=gettext_lazy("Complete termination evidence uploaded"),
+)
+COMPLETE_TERMINATION_EVIDENCE_UPDATED = audit_action(
+    "litigation.complete_termination_evidence.updated",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Edit complete termination evidence"),
+    past_label=gettext_lazy("Complete termination evidence edited"),
 )
 COMPLETE_TERMINATION_EVIDENCE_DELETED = audit_action(
     "litigation.complete_termination_evidence.deleted",
@@ -418,6 +430,40 @@ def write_off_evidence_upload(*, upload: WriteOffEvidence, user: Any, source: st
     upload.save()
     audit_create(upload, user=user, source=source, action=WRITE_OFF_EVIDENCE_UPLOADED, case_id=stored.case_id)
     return upload
+
+
+def _evidence_update(upload: Any, parent: str, user: Any, source: str, action: str) -> dict:
+    """Change which evidence item a file proves; the file and its request stay as uploaded."""
+    stored = type(upload).objects.get(pk=upload.pk)
+    if (
+        getattr(stored, f"{parent}_id") != getattr(upload, f"{parent}_id")
+        or stored.file.name != upload.file.name
+    ):
+        raise RecoveryError(_("Upload a new file instead of replacing one."), field="file")
+    request_model = WriteOff if parent == "write_off" else CompleteTermination
+    owner = _not_approved(request_model, getattr(upload, f"{parent}_id"))
+    _case_scope_check(owner.case_id, user)
+    if parent == "write_off" and upload.item not in owner.ground.evidence_list:
+        raise RecoveryError(_("Choose one of the ground's evidence items."), field="item")
+    before = snapshot(stored)
+    upload.uploaded_by_id = stored.uploaded_by_id
+    _full_clean(upload)
+    upload.save()
+    return audit_change(upload, user=user, before=before, source=source, action=action, case_id=owner.case_id)
+
+
+@transaction.atomic
+def write_off_evidence_update(*, upload: WriteOffEvidence, user: Any, source: str = "") -> dict:
+    return _evidence_update(upload, "write_off", user, source, WRITE_OFF_EVIDENCE_UPDATED)
+
+
+@transaction.atomic
+def complete_termination_evidence_update(
+    *, upload: CompleteTerminationEvidence, user: Any, source: str = ""
+) -> dict:
+    return _evidence_update(
+        upload, "complete_termination", user, source, COMPLETE_TERMINATION_EVIDENCE_UPDATED
+    )
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from wagtail.log_actions import LogFormatter
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from litigation import services
+from litigation.admin import writeoff
 from litigation.models import Enforcement, Hearing, Judgment, Lawsuit, Stage
 from litigation.selectors import case_lawsuits, hearings_ahead, hearings_since, performance_deadlines_ahead
 from recovery.admin.base import ScopedSnippetViewSet, ServiceCreateView
@@ -188,7 +189,17 @@ class LitigationGroup(SnippetViewSetGroup):
     menu_label = gettext_lazy("Litigation")
     menu_icon = "doc-full"
     menu_order = 110
-    items = (LawsuitViewSet, HearingViewSet, JudgmentViewSet, EnforcementViewSet)
+    items = (
+        LawsuitViewSet,
+        HearingViewSet,
+        JudgmentViewSet,
+        EnforcementViewSet,
+        writeoff.WriteOffViewSet,
+        writeoff.CompleteTerminationViewSet,
+        writeoff.WriteOffEvidenceViewSet,
+        writeoff.CompleteTerminationEvidenceViewSet,
+        writeoff.WriteOffGroundViewSet,
+    )
 
 
 def register_litigation_log_actions(actions: Any) -> None:
