@@ -18,7 +18,15 @@ from recovery.registry import docket_apps, lawyer_deletable_models
 from recovery.services import RecoveryError
 
 # Each role's rights apply to all the models of the docket apps (recovery.registry).
-REFERENCE_MODELS = {"branch", "defaultcause", "staffprofile", "holidayyear", "alertpolicy", "dailyneedslimit"}
+REFERENCE_MODELS = {
+    "branch",
+    "defaultcause",
+    "staffprofile",
+    "holidayyear",
+    "alertpolicy",
+    "dailyneedslimit",
+    "approvallimit",
+}
 # Records the deadline engine computes from the facts: everyone reads them, nobody edits them.
 COMPUTED_MODELS = {"deadline"}
 
@@ -40,9 +48,9 @@ IMPORT_RUN_ACTIONS: dict[str, set[str]] = {
 
 # Written only through their services (the alert engine; each user's own preferences, in the
 # account settings): no role adds, changes or deletes them through the generic admin.
-SERVICE_WRITTEN_MODELS = {"alert", "alertpreference", "deadline"}
+SERVICE_WRITTEN_MODELS = {"alert", "alertpreference", "deadline", "approvalnotice"}
 # One row per deadline kind, created by a migration: the head changes them, nobody adds or deletes.
-FIXED_ROW_MODELS = {"alertpolicy"}
+FIXED_ROW_MODELS = {"alertpolicy", "approvallimit"}
 
 ROLE_ACTIONS: dict[str, set[str]] = {
     Role.LAWYER: {"view", "add", "change"},
