@@ -4,8 +4,10 @@ auction-plan.md). The computation is assets.auction; this file only supplies the
 from decimal import Decimal
 from typing import Any
 
+from django.db import DatabaseError
+
 from assets.auction import auction_plan_json
-from recovery.deadlines.calendar import RestDayCalendar
+from recovery.deadlines.calendar import RestDayCalendar, default_calendar
 from recovery.lib.jsoncli import JsonCalculatorCommand
 from recovery.services.deadlines import deadline_calendar
 
@@ -21,7 +23,17 @@ class Command(JsonCalculatorCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         # The rest days the docket uses (with the administrator-entered years), read once per run.
-        self.calendar: RestDayCalendar = deadline_calendar()
+        self.calendar: RestDayCalendar
+        try:
+            self.calendar = deadline_calendar()
+        except DatabaseError as exc:
+            # Like `deadline`, the calculator must answer without a database: the packaged
+            # notices then, and the steps mark any later year as provisional.
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            self.stderr.write(
+                f"warning: holiday years not read from the database ({reason}); packaged calendar used"
+            )
+            self.calendar = default_calendar()
         super().handle(*args, **options)
 
     def compute(self, item: dict[str, Any]) -> dict[str, Any]:
