@@ -428,19 +428,19 @@ def _second_round(
     days = SECOND_NOTICE_DAYS[facts.property]
     rule = f"再次拍卖{_PROPERTY_NAMES[facts.property]}应当在拍卖{_CN_DAYS[days]}日前公告"
     auction_on = facts.second_auction_on
-    if auction_on is None:
+    notice_by = None
+    if auction_on is not None:
+        notice_by = _days_before(auction_on, days, "second_auction_on")
+        explained.step(
+            SOURCE_RELAUNCH,
+            _second_date_text(auction_on, notice_by, legal, failure.on, days, rule, explained),
+        )
+    elif checked.second_failure is None:  # still to be fixed: the latest day and its notice
         last_notice = _days_before(legal, days, f"failures[{failure.index}].on")
         explained.step(
             SOURCE_RELAUNCH,
             f"{rule}；第二次拍卖日期未定：应不晚于{cn_date(legal)}举行，"
             f"若于该日拍卖，公告最迟应于{cn_date(last_notice)}发布。",
-        )
-        notice_by = None
-    else:
-        notice_by = _days_before(auction_on, days, "second_auction_on")
-        explained.step(
-            SOURCE_RELAUNCH,
-            _second_date_text(auction_on, notice_by, legal, failure.on, days, rule, explained),
         )
     return AuctionRound(
         2,
@@ -511,9 +511,6 @@ def _shown(raw: Any) -> str:
 
 
 def _parse_money(raw: Any, field: str, problems: list[InputProblem]) -> Decimal | None:
-    expected = (
-        '金额（元），如 "1000000.00" 或数字（an amount in yuan, a string such as "1000000.00" or a number）'
-    )
     value: Decimal | None = None
     if isinstance(raw, Decimal):
         value = raw
@@ -527,8 +524,13 @@ def _parse_money(raw: Any, field: str, problems: list[InputProblem]) -> Decimal 
     elif isinstance(raw, str) and _AMOUNT_TEXT.fullmatch(raw.strip()):
         value = Decimal(raw.strip())
     if value is None or not value.is_finite():
+        shown = _shown(raw) if raw is not None else "null"
         problems.append(
-            InputProblem(field, f"应为{expected}，收到 {_shown(raw) if raw is not None else 'null'}")
+            InputProblem(
+                field,
+                f'应为金额（元），如 "1000000.00" 或数字，收到 {shown}'
+                f'（expected an amount in yuan, a string such as "1000000.00" or a number, got {shown}）',
+            )
         )
         return None
     try:

@@ -290,6 +290,13 @@ def test_after_two_failures_the_sale_and_the_transfer_in_lieu_are_explained():
     assert result.next == "sale"
     assert "变卖" in result.steps[-2].text
     assert result.steps[-1].source == "拍卖变卖规定第16条" and "600,000.00元" in result.steps[-1].text
+    assert not any("第二次拍卖日期未定" in step.text for step in result.steps)  # it has been held
+
+
+def test_a_second_auction_to_be_dated_is_given_its_last_notice_day():
+    result = plan(failures=failed("2025-11-21"))
+    assert "应不晚于2025年12月22日举行" in result.steps[-1].text
+    assert "公告最迟应于2025年12月7日发布" in result.steps[-1].text
 
 
 def test_failures_may_be_listed_in_any_order():
