@@ -19,6 +19,7 @@ PURE_PACKAGES = (
     "recovery.alerting",
     "recovery.liability",
     "assets.waterfall",
+    "assets.auction",
     "assets.lapse",
     "litigation.lapse",
 )
