@@ -239,3 +239,17 @@ def test_approvers_and_the_requester_are_mailed_once_in_their_language(
     assert all(notice.sent_at for notice in ApprovalNotice.objects.all())
     assert not any(approval_notice_send(notice_id=notice.pk) for notice in ApprovalNotice.objects.all())
     assert len(smtp_sink.messages) == 2
+
+
+def test_the_command_decides_with_the_same_checks_as_the_admin(case, staff):
+    from django.core.management import CommandError, call_command
+
+    request = _submit(case, staff["lawyer"], "10000.00")
+    with pytest.raises(CommandError, match="requester") as refused:
+        call_command("approval_decide", "test_request", str(request.pk), user="lawyer", action="approve")
+    assert refused.value.returncode == 2
+    assert Request.objects.get(pk=request.pk).approved_at is None
+    with pytest.raises(CommandError, match="No test_request"):
+        call_command("approval_decide", "test_request", "999999", user="manager", action="approve")
+    call_command("approval_decide", "test_request", str(request.pk), user="manager", action="approve")
+    assert Request.objects.get(pk=request.pk).approved_by == staff["manager"]
