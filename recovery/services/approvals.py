@@ -36,9 +36,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core import checks
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -84,10 +85,6 @@ def approval_workflow(kind: str) -> Any:
         .first()
     )
     return assigned.workflow if assigned else None
-
-
-def approval_workflow_name(kind: str) -> str:
-    return f"recovery:{kind}"
 
 
 def approved_revision_publish(*, revision: Any, user: Any) -> None:
@@ -372,9 +369,16 @@ def approval_workflows_sync(**_kwargs: Any) -> None:
         content_type = ContentType.objects.get_for_model(model)
         if WorkflowContentType.objects.filter(content_type=content_type).exists():
             continue
-        workflow = Workflow.objects.create(name=approval_workflow_name(spec.value))
+        # Workflow and task names are data, shown as stored: written in the site's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            name = _("%(kind)s approval") % {"kind": spec.label}
+            task_names = {
+                level: _("%(kind)s: %(level)s") % {"kind": spec.label, "level": level.label}
+                for level in ApprovalLevel
+            }
+        workflow = Workflow.objects.create(name=name)
         for order, level in enumerate((ApprovalLevel.MANAGER, ApprovalLevel.HEAD)):
-            task = AmountApprovalTask.objects.create(name=f"{spec.value}:{level}", level=level)
+            task = AmountApprovalTask.objects.create(name=task_names[level], level=level)
             WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=order)
         WorkflowContentType.objects.create(workflow=workflow, content_type=content_type)
 
