@@ -40,8 +40,38 @@ class RecoveryConfig(AppConfig):
 
         User.get_full_name = user_full_name  # type: ignore[method-assign]
 
-        # After every migrate the role groups get exactly the permissions of the current models.
+        # After every migrate the role groups get exactly the permissions of the current models,
+        # and each approval kind its limit and its workflow.
         post_migrate.connect(roles_sync_permissions, dispatch_uid="recovery.roles_sync_permissions")
+        from recovery.services.approvals import approval_workflows_sync
+
+        post_migrate.connect(approval_workflows_sync, dispatch_uid="recovery.approval_workflows_sync")
+        self.connect_approval_mail()
+
+    def connect_approval_mail(self) -> None:
+        """Approval mails go through our machinery (their reader's language, Celery, once). Our
+        receivers are connected under the dispatch uids Wagtail's notifiers use: recovery's
+        ready() runs before wagtail.admin's (INSTALLED_APPS order), and a signal ignores a
+        second receiver with the same uid and sender, so Wagtail's synchronous mails never
+        connect (tests/recovery/services/test_approval_workflow.py checks)."""
+        from wagtail.models import TaskState, WorkflowState
+        from wagtail.signals import task_submitted, workflow_approved, workflow_rejected, workflow_submitted
+
+        from recovery.services import approval_notices as notices
+
+        task_submitted.connect(
+            notices.on_task_submitted, sender=TaskState, dispatch_uid=notices.WAGTAIL_TASK_SUBMITTED_UID
+        )
+        workflow_approved.connect(
+            notices.on_workflow_approved,
+            sender=WorkflowState,
+            dispatch_uid=notices.WAGTAIL_WORKFLOW_APPROVED_UID,
+        )
+        for signal, uid in (
+            (workflow_submitted, notices.WAGTAIL_WORKFLOW_SUBMITTED_UID),
+            (workflow_rejected, notices.WAGTAIL_WORKFLOW_REJECTED_UID),
+        ):
+            signal.connect(notices.on_workflow_submitted_or_rejected, sender=WorkflowState, dispatch_uid=uid)
 
     def register_own(self) -> None:
         """recovery's entries in its own registry, first of all (INSTALLED_APPS order)."""

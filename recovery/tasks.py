@@ -16,6 +16,7 @@ from recovery.services.alerts import (
     plan_alerts,
     recipients_with_pending,
 )
+from recovery.services.approval_notices import approval_notice_send
 from recovery.services.imports import import_run_check, import_run_execute, import_run_mark_stalled
 
 # Mail servers come back: retry with exponential backoff (base ALERT_RETRY_BASE_SECONDS, at most
@@ -110,3 +111,13 @@ def import_run_execute_task(run_id: int) -> None:
 @shared_task(name="recovery.import_runs_mark_stalled")
 def import_runs_mark_stalled_task() -> int:
     return import_run_mark_stalled()
+
+
+@shared_task(name="recovery.approval_notice", bind=True, max_retries=MAX_MAIL_RETRIES)
+def approval_notice_task(self: Task, notice_id: int) -> bool:
+    """Mail one approval notice (sent once: claimed first); retried with backoff while the mail
+    server fails."""
+    try:
+        return approval_notice_send(notice_id=notice_id)
+    except Exception as problem:  # noqa: BLE001 - the claim was released; try again later
+        raise self.retry(exc=problem, countdown=_backoff(self.request.retries)) from problem

@@ -8,6 +8,7 @@ from wagtail.snippets.models import register_snippet
 from recovery.admin import (
     accounts,
     alerts,
+    approvals,
     deadlines,
     docket,
     estates,
@@ -48,3 +49,7 @@ hooks.register("register_admin_urls", estates.register_estate_urls)
 hooks.register("recovery_case_sections", liability.liability_section, order=-4)
 hooks.register("register_admin_urls", liability.register_liability_urls)
 hooks.register("register_admin_viewset", liability.register_claim_viewset)
+
+hooks.register("construct_homepage_panels", approvals.add_approvals_panel)
+hooks.register("register_log_actions", approvals.register_approval_log_actions)
+hooks.register("register_admin_viewset", approvals.register_approval_limit_viewset)

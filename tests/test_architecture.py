@@ -20,6 +20,7 @@ PURE_PACKAGES = (
     "recovery.liability",
     "recovery.money",
     "assets.waterfall",
+    "assets.auction",
     "assets.lapse",
     "litigation.lapse",
 )

@@ -33,6 +33,7 @@ from litigation.models import Enforcement, Hearing, Judgment, Lawsuit
 from recovery.models import (
     Alert,
     AlertPolicy,
+    ApprovalLimit,
     Branch,
     Case,
     CaseParty,
@@ -180,6 +181,7 @@ NO_DELETE = {"preservationmeasure"}  # measures end (lapse or lift) through thei
 EXPORTED = {"case", "party", "loan", "collectionaction", "lawsuit", "asset"}
 
 HEAD_ONLY = frozenset({"head"})
+APPROVAL_LIMIT = {"pk": "approvallimit"}
 DECIDERS = frozenset({"lawyer", "other_lawyer", "manager", "other_manager", "head"})
 MATRIX: dict[str, Rule] = {}
 for _prefix, _model in SCOPED_SNIPPETS.items():
@@ -306,6 +308,12 @@ MATRIX |= {
     "recovery_alert_policies:history_results": Rule(
         "page", "alertpolicy", "change", params={"pk": "alertpolicy"}
     ),
+    # Approval limits (#15): everyone reads them, the head changes them.
+    "approval_limits:index": page("approvallimit"),
+    "approval_limits:index_results": page("approvallimit"),
+    "approval_limits:edit": Rule("page", "approvallimit", "change", write=True, params=APPROVAL_LIMIT),
+    "approval_limits:history": Rule("page", "approvallimit", "change", params=APPROVAL_LIMIT),
+    "approval_limits:history_results": Rule("page", "approvallimit", "change", params=APPROVAL_LIMIT),
     # Lockout (#12): only the head lists locked accounts and unlocks them (POST only).
     "recovery_locked_accounts": page(roles=HEAD_ONLY),
     "recovery_account_unlock": page(roles=HEAD_ONLY, write=True, ok=(405,)),
@@ -619,6 +627,7 @@ def world(staff, make_case, branches, settings, tmp_path) -> World:
         "holidayyear": HolidayYear.objects.order_by("year").first()
         or HolidayYear.objects.create(year=2031, notice="matrix notice"),
         "alertpolicy": AlertPolicy.objects.order_by("pk").first(),
+        "approvallimit": ApprovalLimit.objects.order_by("pk").first(),
         "dailyneedslimit": DailyNeedsLimit.objects.create(amount=Decimal("50000.00"), basis="matrix basis"),
     }
     return World(groups=groups, reference=reference, staff=staff)

@@ -9,7 +9,14 @@ from recovery.models.alerts import (  # noqa: F401
     AlertStatus,
     _calendar_token,
 )
-from recovery.models.approvals import ApprovalRequest  # noqa: F401
+from recovery.models.approvals import (  # noqa: F401
+    AmountApprovalTask,
+    ApprovalLevel,
+    ApprovalLimit,
+    ApprovalNotice,
+    ApprovalRequest,
+    NoticeEvent,
+)
 from recovery.models.collection import (  # noqa: F401
     DEMAND_KINDS,
     MONEY_KINDS,

@@ -25,6 +25,7 @@ REFERENCE_MODELS = {
     "holidayyear",
     "alertpolicy",
     "dailyneedslimit",
+    "approvallimit",
     "writeoffground",  # litigation's write-off grounds (呆账办法 annex 1): the head keeps them
 }
 # Records the deadline engine computes from the facts: everyone reads them, nobody edits them.
@@ -46,11 +47,12 @@ IMPORT_RUN_ACTIONS: dict[str, set[str]] = {
     Role.AUDITOR: {"view"},
 }
 
-# Written only through their services (the alert engine; the receipts service; each user's own
-# preferences, in the account settings): no role adds, changes or deletes them in the generic admin.
-SERVICE_WRITTEN_MODELS = {"alert", "alertpreference", "deadline", "loanreceipt"}
+# Written only through their services (the alert engine; the receipts service; the approval
+# notices; each user's own preferences, in the account settings): no role adds, changes or
+# deletes them in the generic admin.
+SERVICE_WRITTEN_MODELS = {"alert", "alertpreference", "deadline", "loanreceipt", "approvalnotice"}
 # One row per deadline kind, created by a migration: the head changes them, nobody adds or deletes.
-FIXED_ROW_MODELS = {"alertpolicy"}
+FIXED_ROW_MODELS = {"alertpolicy", "approvallimit"}
 
 ROLE_ACTIONS: dict[str, set[str]] = {
     Role.LAWYER: {"view", "add", "change"},

@@ -9,3 +9,16 @@ class ApprovalsAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "tests.approvals_app"
     label = "approvals_app"
+
+    def ready(self) -> None:
+        from decimal import Decimal
+
+        from recovery.registry import register_approval_kind
+
+        register_approval_kind(
+            "test_request",
+            "Test request",
+            app=self.label,
+            model="approvals_app.Request",
+            default_limit=Decimal("1000000.00"),
+        )
