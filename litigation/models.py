@@ -277,7 +277,8 @@ class WriteOff(ApprovalRequest):
         related_name="write_offs",
         help_text=_("Empty: every open loan of the case."),
     )
-    ground = models.ForeignKey(
+    # Not `ground`: the core may say "ground" (a termination's) without naming this app.
+    write_off_ground = models.ForeignKey(
         WriteOffGround, verbose_name=_("ground"), on_delete=models.PROTECT, related_name="write_offs"
     )
     cross_default_enforcement = models.ForeignKey(

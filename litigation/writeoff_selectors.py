@@ -94,7 +94,7 @@ def write_off_checklist(write_off: WriteOff) -> list[EvidenceRow]:
     files: dict[str, list[Any]] = {}
     for upload in write_off.evidence.order_by("uploaded_at", "pk"):
         files.setdefault(upload.item, []).append(upload)
-    return [EvidenceRow(item, files.get(item, [])) for item in write_off.ground.evidence_list]
+    return [EvidenceRow(item, files.get(item, [])) for item in write_off.write_off_ground.evidence_list]
 
 
 def write_offs_visible_to(user: Any) -> QuerySet[WriteOff]:

@@ -200,7 +200,7 @@ def write_off_check(*, write_off: WriteOff, user: Any = None, evidence: bool = F
     only that ground relies on one; with `evidence`, every evidence item of the ground has a
     file (on submission and approval: files are uploaded after the request is saved)."""
     _check_amounts(write_off)
-    ground = WriteOffGround.objects.get(pk=write_off.ground_id)
+    ground = WriteOffGround.objects.get(pk=write_off.write_off_ground_id)
     _check_cross_default(write_off, ground, user)
     if evidence and write_off.pk:
         provided = set(
@@ -258,7 +258,7 @@ def _check_cross_default(write_off: WriteOff, ground: WriteOffGround, user: Any)
                 "No other debt of this borrower has an enforcement round closed (终本) on the "
                 "docket: this ground cannot be relied on."
             ),
-            field="ground",
+            field="write_off_ground",
         )
     if not write_off.cross_default_enforcement_id:
         raise RecoveryError(
@@ -281,9 +281,9 @@ def _write_off_prepare(write_off: WriteOff, user: Any) -> None:
 @transaction.atomic
 def write_off_create(*, write_off: WriteOff, user: Any, source: str = "") -> WriteOff:
     """Prepare a write-off request as a draft (a first revision), requested by the user."""
-    stored_ground = WriteOffGround.objects.filter(pk=write_off.ground_id, active=True).exists()
-    if write_off.ground_id and not stored_ground:
-        raise RecoveryError(_("This ground is no longer in use."), field="ground")
+    stored_ground = WriteOffGround.objects.filter(pk=write_off.write_off_ground_id, active=True).exists()
+    if write_off.write_off_ground_id and not stored_ground:
+        raise RecoveryError(_("This ground is no longer in use."), field="write_off_ground")
     _write_off_prepare(write_off, user)
     write_off.requested_by = _actor(user)
     write_off.live = False
@@ -299,10 +299,10 @@ def write_off_update(*, write_off: WriteOff, user: Any, source: str = "") -> dic
     stored = _not_approved(WriteOff, write_off.pk)
     _case_scope_check(stored.case_id, user)
     if (
-        write_off.ground_id != stored.ground_id
-        and not WriteOffGround.objects.filter(pk=write_off.ground_id, active=True).exists()
+        write_off.write_off_ground_id != stored.write_off_ground_id
+        and not WriteOffGround.objects.filter(pk=write_off.write_off_ground_id, active=True).exists()
     ):
-        raise RecoveryError(_("This ground is no longer in use."), field="ground")
+        raise RecoveryError(_("This ground is no longer in use."), field="write_off_ground")
     before = snapshot(stored)
     _write_off_prepare(write_off, user)
     write_off.requested_by_id = stored.requested_by_id
@@ -423,7 +423,7 @@ def write_off_evidence_upload(*, upload: WriteOffEvidence, user: Any, source: st
     """Store an evidence file for one of the ground's evidence items, while not yet approved."""
     stored = _not_approved(WriteOff, upload.write_off_id)
     _case_scope_check(stored.case_id, user)
-    if upload.item not in stored.ground.evidence_list:
+    if upload.item not in stored.write_off_ground.evidence_list:
         raise RecoveryError(_("Choose one of the ground's evidence items."), field="item")
     upload.uploaded_by = _actor(user)
     _full_clean(upload)
@@ -443,7 +443,7 @@ def _evidence_update(upload: Any, parent: str, user: Any, source: str, action: s
     request_model = WriteOff if parent == "write_off" else CompleteTermination
     owner = _not_approved(request_model, getattr(upload, f"{parent}_id"))
     _case_scope_check(owner.case_id, user)
-    if parent == "write_off" and upload.item not in owner.ground.evidence_list:
+    if parent == "write_off" and upload.item not in owner.write_off_ground.evidence_list:
         raise RecoveryError(_("Choose one of the ground's evidence items."), field="item")
     before = snapshot(stored)
     upload.uploaded_by_id = stored.uploaded_by_id

@@ -84,9 +84,9 @@ class WriteOffForm(CaseScopedForm):
                 written_off_on__isnull=True, terminated_on__isnull=True
             )
             self.fields["loan"].queryset = _with_current(loans, self, "loan")
-        if "ground" in self.fields:
-            self.fields["ground"].queryset = _with_current(
-                grounds_offered(case_id=case_id, user=self.for_user), self, "ground"
+        if "write_off_ground" in self.fields:
+            self.fields["write_off_ground"].queryset = _with_current(
+                grounds_offered(case_id=case_id, user=self.for_user), self, "write_off_ground"
             )
         if "cross_default_enforcement" in self.fields:
             rulings = cross_default_rulings(case_id=case_id, user=self.for_user)
@@ -317,7 +317,7 @@ def _status_label(request_: Any) -> str:
 
 
 def _ground_label(write_off: WriteOff) -> str:
-    return str(write_off.ground)
+    return str(write_off.write_off_ground)
 
 
 # --- viewsets ------------------------------------------------------------------------------------
@@ -347,8 +347,8 @@ class WriteOffViewSet(ApprovalSnippetViewSetMixin, ScopedSnippetViewSet):
     list_export = [
         "case.number",
         "loans_label",
-        "ground.name",
-        "ground.verified",
+        "write_off_ground.name",
+        "write_off_ground.verified",
         "principal",
         "interest",
         "total",
@@ -361,7 +361,7 @@ class WriteOffViewSet(ApprovalSnippetViewSetMixin, ScopedSnippetViewSet):
     export_filename = "write_offs"
     panels = [
         FieldRowPanel([FieldPanel("case"), FieldPanel("loan")]),
-        FieldRowPanel([FieldPanel("ground"), FieldPanel("cross_default_enforcement")]),
+        FieldRowPanel([FieldPanel("write_off_ground"), FieldPanel("cross_default_enforcement")]),
         FieldRowPanel([FieldPanel("principal"), FieldPanel("interest")]),
         FieldPanel("legal_opinion"),
         FieldPanel("fault_suspected"),
@@ -369,7 +369,7 @@ class WriteOffViewSet(ApprovalSnippetViewSetMixin, ScopedSnippetViewSet):
 
     def get_queryset(self, request: Any) -> Any:
         return with_review_state(
-            super().get_queryset(request).select_related("case__debtor", "loan", "ground")
+            super().get_queryset(request).select_related("case__debtor", "loan", "write_off_ground")
         )
 
 
@@ -421,9 +421,13 @@ class EvidenceForm(CaseScopedForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         parent_id = self.data.get("write_off") if self.is_bound else self.initial.get("write_off")
-        parent = WriteOff.objects.filter(pk=parent_id).select_related("ground").first() if parent_id else None
+        parent = (
+            WriteOff.objects.filter(pk=parent_id).select_related("write_off_ground").first()
+            if parent_id
+            else None
+        )
         if parent is not None and "item" in self.fields:
-            items = parent.ground.evidence_list
+            items = parent.write_off_ground.evidence_list
             self.fields["item"] = forms.ChoiceField(
                 label=self.fields["item"].label, choices=[(item, item) for item in items]
             )

@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 
 from litigation.models import WriteOff, WriteOffGround
-from recovery.services.approvals import approval_workflow_name
 from tests.litigation.writeoff_helpers import (
     OPINION,
     approve,
@@ -43,14 +42,14 @@ def test_the_form_offers_cross_default_only_with_a_round_closed_of_another_debt(
     client.force_login(lawyer)
     page = client.get(reverse(ADD) + f"?case={case.pk}")
     assert page.status_code == 200
-    assert ground("cross_default").pk not in _choices(page, "ground")
-    assert ground("bankruptcy").pk in _choices(page, "ground")
+    assert ground("cross_default").pk not in _choices(page, "write_off_ground")
+    assert ground("bankruptcy").pk in _choices(page, "write_off_ground")
 
     other = make_case(assignee=lawyer)
     ruling = round_closed(other, lawyer)
     type(case).objects.filter(pk=other.pk).update(debtor=case.debtor)
     page = client.get(reverse(ADD) + f"?case={case.pk}")
-    assert ground("cross_default").pk in _choices(page, "ground")
+    assert ground("cross_default").pk in _choices(page, "write_off_ground")
     assert _choices(page, "cross_default_enforcement") == {ruling.pk}
     assert page.context["form"].initial["cross_default_enforcement"] == ruling.pk
 
@@ -76,7 +75,7 @@ def test_saving_a_draft_through_the_form_and_refusing_its_submission_without_evi
     data = {
         "case": case.pk,
         "loan": "",
-        "ground": ground("bankruptcy").pk,
+        "write_off_ground": ground("bankruptcy").pk,
         "cross_default_enforcement": "",
         "principal": "80000.01",
         "interest": "0",
@@ -90,12 +89,7 @@ def test_saving_a_draft_through_the_form_and_refusing_its_submission_without_evi
     write_off = WriteOff.objects.get()
     assert write_off.requested_by == lawyer and not write_off.live
     assert write_off.get_latest_revision() is not None
-    # The workflow recovery keeps for the kind (the integrator's sync creates it on main).
-    from wagtail.models import GroupApprovalTask, Workflow, WorkflowTask
-
-    workflow = Workflow.objects.create(name=approval_workflow_name("write_off"), active=True)
-    task = GroupApprovalTask.objects.create(name="approve")
-    WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    assert write_off.get_workflow() is not None  # recovery keeps one per approval kind
     submitted = client.post(reverse(EDIT, args=[write_off.pk]), data | {"action-submit": "1"}, follow=True)
     shown = [str(message) for message in submitted.context["messages"]]
     assert any("内部清收报告" in message for message in shown), shown
@@ -120,7 +114,9 @@ def test_the_write_off_page_shows_the_ground_the_checklist_and_the_balance(clien
     from litigation.writeoff_services import write_off_create
 
     write_off = write_off_create(
-        write_off=WriteOff(case=case, ground=unverified, principal=Decimal("500.00"), legal_opinion=OPINION),
+        write_off=WriteOff(
+            case=case, write_off_ground=unverified, principal=Decimal("500.00"), legal_opinion=OPINION
+        ),
         user=lawyer,
     )
     client.force_login(lawyer)

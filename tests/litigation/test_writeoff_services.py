@@ -127,7 +127,7 @@ def test_a_case_wide_write_off_is_checked_against_the_sum_of_its_open_loans(staf
 def test_a_ground_without_its_evidence_is_refused_on_submission_and_approval(staff, make_case):
     case = make_case(assignee=staff["lawyer"])
     write_off = request(case, staff["lawyer"])  # a draft may lack evidence
-    items = write_off.ground.evidence_list
+    items = write_off.write_off_ground.evidence_list
     write_off_evidence_upload(
         upload=WriteOffEvidence(write_off=write_off, item=items[0], file=pdf()), user=staff["lawyer"]
     )
@@ -157,7 +157,7 @@ def test_the_cross_default_ground_without_a_round_closed_on_the_docket_is_refuse
     assert not grounds_offered(case_id=case.pk, user=staff["lawyer"]).filter(cross_default=True).exists()
     with pytest.raises(RecoveryError) as refused:
         request(case, staff["lawyer"], code="cross_default")
-    assert refused.value.field == "ground"
+    assert refused.value.field == "write_off_ground"
 
 
 def test_the_cross_default_ground_is_offered_with_the_other_debts_round_closed(staff, make_case):
@@ -198,7 +198,7 @@ def test_another_lawyers_ruling_is_neither_offered_nor_accepted(staff, make_case
     assert not cross_default_rulings(case_id=mine.pk, user=lawyer).exists()
     with pytest.raises(RecoveryError) as refused:
         request(mine, lawyer, code="cross_default", cross_default_enforcement=ruling)
-    assert refused.value.field == "ground"
+    assert refused.value.field == "write_off_ground"
 
 
 def test_another_branchs_lawyer_cannot_request_a_write_off_of_the_case(staff, make_case):
@@ -296,7 +296,9 @@ def test_an_approved_write_off_can_no_longer_be_changed(staff, make_case):
         write_off_update(write_off=approved, user=lawyer)
     with pytest.raises(RecoveryError):
         write_off_evidence_upload(
-            upload=WriteOffEvidence(write_off=approved, item=approved.ground.evidence_list[0], file=pdf()),
+            upload=WriteOffEvidence(
+                write_off=approved, item=approved.write_off_ground.evidence_list[0], file=pdf()
+            ),
             user=lawyer,
         )
 
@@ -419,3 +421,17 @@ def test_termination_is_checked_again_at_approval(staff, make_case):
                 complete_termination=revision.as_object(), revision=revision, user=staff["manager"]
             )
     assert Case.objects.get(pk=case.pk).status == "closed"  # its only loan is terminated
+
+
+def test_the_managers_approval_on_the_workflow_writes_the_loans_off(staff, make_case):
+    from recovery.services.approvals import workflow_task_act
+
+    lawyer = staff["lawyer"]
+    case = make_case(assignee=lawyer)
+    write_off = request(case, lawyer, principal="2000.00")
+    upload_all_evidence(write_off, lawyer)
+    write_off.get_workflow().start(write_off, lawyer)
+    workflow_task_act(instance=WriteOff.objects.get(pk=write_off.pk), user=staff["manager"], action="approve")
+    approved = WriteOff.objects.get(pk=write_off.pk)
+    assert approved.approved_by == staff["manager"] and approved.approval_reference.startswith("write_off-")
+    assert Loan.objects.get(case=case).written_off_principal == Decimal("2000.00")

@@ -44,7 +44,7 @@ def request(
         write_off=WriteOff(
             case=case,
             loan=loan,
-            ground=ground(code),
+            write_off_ground=ground(code),
             principal=Decimal(principal),
             interest=Decimal(interest),
             legal_opinion=OPINION,
@@ -55,7 +55,7 @@ def request(
 
 
 def upload_all_evidence(write_off: WriteOff, user) -> None:
-    for item in write_off.ground.evidence_list:
+    for item in write_off.write_off_ground.evidence_list:
         write_off_evidence_upload(
             upload=WriteOffEvidence(write_off=write_off, item=item, file=pdf()), user=user
         )
