@@ -29,7 +29,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from assets.models import Asset, AssetFile, PreservationMeasure, SecurityInterest
-from litigation.models import Enforcement, Hearing, Judgment, Lawsuit
+from litigation.models import (
+    CompleteTermination,
+    CompleteTerminationEvidence,
+    Enforcement,
+    Hearing,
+    Judgment,
+    Lawsuit,
+    WriteOff,
+    WriteOffEvidence,
+    WriteOffGround,
+)
 from recovery.models import (
     Alert,
     AlertPolicy,
@@ -124,6 +134,8 @@ class Rule:
     params: dict = field(default_factory=dict)
     query: str = ""
     search_param: str = "q"
+    # URL parameters that depend on the record requested (its revision, its workflow state).
+    object_params: Any = None
 
 
 def record(model: str, action: str = "view", **kw: Any) -> Rule:
@@ -162,6 +174,10 @@ SCOPED_SNIPPETS = {
     "recovery_marriagerecord": "marriagerecord",
     "recovery_loanchange": "loanchange",
     "recovery_firstrecourseexception": "firstrecourseexception",
+    "litigation_writeoff": "writeoff",
+    "litigation_completetermination": "completetermination",
+    "litigation_writeoffevidence": "writeoffevidence",
+    "litigation_completeterminationevidence": "completeterminationevidence",
 }
 # The standard views of a scoped snippet viewset; each model lists which ones it has, so that a
 # view appearing (or vanishing) in one viewset shows up here.
@@ -176,13 +192,57 @@ SNIPPET_VIEWS = {
     "history_results": lambda m: record(m, "change_read"),
     "inspect": lambda m: record(m),
 }
-NO_INSPECT = {"assetfile"}
+NO_INSPECT = {"assetfile", "writeoffevidence", "completeterminationevidence"}
 NO_DELETE = {"preservationmeasure"}  # measures end (lapse or lift) through their own view
-EXPORTED = {"case", "party", "loan", "collectionaction", "lawsuit", "asset"}
+EXPORTED = {
+    "case",
+    "party",
+    "loan",
+    "collectionaction",
+    "lawsuit",
+    "asset",
+    "writeoff",
+    "completetermination",
+}
 
 HEAD_ONLY = frozenset({"head"})
 APPROVAL_LIMIT = {"pk": "approvallimit"}
 DECIDERS = frozenset({"lawyer", "other_lawyer", "manager", "other_manager", "head"})
+# The approval requests (#15) are Wagtail drafts on a workflow: their revisions, locks and
+# workflow views. Their workflow is started in the world, so the approvers' views have a task.
+# The case's branch manager decides the manager's step, the head any step (recovery.services.approvals).
+APPROVERS = frozenset({"manager", "other_manager", "head"})
+
+
+def _latest_revision(obj: Any) -> dict:
+    return {"revision_id": obj.latest_revision_id}
+
+
+def _workflow_state(obj: Any) -> dict:
+    return {"workflow_state_id": obj.current_workflow_state.pk}
+
+
+def _task_state(obj: Any) -> dict:
+    return {"task_state_id": obj.current_workflow_task_state.pk, "action_name": "approve"}
+
+
+def approval_request_views(model: str) -> dict[str, Rule]:
+    return {
+        "revisions_compare": record(model, "change_read"),
+        "revisions_revert": record(model, "change", object_params=_latest_revision),
+        # Nobody publishes (the approval service does) nor locks by hand.
+        "revisions_unschedule": record(model, "publish"),
+        "unpublish": record(model, "publish"),
+        "lock": record(model, "lock"),
+        "unlock": record(model, "unlock"),
+        "workflow_history": record(model, "change_read"),
+        "workflow_history_detail": record(model, "change_read", object_params=_workflow_state),
+        "confirm_workflow_cancellation": record(model, "change"),
+        "workflow_action": record(model, "change", roles=APPROVERS, object_params=_task_state),
+        "collect_workflow_action_data": record(model, "change", roles=APPROVERS, object_params=_task_state),
+    }
+
+
 MATRIX: dict[str, Rule] = {}
 for _prefix, _model in SCOPED_SNIPPETS.items():
     for _view, _make in SNIPPET_VIEWS.items():
@@ -192,7 +252,38 @@ for _prefix, _model in SCOPED_SNIPPETS.items():
         if _view == "list" and _model in EXPORTED:
             _rule = page(_model, search=True, export=True)
         MATRIX[f"wagtailsnippets_{_prefix}:{_view}"] = _rule
+for _prefix, _model in (
+    ("litigation_writeoff", "writeoff"),
+    ("litigation_completetermination", "completetermination"),
+):
+    MATRIX |= {
+        f"wagtailsnippets_{_prefix}:{view}": rule for view, rule in approval_request_views(_model).items()
+    }
 MATRIX |= {
+    # The write-off page's fault determination (POST only) and the evidence downloads (#15).
+    "litigation_write_off_fault": record("writeoff", "change", post_only=True),
+    "litigation_write_off_evidence": record("writeoffevidence"),
+    "litigation_termination_evidence": record("completeterminationevidence"),
+    # Write-off grounds: reference data, read by every role, kept by the head.
+    **{
+        f"wagtailsnippets_litigation_writeoffground:{view}": (
+            page("writeoffground", search=True)
+            if view in ("list", "list_results")
+            else page("writeoffground", "add")
+            if view == "add"
+            else page("writeoffground", action, params={"pk": "writeoffground"})
+        )
+        for view, action in (
+            ("list", "view"),
+            ("list_results", "view"),
+            ("add", "add"),
+            ("edit", "change"),
+            ("delete", "delete"),
+            ("usage", "change_read"),
+            ("history", "change_read"),
+            ("history_results", "change_read"),
+        )
+    },
     "wagtailsnippets_assets_preservationmeasure:renew": record("preservationmeasure", "change"),
     # The daily-needs thresholds: the head of recovery's alone, to see as to change.
     **{
@@ -495,6 +586,40 @@ def _build_group(group: str, case: Case, user: Any) -> dict[str, Any]:
             case=case, party=party, loan=loan, basis="spouse", status_note=mark("liabilityclaim")
         ),
     }
+    # The approval requests (#15), drafts whose workflow has started, and their evidence.
+    write_off = WriteOff.objects.create(
+        case=case,
+        loan=loan,
+        write_off_ground=WriteOffGround.objects.get(code="bankruptcy"),
+        principal=Decimal("1.00"),
+        total=Decimal("1.00"),
+        legal_opinion=mark("writeoff"),
+        requested_by=user,
+        live=False,
+    )
+    termination = CompleteTermination.objects.create(
+        case=case,
+        loan=loan,
+        ground="court_terminated",
+        opinion=mark("completetermination"),
+        requested_by=user,
+        live=False,
+    )
+    for request_ in (write_off, termination):
+        request_.save_revision(user=user)
+        request_.get_workflow().start(request_, user)
+    write_off_evidence = WriteOffEvidence.objects.create(write_off=write_off, item=mark("writeoffevidence"))
+    write_off_evidence.file.save("e.pdf", ContentFile(b"%PDF-1.4 " + mark("writeoffevidencebody").encode()))
+    termination_evidence = CompleteTerminationEvidence.objects.create(
+        complete_termination=termination, item=mark("completeterminationevidence")
+    )
+    termination_evidence.file.save("t.pdf", ContentFile(b"%PDF-1.4 " + mark("terminationbody").encode()))
+    facts |= {
+        "writeoff": WriteOff.objects.get(pk=write_off.pk),
+        "completetermination": CompleteTermination.objects.get(pk=termination.pk),
+        "writeoffevidence": write_off_evidence,
+        "completeterminationevidence": termination_evidence,
+    }
     # Created last, directly: services above recompute the case's deadlines.
     deadline = Deadline.objects.create(
         case=case,
@@ -603,6 +728,11 @@ class World:
             LoanChange,
             FirstRecourseException,
             DailyNeedsLimit,
+            WriteOff,
+            WriteOffEvidence,
+            CompleteTermination,
+            CompleteTerminationEvidence,
+            WriteOffGround,
         ]
         return {m._meta.label: sorted(map(repr, m.objects.order_by("pk").values_list())) for m in models}
 
@@ -628,6 +758,7 @@ def world(staff, make_case, branches, settings, tmp_path) -> World:
         or HolidayYear.objects.create(year=2031, notice="matrix notice"),
         "alertpolicy": AlertPolicy.objects.order_by("pk").first(),
         "approvallimit": ApprovalLimit.objects.order_by("pk").first(),
+        "writeoffground": WriteOffGround.objects.get(code="bankruptcy"),
         "dailyneedslimit": DailyNeedsLimit.objects.create(amount=Decimal("50000.00"), basis="matrix basis"),
     }
     return World(groups=groups, reference=reference, staff=staff)
@@ -788,6 +919,11 @@ class Matrix:
             "securityinterest": "assets",
             "preservationmeasure": "assets",
             "assetfile": "assets",
+            "writeoff": "litigation",
+            "writeoffevidence": "litigation",
+            "completetermination": "litigation",
+            "completeterminationevidence": "litigation",
+            "writeoffground": "litigation",
         }.get(model, "recovery")
         user = self.world.staff[role]
         return user.has_perm(f"{app}.{action}_{model}")
@@ -808,7 +944,8 @@ class Matrix:
                 continue
             obj = records[rule.model]
             self.objects.add(f"{rule.model}:{group}")
-            url = build_url(route.route, params | {"pk": obj.pk})
+            extra = rule.object_params(obj) if rule.object_params else {}
+            url = build_url(route.route, params | {"pk": obj.pk} | extra)
             for role in ROLES:
                 response, _text = self.request(route.key, role, "get", url)
                 permitted = self.allowed(rule, role)
