@@ -15,6 +15,7 @@ from django.db.models import CharField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -84,17 +85,31 @@ class WriteOffForm(CaseScopedForm):
                 written_off_on__isnull=True, terminated_on__isnull=True
             )
             self.fields["loan"].queryset = _with_current(loans, self, "loan")
+        # Opened without a case (from the menu), every active ground and every 终本 the user may
+        # see are offered; once the case is known, only what applies to it (the service refuses
+        # the rest, naming the field).
+        unknown = case_id is None and not self.is_bound
         if "write_off_ground" in self.fields:
-            self.fields["write_off_ground"].queryset = _with_current(
-                grounds_offered(case_id=case_id, user=self.for_user), self, "write_off_ground"
+            grounds = (
+                WriteOffGround.objects.filter(active=True)
+                if unknown
+                else grounds_offered(case_id=case_id, user=self.for_user)
             )
+            self.fields["write_off_ground"].queryset = _with_current(grounds, self, "write_off_ground")
         if "cross_default_enforcement" in self.fields:
-            rulings = cross_default_rulings(case_id=case_id, user=self.for_user)
+            rulings = (
+                Enforcement.objects.filter(
+                    round_closed_on__isnull=False,
+                    lawsuit__case__in=cases_visible_to(self.for_user).order_by().values("pk"),
+                )
+                if unknown
+                else cross_default_rulings(case_id=case_id, user=self.for_user)
+            )
             self.fields["cross_default_enforcement"].queryset = _with_current(
                 Enforcement.objects.filter(pk__in=rulings.values("pk")), self, "cross_default_enforcement"
             ).select_related("lawsuit__case")
             self.fields["cross_default_enforcement"].label_from_instance = _ruling_label
-            latest = rulings.first()
+            latest = None if unknown else rulings.first()
             if latest is not None and not self.is_bound and not self.instance.pk:
                 self.initial["cross_default_enforcement"] = latest.pk
 
@@ -525,6 +540,26 @@ class WriteOffGroundViewSet(ServiceViewSetMixin, SnippetViewSet):
 
     def register_chooser_viewset(self) -> None:
         return None
+
+
+# --- the case page --------------------------------------------------------------------------------
+
+
+def write_offs_section(case: Any, request: Any) -> str:
+    """The case's write-offs and complete terminations, and the links to request them."""
+    return render_to_string(
+        "litigation/write_off_section.html",
+        {
+            "case": case,
+            "write_offs": list(case.write_offs.select_related("loan").order_by("created_at", "pk")),
+            "terminations": list(
+                case.complete_terminations.select_related("loan").order_by("created_at", "pk")
+            ),
+            "can_edit": request.user.has_perm("litigation.add_writeoff")
+            and cases_editable_by(request.user).filter(pk=case.pk).exists(),
+        },
+        request=request,
+    )
 
 
 # --- downloads and the fault determination --------------------------------------------------------

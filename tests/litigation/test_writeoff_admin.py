@@ -171,3 +171,40 @@ def test_only_the_head_changes_the_grounds(client, staff):
     assert client.get(reverse("wagtailsnippets_litigation_writeoffground:edit", args=[pk])).status_code != 200
     client.force_login(staff["head"])
     assert client.get(reverse("wagtailsnippets_litigation_writeoffground:edit", args=[pk])).status_code == 200
+
+
+def test_opened_from_the_menu_every_ground_is_offered_and_the_case_decides_on_submit(
+    client, staff, make_case
+):
+    lawyer = staff["lawyer"]
+    case = make_case(assignee=lawyer)
+    client.force_login(lawyer)
+    page = client.get(reverse(ADD))
+    assert ground("cross_default").pk in _choices(page, "write_off_ground")
+    refused = client.post(
+        reverse(ADD),
+        {
+            "case": case.pk,
+            "write_off_ground": ground("cross_default").pk,
+            "principal": "100.00",
+            "interest": "0",
+            "legal_opinion": OPINION,
+        },
+    )
+    assert "write_off_ground" in refused.context["form"].errors
+    assert not WriteOff.objects.exists()
+
+
+def test_the_case_page_lists_the_write_offs_and_links_to_request_one(client, staff, make_case):
+    from recovery.lib.links import case_path
+
+    lawyer = staff["lawyer"]
+    case = make_case(assignee=lawyer)
+    write_off = request(case, lawyer)
+    client.force_login(lawyer)
+    body = client.get(case_path(case.pk)).content.decode()
+    assert reverse(INSPECT, args=[write_off.pk]) in body
+    assert f"{reverse(ADD)}?case={case.pk}" in body
+    client.force_login(staff["auditor"])
+    body = client.get(case_path(case.pk)).content.decode()
+    assert reverse(INSPECT, args=[write_off.pk]) in body and f"{reverse(ADD)}?case={case.pk}" not in body
