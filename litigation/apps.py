@@ -12,7 +12,7 @@ class LitigationConfig(AppConfig):
     def ready(self) -> None:
         from litigation.deadlines import litigation_deadlines, register_litigation_deadline_kinds
         from litigation.lapse import LITIGATION_LAPSES
-        from litigation.writeoff_deadlines import register_write_off_deadline_kinds, write_off_deadlines
+        from litigation.writeoff_deadlines import write_off_deadlines
         from recovery.deadlines.lapse import register_lapse_consequence
         from recovery.registry import (
             ProviderPhase,
@@ -27,7 +27,6 @@ class LitigationConfig(AppConfig):
             lawyer_may_delete=("hearing", "writeoffevidence", "completeterminationevidence"),
         )
         register_litigation_deadline_kinds()
-        register_write_off_deadline_kinds()
         # Suits and judgments are events other providers' rules read (a pre-suit measure is
         # done once a suit was filed): they are added before any provider reads them.
         register_deadline_provider(litigation_deadlines, phase=ProviderPhase.EVENTS)

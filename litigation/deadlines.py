@@ -23,6 +23,7 @@ _KIND_DEFAULTS = {
     LitigationDeadlineKind.ENFORCEMENT: (_("Enforcement application"), LONG_PERIOD_THRESHOLDS),
     LitigationDeadlineKind.APPEAL_JUDGMENT: (_("Appeal"), (5, 3, 1, 0)),
     LitigationDeadlineKind.APPEAL_RULING: (_("Appeal (ruling)"), (5, 3, 1, 0)),
+    LitigationDeadlineKind.WRITE_OFF_FAULT: (_("Write-off fault"), LONG_PERIOD_THRESHOLDS),
 }
 
 

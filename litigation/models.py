@@ -32,6 +32,8 @@ class LitigationDeadlineKind(models.TextChoices):
     ENFORCEMENT = "enforcement", _("Enforcement application period")
     APPEAL_JUDGMENT = "appeal_judgment", _("Appeal against a judgment")
     APPEAL_RULING = "appeal_ruling", _("Appeal against a ruling")
+    # 呆账办法 art. 19: responsibility for a loss caused by fault, within 2 years of write-off.
+    WRITE_OFF_FAULT = "write_off_fault", _("Fault determination after a write-off")
 
 
 class Lawsuit(models.Model):

@@ -4,25 +4,12 @@ art. 19). The deadline is done once the determination is recorded."""
 
 from collections.abc import Iterable
 
-from django.utils.translation import gettext_lazy as _
-
-from litigation.models import WriteOff
-from recovery.alerting.thresholds import LONG_PERIOD_THRESHOLDS
+from litigation.models import LitigationDeadlineKind, WriteOff
 from recovery.deadlines.docket import CaseFacts, DeadlineSpec
-from recovery.registry import register_deadline_kind
 
-WRITE_OFF_FAULT = "write_off_fault"
+# Registered with litigation's other kinds (litigation.deadlines).
+WRITE_OFF_FAULT = LitigationDeadlineKind.WRITE_OFF_FAULT
 WRITE_OFF_FAULT_RULE = "write_off_fault_determination"
-
-
-def register_write_off_deadline_kinds() -> None:
-    register_deadline_kind(
-        WRITE_OFF_FAULT,
-        _("Fault determination after a write-off"),
-        app="litigation",
-        thresholds=LONG_PERIOD_THRESHOLDS,
-        tag=_("Write-off fault"),
-    )
 
 
 def write_off_deadlines(facts: dict[int, CaseFacts]) -> Iterable[DeadlineSpec]:

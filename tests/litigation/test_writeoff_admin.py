@@ -158,6 +158,14 @@ def test_the_listing_filters_by_status_and_amount_and_exports(client, staff, mak
     assert listed("?status=approved") == {done.pk}
     assert listed("?status=draft") == {draft.pk}
     assert listed("?total_min=1000") == {done.pk}
+    assert listed("?total_max=1000") == {draft.pk}
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    WriteOff.objects.filter(pk=draft.pk).update(created_at=timezone.now() - timedelta(days=100))
+    assert listed("?age=90") == {draft.pk}
+    assert listed("?age=365") == set()
     csv = client.get(reverse(LIST) + "?export=csv")
     assert csv.status_code == 200
     content = b"".join(csv.streaming_content).decode() if csv.streaming else csv.content.decode()

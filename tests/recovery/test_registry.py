@@ -180,7 +180,7 @@ def test_a_provider_spec_of_an_unregistered_kind_is_refused(own_providers):
 def test_the_docket_apps_register_themselves():
     assert docket_apps() == ("recovery", "litigation", "assets", "documents")
     deletable = lawyer_deletable_models()
-    assert deletable["litigation"] == {"hearing"}
+    assert deletable["litigation"] == {"hearing", "writeoffevidence", "completeterminationevidence"}
     assert {"collectionaction", "caseparty", "loanparty", "instalment"} == deletable["recovery"]
 
 
