@@ -311,7 +311,9 @@ class WriteOff(ApprovalRequest):
         default=False,
         help_text=_("Art. 19: responsibility must then be determined within 2 years of the write-off."),
     )
-    written_off_on = models.DateField(_("written off on"), null=True, blank=True, editable=False)
+    written_off_on = models.DateField(
+        _("written off on"), null=True, blank=True, editable=False, validators=[validate_supported_date]
+    )
     fault_determined_on = models.DateField(
         _("fault determined on"), null=True, blank=True, editable=False, validators=[validate_supported_date]
     )
@@ -353,7 +355,12 @@ class EvidenceFile(models.Model):
     # Declared after file: the upload_to above fills it in during the same save.
     original_name = models.CharField(_("file name"), max_length=255, blank=True, editable=False)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,  # the uploader, set by the service
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
@@ -425,8 +432,12 @@ class CompleteTermination(ApprovalRequest):
         ),
     )
     opinion = models.TextField(_("reason and opinion"))
-    eligible_on = models.DateField(_("eligible on"), null=True, blank=True, editable=False)
-    terminated_on = models.DateField(_("terminated on"), null=True, blank=True, editable=False)
+    eligible_on = models.DateField(
+        _("eligible on"), null=True, blank=True, editable=False, validators=[validate_supported_date]
+    )
+    terminated_on = models.DateField(
+        _("terminated on"), null=True, blank=True, editable=False, validators=[validate_supported_date]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -185,6 +185,16 @@ def _not_approved(model: type, pk: int | None) -> Any:
     return stored
 
 
+def _parent_in_scope(model: type, pk: int | None, user: Any, field: str) -> Any:
+    """The request an evidence file belongs to: one of the user's cases' and not yet approved;
+    refused on `field` (the file's own field naming the request) otherwise."""
+    try:
+        _case_scope_check(model.objects.filter(pk=pk).values_list("case_id", flat=True).first(), user)
+    except RecoveryError as refusal:
+        raise RecoveryError(refusal.message, field=field) from None
+    return _not_approved(model, pk)
+
+
 def _full_clean(instance: Any) -> None:
     instance.full_clean()
 
@@ -421,8 +431,7 @@ def write_off_fault_determine(
 @transaction.atomic
 def write_off_evidence_upload(*, upload: WriteOffEvidence, user: Any, source: str = "") -> WriteOffEvidence:
     """Store an evidence file for one of the ground's evidence items, while not yet approved."""
-    stored = _not_approved(WriteOff, upload.write_off_id)
-    _case_scope_check(stored.case_id, user)
+    stored = _parent_in_scope(WriteOff, upload.write_off_id, user, "write_off")
     if upload.item not in stored.write_off_ground.evidence_list:
         raise RecoveryError(_("Choose one of the ground's evidence items."), field="item")
     upload.uploaded_by = _actor(user)
@@ -435,14 +444,14 @@ def write_off_evidence_upload(*, upload: WriteOffEvidence, user: Any, source: st
 def _evidence_update(upload: Any, parent: str, user: Any, source: str, action: str) -> dict:
     """Change which evidence item a file proves; the file and its request stay as uploaded."""
     stored = type(upload).objects.get(pk=upload.pk)
+    request_model = WriteOff if parent == "write_off" else CompleteTermination
+    _parent_in_scope(request_model, getattr(stored, f"{parent}_id"), user, parent)
+    owner = _parent_in_scope(request_model, getattr(upload, f"{parent}_id"), user, parent)
     if (
         getattr(stored, f"{parent}_id") != getattr(upload, f"{parent}_id")
         or stored.file.name != upload.file.name
     ):
         raise RecoveryError(_("Upload a new file instead of replacing one."), field="file")
-    request_model = WriteOff if parent == "write_off" else CompleteTermination
-    owner = _not_approved(request_model, getattr(upload, f"{parent}_id"))
-    _case_scope_check(owner.case_id, user)
     if parent == "write_off" and upload.item not in owner.write_off_ground.evidence_list:
         raise RecoveryError(_("Choose one of the ground's evidence items."), field="item")
     before = snapshot(stored)
@@ -468,8 +477,7 @@ def complete_termination_evidence_update(
 
 @transaction.atomic
 def write_off_evidence_delete(*, upload: WriteOffEvidence, user: Any, source: str = "") -> None:
-    stored = _not_approved(WriteOff, upload.write_off_id)
-    _case_scope_check(stored.case_id, user)
+    stored = _parent_in_scope(WriteOff, upload.write_off_id, user, "write_off")
     audit_delete(upload, user=user, source=source, action=WRITE_OFF_EVIDENCE_DELETED, case_id=stored.case_id)
     storage, name = upload.file.storage, upload.file.name
     upload.delete()
@@ -481,8 +489,9 @@ def write_off_evidence_delete(*, upload: WriteOffEvidence, user: Any, source: st
 def complete_termination_evidence_upload(
     *, upload: CompleteTerminationEvidence, user: Any, source: str = ""
 ) -> CompleteTerminationEvidence:
-    stored = _not_approved(CompleteTermination, upload.complete_termination_id)
-    _case_scope_check(stored.case_id, user)
+    stored = _parent_in_scope(
+        CompleteTermination, upload.complete_termination_id, user, "complete_termination"
+    )
     upload.uploaded_by = _actor(user)
     _full_clean(upload)
     upload.save()
@@ -500,8 +509,9 @@ def complete_termination_evidence_upload(
 def complete_termination_evidence_delete(
     *, upload: CompleteTerminationEvidence, user: Any, source: str = ""
 ) -> None:
-    stored = _not_approved(CompleteTermination, upload.complete_termination_id)
-    _case_scope_check(stored.case_id, user)
+    stored = _parent_in_scope(
+        CompleteTermination, upload.complete_termination_id, user, "complete_termination"
+    )
     audit_delete(
         upload, user=user, source=source, action=COMPLETE_TERMINATION_EVIDENCE_DELETED, case_id=stored.case_id
     )
@@ -604,6 +614,7 @@ def complete_termination_update(
 ) -> dict:
     stored = _not_approved(CompleteTermination, complete_termination.pk)
     _case_scope_check(stored.case_id, user)
+    _case_scope_check(complete_termination.case_id, user)  # moved to another case: that one too
     before = snapshot(stored)
     _full_clean(complete_termination)
     complete_termination_check(termination=complete_termination)

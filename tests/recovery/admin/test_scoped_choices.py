@@ -19,7 +19,17 @@ from django.urls import reverse
 from wagtail.snippets.models import get_snippet_models
 
 from assets.models import Asset, AssetFile, PreservationMeasure, SecurityInterest
-from litigation.models import Enforcement, Hearing, Judgment, Lawsuit
+from litigation.models import (
+    CompleteTermination,
+    CompleteTerminationEvidence,
+    Enforcement,
+    Hearing,
+    Judgment,
+    Lawsuit,
+    WriteOff,
+    WriteOffEvidence,
+    WriteOffGround,
+)
 from recovery.admin.base import ScopedSnippetViewSet
 from recovery.checks.identity import resident_id_with_check
 from recovery.models import (
@@ -48,7 +58,7 @@ from recovery.services.collection import collection_action_record
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Choices that are reference data, the same for everyone.
-UNSCOPED_MODELS = {DefaultCause}
+UNSCOPED_MODELS = {DefaultCause, WriteOffGround}
 ROLES = ("lawyer", "manager", "head")
 
 
@@ -114,7 +124,30 @@ def _fill_case(case, tag: str) -> dict:
         loan=loan, kind="increase", agreed_on=date(2022, 6, 1), amount=Decimal("1.00"), note=tag
     )
     change.consenting_guarantors.add(link)
+    # The approval requests (#15), drafts, and their evidence.
+    write_off = WriteOff.objects.create(
+        case=case,
+        loan=loan,
+        write_off_ground=WriteOffGround.objects.get(code="bankruptcy"),
+        principal=Decimal("1.00"),
+        total=Decimal("1.00"),
+        legal_opinion=tag,
+        live=False,
+    )
+    termination = CompleteTermination.objects.create(
+        case=case, loan=loan, ground="court_terminated", opinion=tag, live=False
+    )
+    write_off_evidence = WriteOffEvidence(
+        write_off=write_off, item=write_off.write_off_ground.evidence_list[0]
+    )
+    write_off_evidence.file.save(f"{tag}.pdf", ContentFile(b"%PDF-1.4 evidence"), save=True)
+    termination_evidence = CompleteTerminationEvidence(complete_termination=termination, item=f"{tag}裁定")
+    termination_evidence.file.save(f"{tag}.pdf", ContentFile(b"%PDF-1.4 ruling"), save=True)
     facts = {
+        "writeoff": write_off,
+        "completetermination": termination,
+        "writeoffevidence": write_off_evidence,
+        "completeterminationevidence": termination_evidence,
         "loanparty": link,
         "estate": estate,
         "estaterecipient": EstateRecipient.objects.create(
@@ -235,6 +268,10 @@ def test_every_docket_model_has_a_scoped_form_here():
         "recovery.MarriageRecord",
         "recovery.LoanChange",
         "recovery.FirstRecourseException",
+        "litigation.WriteOff",
+        "litigation.CompleteTermination",
+        "litigation.WriteOffEvidence",
+        "litigation.CompleteTerminationEvidence",
     }
     assert not missing, f"add samples of {missing} to _fill_case"
 
