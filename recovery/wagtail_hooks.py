@@ -14,6 +14,7 @@ from recovery.admin import (
     imports,
     liability,
     loan_parties,
+    receipts,
     widgets,
 )
 from recovery.models import DailyNeedsLimit
@@ -48,3 +49,4 @@ hooks.register("register_admin_urls", estates.register_estate_urls)
 hooks.register("recovery_case_sections", liability.liability_section, order=-4)
 hooks.register("register_admin_urls", liability.register_liability_urls)
 hooks.register("register_admin_viewset", liability.register_claim_viewset)
+hooks.register("register_admin_viewset", receipts.register_receipt_viewset)
