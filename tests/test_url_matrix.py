@@ -54,6 +54,7 @@ from recovery.models import (
     Loan,
     LoanChange,
     LoanParty,
+    LoanReceipt,
     MarriageRecord,
     Party,
 )
@@ -272,6 +273,11 @@ MATRIX |= {
     "recovery_spouse_pursue": record("marriagerecord", "change", post_only=True),
     "recovery_liability:index": page("liabilityclaim", export=True),
     "recovery_liability:index_results": page("liabilityclaim"),
+    # Money received on loans (#15): everyone lists their cases' receipts; whoever may change
+    # loans records one (the receipt itself only the service writes).
+    "recovery_receipts:index": page("loanreceipt", export=True),
+    "recovery_receipts:index_results": page("loanreceipt"),
+    "recovery_receipts:record": page("loan", "change"),
     "assets_file_download": record("assetfile"),
     # Per-loan links the migration made: confirmed or removed from the case page (POST only).
     "recovery_loan_party_confirm": record("loanparty", "change", post_only=True),
@@ -519,10 +525,23 @@ def _build_group(group: str, case: Case, user: Any) -> dict[str, Any]:
         status="sent",
         sent_at=timezone.now(),
     )
+    receipt = LoanReceipt.objects.create(
+        loan=loan,
+        received_on=date(2024, 3, 1),
+        amount=Decimal("5.00"),
+        source="repayment",
+        reference=mark("loanreceipt"),
+        costs=Decimal("0.00"),
+        interest=Decimal("0.00"),
+        penalty_interest=Decimal("0.00"),
+        principal=Decimal("5.00"),
+        surplus=Decimal("0.00"),
+    )
     return facts | {
         "case": case,
         "party": party,
         "loan": loan,
+        "loanreceipt": receipt,
         "instalment": Instalment.objects.create(loan=loan, due_on=date(2023, 1, 1), amount=Decimal("5.00")),
         "caseparty": caseparty,
         "loanparty": loanparty,
@@ -603,6 +622,7 @@ class World:
             LoanChange,
             FirstRecourseException,
             DailyNeedsLimit,
+            LoanReceipt,
         ]
         return {m._meta.label: sorted(map(repr, m.objects.order_by("pk").values_list())) for m in models}
 
