@@ -18,6 +18,7 @@ PURE_PACKAGES = (
     "recovery.handover",
     "recovery.alerting",
     "recovery.liability",
+    "recovery.money",
     "assets.waterfall",
     "assets.auction",
     "assets.lapse",

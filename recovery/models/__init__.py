@@ -77,3 +77,4 @@ from recovery.models.liability import (  # noqa: F401
     ObligorBasis,
     RecipientKind,
 )
+from recovery.models.receipts import LoanReceipt, ReceiptSource  # noqa: F401

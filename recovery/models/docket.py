@@ -294,6 +294,27 @@ class Loan(models.Model):
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="loans"
     )
+    # Written off (账销案存, 呆账办法 arts 4, 14): an accounting fact only. The claim lives on, its
+    # balances and deadlines are untouched. Set by recovery.services.receipts.loan_write_off_mark.
+    written_off_on = models.DateField(
+        _("written off on"), null=True, editable=False, validators=[validate_supported_date]
+    )
+    written_off_principal = models.DecimalField(
+        _("principal written off"), null=True, editable=False, **MONEY
+    )
+    written_off_interest = models.DecimalField(_("interest written off"), null=True, editable=False, **MONEY)
+    write_off_reference = models.CharField(
+        _("write-off reference"), max_length=40, blank=True, editable=False
+    )
+    # Completely terminated (完全终结, 呆账办法 art. 16): off the docket, no deadline runs any more.
+    # Set by recovery.services.receipts.loan_terminate, only on a written-off loan.
+    terminated_on = models.DateField(
+        _("terminated on"), null=True, editable=False, validators=[validate_supported_date]
+    )
+    termination_reference = models.CharField(
+        _("termination reference"), max_length=40, blank=True, editable=False
+    )
+    termination_ground = models.CharField(_("termination ground"), max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -139,8 +139,10 @@ def collect_facts(case_ids: list[int]) -> dict[int, CaseFacts]:
     ):
         facts[case_id].links.append(LoanLink(*values))
     _collect_guarantee_facts(facts, case_ids)
+    # A completely terminated loan (呆账办法 art. 16) is off the docket: no deadline runs for it.
+    # A written-off one stays (账销案存: its limitation, guarantees and seizures are still watched).
     loans = (
-        Loan.objects.filter(case_id__in=case_ids)
+        Loan.objects.filter(case_id__in=case_ids, terminated_on__isnull=True)
         .annotate(has_collateral=Exists(Collateral.objects.filter(loan_id=OuterRef("pk"))))
         .values_list(
             "case_id", "contract_no", "due_on", "security_types", "last_payment_on", "has_collateral"

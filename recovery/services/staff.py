@@ -38,9 +38,9 @@ IMPORT_RUN_ACTIONS: dict[str, set[str]] = {
     Role.AUDITOR: {"view"},
 }
 
-# Written only through their services (the alert engine; each user's own preferences, in the
-# account settings): no role adds, changes or deletes them through the generic admin.
-SERVICE_WRITTEN_MODELS = {"alert", "alertpreference", "deadline"}
+# Written only through their services (the alert engine; the receipts service; each user's own
+# preferences, in the account settings): no role adds, changes or deletes them in the generic admin.
+SERVICE_WRITTEN_MODELS = {"alert", "alertpreference", "deadline", "loanreceipt"}
 # One row per deadline kind, created by a migration: the head changes them, nobody adds or deletes.
 FIXED_ROW_MODELS = {"alertpolicy"}
 

@@ -1,0 +1,1 @@
+"""Pure money rules of the docket (no Django): how a payment received is applied to a debt."""
