@@ -444,7 +444,7 @@ class DisposalPlan(ApprovalRequest):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text=_("Empty: the minimum, 70% of the reference price."),
+        help_text=_("Empty: the minimum, seventy percent of the reference price."),
         **MONEY,
     )
     first_auction_on = models.DateField(

@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
                     models.DecimalField(
                         blank=True,
                         decimal_places=2,
-                        help_text="Empty: the minimum, 70% of the reference price.",
+                        help_text="Empty: the minimum, seventy percent of the reference price.",
                         max_digits=16,
                         null=True,
                         validators=[django.core.validators.MinValueValidator(Decimal("0.01"))],
