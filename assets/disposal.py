@@ -284,7 +284,9 @@ def disposal_plan_approve(*, disposal_plan: DisposalPlan, revision: Any, user: A
 def _lock_open_plan(plan: DisposalPlan, user: Any) -> DisposalPlan:
     """The stored plan, locked; refused unless it is approved and still open."""
     record_scope_check(instance=plan, user=user)
-    stored = DisposalPlan.objects.select_for_update(of=("self",)).select_related("asset", "case").get(pk=plan.pk)
+    stored = (
+        DisposalPlan.objects.select_for_update(of=("self",)).select_related("asset", "case").get(pk=plan.pk)
+    )
     if stored.approved_at is None:
         raise RecoveryError(_("Only an approved plan takes outcomes."))
     if stored.is_closed:
