@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("assets", "0004_supported_dates_and_bounds"),
-        ("recovery", "0025_loan_receipts_write_off"),
+        ("recovery", "0026_loan_receipts_write_off"),
         ("wagtailcore", "0098_apitoken"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
