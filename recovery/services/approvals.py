@@ -313,7 +313,8 @@ def approval_task_act(
                 raise RecoveryError(
                     _(
                         "The request was edited after it was submitted: what you reviewed is not what would "
-                        "be approved. The requester must submit it again."
+                        "be approved. Ask for changes, or let the requester cancel the review and submit it "
+                        "again."
                     )
                 )
             current.approve(user=user, comment=comment)
