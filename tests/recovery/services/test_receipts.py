@@ -364,3 +364,14 @@ def test_a_terminated_loan_takes_no_receipt_write_off_or_second_termination(case
     assert refused.value.field == "loan"
     with pytest.raises(RecoveryError):
         terminate(loan, staff["lawyer"])
+
+
+def test_a_case_a_manager_marks_written_off_keeps_its_alerts(case, staff):
+    """账销案存 (呆账办法第14条): the case's status says written off, its deadlines still alert."""
+    loan, _other = loans_of(case)
+    act_by = min(row[2] for row in loan_deadlines(case, loan))
+    today = act_by - timedelta(days=3)
+    planned = {alert.deadline_id for alert in plan_alerts(today=today)}
+    type(case).objects.filter(pk=case.pk).update(status=CaseStatus.WRITTEN_OFF)
+    assert planned and {alert.deadline_id for alert in plan_alerts(today=today)} == planned
+    assert type(case).objects.open().filter(pk=case.pk).exists()
