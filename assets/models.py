@@ -491,18 +491,36 @@ class DisposalPlan(ApprovalRequest):
         default=DisposalStage.PLANNED,
         editable=False,
     )
-    first_failed_on = models.DateField(_("first auction failed on"), null=True, blank=True, editable=False)
-    second_failed_on = models.DateField(_("second auction failed on"), null=True, blank=True, editable=False)
+    first_failed_on = models.DateField(
+        _("first auction failed on"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_supported_date],
+    )
+    second_failed_on = models.DateField(
+        _("second auction failed on"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_supported_date],
+    )
     sold_price = models.DecimalField(_("sale price"), null=True, blank=True, editable=False, **MONEY)
     buyer = models.CharField(_("buyer"), max_length=200, blank=True, editable=False)
     ruling_on = models.DateField(
-        _("confirmation ruling (成交裁定) on"), null=True, blank=True, editable=False
+        _("confirmation ruling (成交裁定) on"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_supported_date],
     )
     proceeds_ours = models.DecimalField(
         _("our share of the proceeds"), null=True, blank=True, editable=False, **MONEY
     )
     distribution = models.JSONField(_("distribution"), null=True, blank=True, editable=False)
-    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True, editable=False)
+    withdrawn_on = models.DateField(
+        _("withdrawn on"), null=True, blank=True, editable=False, validators=[validate_supported_date]
+    )
     withdrawal_reason = models.CharField(_("withdrawal reason"), max_length=300, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

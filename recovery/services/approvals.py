@@ -364,6 +364,9 @@ def approval_workflows_sync(**_kwargs: Any) -> None:
 
     from recovery.models import AmountApprovalTask, ApprovalLevel, ApprovalLimit
 
+    # A flush (transactional tests) recreates the content types under new ids: the cache of the
+    # old ones would point the new tasks at rows that no longer exist.
+    ContentType.objects.clear_cache()
     for spec in registry_approval_kinds():
         ApprovalLimit.objects.get_or_create(kind=spec.value, defaults={"manager_limit": spec.default_limit})
         model = apps.get_model(spec.model)
