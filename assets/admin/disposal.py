@@ -47,6 +47,7 @@ from recovery.admin.base import (
 from recovery.lib.files import PrivateFileInput, record_file_download
 from recovery.lib.links import case_path
 from recovery.lib.masking import MaskedInspectView
+from recovery.selectors.approvals import ReviewStatus, review_status_label, with_review_status
 from recovery.services import RecoveryError
 
 PLAN_URL_PREFIX = "wagtailsnippets_assets_disposalplan"
@@ -118,6 +119,9 @@ class DisposalPlanInspectView(MaskedInspectView):
         context = super().get_context_data(**kwargs)
         plan = self.object
         user = self.request.user
+        context["review_status"] = review_status_label(
+            with_review_status(DisposalPlan.objects.filter(pk=plan.pk)).get()
+        )
         try:
             auction = disposal.disposal_plan_auction(plan)
         except (AuctionFactsError, ValueError):
@@ -302,9 +306,7 @@ class WithdrawView(PlanOutcomeView):
 
 class DisposalPlanFilterSet(ScopedFilterSet):
     status = django_filters.ChoiceFilter(
-        label=gettext_lazy("Status"),
-        method="filter_status",
-        choices=[("draft", gettext_lazy("Not yet approved")), ("approved", gettext_lazy("Approved"))],
+        label=gettext_lazy("Status"), field_name="review_status", choices=ReviewStatus.choices
     )
     stage = django_filters.ChoiceFilter(label=gettext_lazy("Stage"), choices=DisposalStage.choices)
     route = django_filters.ChoiceFilter(label=gettext_lazy("Route"), choices=DisposalRoute.choices)
@@ -320,13 +322,6 @@ class DisposalPlanFilterSet(ScopedFilterSet):
         model = DisposalPlan
         fields = ["status", "stage", "route", "min_amount", "max_amount", "older_than"]
 
-    def filter_status(self, queryset: Any, name: str, value: str) -> Any:
-        if value == "approved":
-            return queryset.filter(approved_at__isnull=False)
-        if value == "draft":
-            return queryset.filter(approved_at__isnull=True)
-        return queryset
-
     def filter_age(self, queryset: Any, name: str, value: Decimal | None) -> Any:
         if value is None or value < 0 or value > 36500:
             return queryset
@@ -334,8 +329,9 @@ class DisposalPlanFilterSet(ScopedFilterSet):
 
 
 def _status(plan: DisposalPlan) -> str:
+    """Where the plan's review stands; once approved, where its disposal stands."""
     if plan.approved_at is None:
-        return str(_("Not yet approved"))
+        return review_status_label(plan)
     return plan.get_stage_display()
 
 
@@ -347,7 +343,7 @@ class DisposalPlanIndexView(ScopedIndexView):
     default_ordering = "-id"
 
     def get_base_queryset(self) -> Any:
-        return super().get_base_queryset().select_related("case", "asset")
+        return with_review_status(super().get_base_queryset().select_related("case", "asset"))
 
 
 class DisposalPlanViewSet(ApprovalSnippetViewSetMixin, ScopedSnippetViewSet):
