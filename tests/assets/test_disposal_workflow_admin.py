@@ -4,6 +4,7 @@ the branch manager approves up to the limit, the head above it; the requester ne
 while in review is not approved unseen; an approved plan is locked; every step is in the
 plan's history."""
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -157,3 +158,32 @@ def test_a_plan_edited_in_review_is_not_approved_unseen_and_an_approved_plan_is_
     assert DisposalPlan.objects.get(pk=plan.pk).costs == Decimal("90000.00")
     assert response.status_code in (200, 302, 403)
     assert "不能再修改" in _messages(client, plan)
+
+
+def _approve_from_the_form(client, user, plan, asset, **fields):
+    """The approve button of the edit form: Wagtail saves the form, then takes the action."""
+    client.force_login(user)
+    return client.post(
+        reverse(f"{PLANS}:edit", args=[plan.pk]),
+        {
+            **_form(asset, **fields),
+            "action-workflow-action": "1",
+            "workflow-action-name": "approve",
+            "workflow-action-extra-data": json.dumps({"comment": "同意"}),
+        },
+    )
+
+
+@pytest.mark.django_db
+def test_approving_from_the_edit_form_approves_what_was_submitted(client, staff, flat):
+    plan = _submit(client, staff["lawyer"], flat)
+    _approve_from_the_form(client, staff["manager"], plan, flat)
+    plan = DisposalPlan.objects.get(pk=plan.pk)
+    assert plan.approved_by == staff["manager"] and plan.costs == Decimal("20000.00")
+
+
+@pytest.mark.django_db
+def test_an_approver_who_changes_the_plan_on_the_form_does_not_approve_it(client, staff, flat):
+    plan = _submit(client, staff["lawyer"], flat)
+    _approve_from_the_form(client, staff["manager"], plan, flat, costs="1.00")
+    assert DisposalPlan.objects.get(pk=plan.pk).approved_at is None
