@@ -97,6 +97,12 @@ DISPOSAL_PLAN_ROUND_FAILED = audit_action(
     label=gettext_lazy("Record a failed auction round (流拍)"),
     past_label=gettext_lazy("Auction round failed"),
 )
+DISPOSAL_PLAN_SECOND_ROUND_SCHEDULED = audit_action(
+    "assets.disposal_plan.second_round_scheduled",
+    kind=AuditKind.CHANGED,
+    label=gettext_lazy("Record the second auction's date and starting price"),
+    past_label=gettext_lazy("Second auction scheduled"),
+)
 DISPOSAL_PLAN_SOLD = audit_action(
     "assets.disposal_plan.sold",
     kind=AuditKind.CHANGED,
@@ -356,6 +362,42 @@ def disposal_plan_round_fail(
         before=before,
         source=source,
         action=DISPOSAL_PLAN_ROUND_FAILED,
+        case_id=stored.case_id,
+    )
+    case_facts_changed(case_ids={stored.case_id}, user=user)
+    return stored
+
+
+@transaction.atomic
+def disposal_plan_second_round_schedule(
+    *,
+    plan: DisposalPlan,
+    second_starting_price: Decimal | None,
+    second_auction_on: date | None,
+    user: Any,
+    source: str = "",
+) -> DisposalPlan:
+    """Record the second auction as the court set it, after round 1 failed (the court often
+    fixes it days after the failure): within 30 days of the failure, its notice in time and its
+    starting price at most 20% below the first (网拍规定第26条), each refused on its field."""
+    stored = _lock_open_plan(plan, user)
+    if stored.stage != DisposalStage.FIRST_FAILED:
+        raise RecoveryError(
+            _("A second auction is scheduled once round 1 has failed, before round 2 is held."),
+            field="second_auction_on",
+        )
+    before = snapshot(stored)
+    stored.second_starting_price = second_starting_price
+    stored.second_auction_on = second_auction_on
+    _refuse_problems(disposal_plan_problems(stored))
+    stored.full_clean(exclude=["latest_revision", "live_revision", "locked_by"])
+    stored.save(update_fields=["second_starting_price", "second_auction_on", "updated_at"])
+    audit_change(
+        stored,
+        user=user,
+        before=before,
+        source=source,
+        action=DISPOSAL_PLAN_SECOND_ROUND_SCHEDULED,
         case_id=stored.case_id,
     )
     case_facts_changed(case_ids={stored.case_id}, user=user)

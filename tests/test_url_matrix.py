@@ -290,6 +290,7 @@ MATRIX |= {
     "assets_file_download": record("assetfile"),
     # A disposal plan's outcomes (#15) and its attachments, behind the plan's case scope.
     "wagtailsnippets_assets_disposalplan:fail": record("disposalplan", "change"),
+    "wagtailsnippets_assets_disposalplan:second_round": record("disposalplan", "change"),
     "wagtailsnippets_assets_disposalplan:sale": record("disposalplan", "change"),
     "wagtailsnippets_assets_disposalplan:withdraw": record("disposalplan", "change"),
     "assets_disposal_file_download": record("disposalplanfile"),

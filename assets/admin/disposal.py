@@ -146,10 +146,12 @@ class DisposalPlanInspectView(MaskedInspectView):
             can_fail=may_act
             and plan.is_auction
             and plan.stage in (DisposalStage.PLANNED, DisposalStage.FIRST_FAILED),
+            can_schedule=may_act and plan.stage == DisposalStage.FIRST_FAILED,
             can_act=may_act,
             can_upload=user.has_perm("assets.add_disposalplanfile")
             and disposal_plans_editable_by(user).filter(pk=plan.pk).exists(),
             fail_url=plan_url("fail", plan.pk),
+            second_round_url=plan_url("second_round", plan.pk),
             sale_url=plan_url("sale", plan.pk),
             withdraw_url=plan_url("withdraw", plan.pk),
         )
@@ -180,6 +182,16 @@ class RoundFailForm(forms.Form):
     second_auction_on = forms.DateField(
         label=gettext_lazy("Second auction on"), required=False, widget=AdminDateInput()
     )
+
+
+class SecondRoundForm(forms.Form):
+    second_starting_price = forms.DecimalField(
+        label=gettext_lazy("Second starting price"),
+        required=False,
+        help_text=gettext_lazy("Empty: the minimum."),
+        **MONEY_FIELD,
+    )
+    second_auction_on = forms.DateField(label=gettext_lazy("Second auction on"), widget=AdminDateInput())
 
 
 class SaleForm(forms.Form):
@@ -267,6 +279,28 @@ class RoundFailView(PlanOutcomeView):
             failed_on=data["failed_on"],
             second_starting_price=data.get("second_starting_price"),
             second_auction_on=data.get("second_auction_on"),
+            user=self.request.user,
+        )
+
+
+class SecondRoundView(PlanOutcomeView):
+    form_class = SecondRoundForm
+    page_title = gettext_lazy("Schedule the second auction")
+    submit_label = gettext_lazy("Record the schedule")
+    success_message = gettext_lazy("The second auction is recorded; its notice date is on the docket.")
+
+    def get_initial(self) -> dict[str, Any]:
+        return {
+            "second_starting_price": self.plan.second_starting_price,
+            "second_auction_on": self.plan.second_auction_on,
+        }
+
+    def perform(self, form: SecondRoundForm) -> None:
+        data = form.cleaned_data
+        disposal.disposal_plan_second_round_schedule(
+            plan=self.plan,
+            second_starting_price=data.get("second_starting_price"),
+            second_auction_on=data["second_auction_on"],
             user=self.request.user,
         )
 
@@ -417,6 +451,7 @@ class DisposalPlanViewSet(ApprovalSnippetViewSetMixin, ScopedSnippetViewSet):
     def get_urlpatterns(self) -> list:
         extra = [
             path("fail/<str:pk>/", RoundFailView.as_view(), name="fail"),
+            path("second-round/<str:pk>/", SecondRoundView.as_view(), name="second_round"),
             path("sale/<str:pk>/", SaleView.as_view(), name="sale"),
             path("withdraw/<str:pk>/", WithdrawView.as_view(), name="withdraw"),
         ]

@@ -292,3 +292,34 @@ def test_an_approved_plan_is_no_longer_edited_through_the_service(case, flat, st
     plan.notes = "changed"
     with pytest.raises(RecoveryError):
         disposal_plan_save(disposal_plan=plan, user=staff["lawyer"])
+
+
+def test_the_second_auction_set_after_the_failure_is_checked_and_dated(case, flat, staff):
+    from assets.disposal import disposal_plan_second_round_schedule
+
+    failed_on = TODAY - timedelta(days=5)
+    plan = approve(draft(case, staff["lawyer"], asset=flat, first_auction_on=failed_on), staff["manager"])
+    with pytest.raises(RecoveryError) as refused:
+        disposal_plan_second_round_schedule(
+            plan=plan, second_starting_price=None, second_auction_on=TODAY, user=staff["lawyer"]
+        )
+    assert refused.value.field == "second_auction_on"  # round 1 has not failed yet
+    disposal_plan_round_fail(plan=plan, round=1, failed_on=failed_on, user=staff["lawyer"])
+    assert deadlines(case, AssetDeadlineKind.AUCTION_NOTICE) == []
+    for price, day, field in (
+        (None, failed_on + timedelta(days=45), "second_auction_on"),
+        (Y("559999.99"), failed_on + timedelta(days=28), "second_starting_price"),
+    ):
+        with pytest.raises(RecoveryError) as refused:
+            disposal_plan_second_round_schedule(
+                plan=plan, second_starting_price=price, second_auction_on=day, user=staff["lawyer"]
+            )
+        assert refused.value.field == field
+    plan = disposal_plan_second_round_schedule(
+        plan=plan,
+        second_starting_price=Y("560000.00"),
+        second_auction_on=failed_on + timedelta(days=28),
+        user=staff["lawyer"],
+    )
+    (notice,) = deadlines(case, AssetDeadlineKind.AUCTION_NOTICE)
+    assert notice.raw_end == failed_on + timedelta(days=28 - 15)
