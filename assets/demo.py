@@ -10,8 +10,16 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from assets.disposal import disposal_plan_save
-from assets.models import Asset, AssetKind, DisposalPlan, DisposalRoute, ValueSource
-from assets.services import asset_record
+from assets.models import (
+    Asset,
+    AssetKind,
+    DisposalPlan,
+    DisposalRoute,
+    SecurityInterest,
+    SecurityKind,
+    ValueSource,
+)
+from assets.services import asset_record, security_interest_record
 from recovery.models import Case
 from recovery.services.approvals import workflow_task_act
 
@@ -33,6 +41,22 @@ def seed_demo_disposal_plans(*, today: date, user: Any) -> None:
             estimated_value=Decimal("1200000.00"),
             valued_on=today - timedelta(days=20),
             value_source=ValueSource.APPRAISAL,
+        ),
+        user=lawyer,
+        source="demo",
+    )
+    # Our registered mortgage on the flat secures the case's first loan: the plan's projection
+    # shows what the sale brings us through the waterfall.
+    security_interest_record(
+        interest=SecurityInterest(
+            asset=flat,
+            kind=SecurityKind.MORTGAGE,
+            ours=True,
+            creditor="本行",
+            loan=case.loans.order_by("pk").first(),
+            secured_amount=Decimal("800000.00"),
+            registered_on=today - timedelta(days=3 * 365),
+            registration_number="沪(2023)浦字不动产证明第0012345号",
         ),
         user=lawyer,
         source="demo",
