@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import TaskState, WorkflowState
 
 from recovery.lib.approval_routing import yuan
-from recovery.models import AmountApprovalTask, ApprovalLevel, ApprovalRequest, Role
+from recovery.models import AmountApprovalTask, ApprovalLevel, ApprovalRequest, Role, StaffProfile
 from recovery.selectors.access import role_of
 
 
@@ -31,14 +31,29 @@ def task_states_awaiting(*, user: Any, task: AmountApprovalTask | None = None) -
     head): the requests are read to check each one, so the list stays as small as the queue."""
     from recovery.services.approvals import approver_may_act
 
-    if role_of(user) not in (Role.MANAGER, Role.HEAD):
+    role = role_of(user)
+    if role not in (Role.MANAGER, Role.HEAD):
         return TaskState.objects.none()
+    # The head may take a manager's step, but it awaits the head only where the branch has no
+    # manager to take it (as the approval mails go).
+    managed = set(
+        StaffProfile.objects.filter(role=Role.MANAGER, user__is_active=True).values_list(
+            "branch_id", flat=True
+        )
+    )
     allowed = []
     for state in _in_progress(task):
         instance = state.workflow_state.content_object
         if not isinstance(instance, ApprovalRequest):
             continue
-        if approver_may_act(user=user, task=state.task.specific, task_state=state, instance=instance):
+        step = state.task.specific
+        if (
+            role == Role.HEAD
+            and step.level == ApprovalLevel.MANAGER
+            and instance.approval_case().branch_id in managed
+        ):
+            continue
+        if approver_may_act(user=user, task=step, task_state=state, instance=instance):
             allowed.append(state.pk)
     return TaskState.objects.filter(pk__in=allowed)
 

@@ -274,3 +274,10 @@ def test_listings_read_where_each_request_stands_in_one_query(case, staff, djang
         sent_back.pk: ReviewStatus.CHANGES_REQUESTED,
         approved.pk: ReviewStatus.APPROVED,
     }
+
+
+def test_a_managers_step_awaits_the_head_only_where_the_branch_has_no_manager(case, make_case, staff):
+    in_shanghai = _submit(case, staff["lawyer"], "10.00")
+    assert approvals_pending_for(user=staff["head"]) == []
+    type(staff["manager"]).objects.filter(pk=staff["manager"].pk).update(is_active=False)
+    assert [row.instance.pk for row in approvals_pending_for(user=staff["head"])] == [in_shanghai.pk]
