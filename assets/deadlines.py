@@ -12,7 +12,17 @@ from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
-from assets.models import AssetDeadlineKind, MeasureKind, MeasureStage, MeasureStatus, PreservationMeasure
+from assets.models import (
+    CLOSED_STAGES,
+    AssetDeadlineKind,
+    DisposalPlan,
+    DisposalRoute,
+    DisposalStage,
+    MeasureKind,
+    MeasureStage,
+    MeasureStatus,
+    PreservationMeasure,
+)
 from assets.services import seized_on
 from recovery.deadlines import compute_deadline
 from recovery.deadlines.docket import CaseFacts, DeadlineSpec, first_suit_filed
@@ -29,6 +39,9 @@ _KIND_DEFAULTS = {
     AssetDeadlineKind.PRESERVATION_RENEWAL: (_("Preservation renewal"), (30, 14, 7, 3, 1)),
     AssetDeadlineKind.PRESERVATION_EXPIRY: (_("Preservation expiry"), (30, 14, 7, 3, 1)),
     AssetDeadlineKind.COMPETITOR_SEIZURE_EXPIRY: (None, (30, 14, 7, 3, 1)),
+    # A notice is prepared with the court in the weeks before; a missed one moves the auction.
+    AssetDeadlineKind.AUCTION_NOTICE: (_("Auction notice"), (14, 7, 3, 1, 0)),
+    AssetDeadlineKind.REAUCTION_LATEST: (_("Second auction due"), (14, 7, 3, 1, 0)),
 }
 
 
@@ -177,3 +190,85 @@ def _competitor_spec(
         _party_role(case, owner_id),
         notes=[_note(first.expires_on, "查扣冻规定第26条", text)],
     )
+
+
+# --- disposal plans --------------------------------------------------------------------------
+
+# The notice rule of each round by the auction rules' class of property (网拍规定 12, 26): real
+# estate and other property rights have the longer notice.
+_NOTICE_RULES = {
+    1: {"movable": "auction_notice_movable", "real_estate": "auction_notice_real_estate"},
+    2: {"movable": "reauction_notice_movable", "real_estate": "reauction_notice_real_estate"},
+}
+ROUND_NAMES = {1: "第一次拍卖", 2: "第二次拍卖"}
+
+
+def disposal_subject(plan: DisposalPlan, round_number: int) -> str:
+    """网络司法拍卖 第一次拍卖 — 上海市浦东新区XX路1号房产"""
+    return f"网络司法拍卖 {ROUND_NAMES[round_number]} — {plan.asset.description}"
+
+
+def disposal_plan_deadlines(facts: dict[int, CaseFacts]) -> list[DeadlineSpec]:
+    """For each APPROVED online-auction plan still open: the notice of the round to come (a
+    backward deadline from its auction day) and, after a failed first round, the latest day of
+    the second auction (30 days, 网拍规定第26条). A sold or withdrawn plan gives none."""
+    from assets.auction import property_of_asset_kind
+
+    plans = (
+        DisposalPlan.objects.filter(
+            case_id__in=list(facts),
+            approved_at__isnull=False,
+            route=DisposalRoute.ONLINE_AUCTION,
+            asset__isnull=False,
+        )
+        .exclude(stage__in=CLOSED_STAGES)
+        .select_related("asset")
+        .order_by("pk")
+    )
+    specs: list[DeadlineSpec] = []
+    for plan in plans:
+        case = facts[plan.case_id]
+        try:
+            prop = property_of_asset_kind(plan.asset.kind)
+        except ValueError:
+            continue
+        notice_class = "movable" if prop == "movable" else "real_estate"
+        owner_id = plan.asset.owner_id
+        common = {"party_id": owner_id, "party_role": _party_role(case, owner_id)}
+        if plan.stage == DisposalStage.PLANNED and plan.first_auction_on:
+            specs.append(
+                DeadlineSpec(
+                    case.case_id,
+                    AssetDeadlineKind.AUCTION_NOTICE,
+                    _NOTICE_RULES[1][notice_class],
+                    plan.first_auction_on,
+                    disposal_subject(plan, 1),
+                    f"disposal:{plan.pk}:round:1",
+                    **common,
+                )
+            )
+        if plan.stage == DisposalStage.FIRST_FAILED and plan.first_failed_on:
+            specs.append(
+                DeadlineSpec(
+                    case.case_id,
+                    AssetDeadlineKind.REAUCTION_LATEST,
+                    "reauction_latest",
+                    plan.first_failed_on,
+                    disposal_subject(plan, 2),
+                    f"disposal:{plan.pk}:round:2",
+                    **common,
+                )
+            )
+            if plan.second_auction_on:
+                specs.append(
+                    DeadlineSpec(
+                        case.case_id,
+                        AssetDeadlineKind.AUCTION_NOTICE,
+                        _NOTICE_RULES[2][notice_class],
+                        plan.second_auction_on,
+                        disposal_subject(plan, 2),
+                        f"disposal:{plan.pk}:round:2",
+                        **common,
+                    )
+                )
+    return specs

@@ -38,4 +38,28 @@ ASSET_LAPSES: dict[str, LapseConsequence] = {
         follows_en="Check with the registry or the court whether it was renewed; if our waiting seizure "
         "became the first, record the date it converted.",
     ),
+    # 网拍规定 12, 26: the notice of an auction is due 30/15 days (real estate) or 15/7 days
+    # (movables) before it; published late, the auction cannot be held on that day.
+    "auction_notice": LapseConsequence(
+        lost="拍卖公告未在法定公告期前发布的，该次拍卖不能按期举行（网拍规定第12条、第26条）。",
+        follows="请向执行法院核实公告是否已发布；未发布的，须重新确定拍卖日期并按期公告，"
+        "第二次拍卖仍须在流拍后三十日内举行。",
+        source="网拍规定第12条、第26条",
+        lost_en="The auction notice was not published the required days before the auction: the "
+        "auction cannot be held on that day.",
+        follows_en="Check with the enforcing court whether the notice went out; if not, a new date "
+        "must be set and announced in time, and a second auction must still fall within 30 days of "
+        "the failure.",
+    ),
+    # 网拍规定 26: after a failed auction the property is re-auctioned within 30 days.
+    "reauction_latest": LapseConsequence(
+        lost="流拍后三十日内未再次拍卖（网拍规定第26条）。",
+        follows="请督促执行法院尽快再次拍卖或依法变卖；必要时申请以流拍保留价以物抵债"
+        "（拍卖变卖规定第16条），并记录法院的安排。",
+        source="网拍规定第26条；拍卖变卖规定第16条",
+        lost_en="The property was not re-auctioned within 30 days of the failed auction.",
+        follows_en="Press the enforcing court to re-auction or sell without delay; if needed, apply to "
+        "take the property in payment at the failed auction's reserve price, and record the court's "
+        "schedule.",
+    ),
 }

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from recovery.checks.dates import future_fact_error
 from recovery.lib.files import FileSignatureValidator, PrivateUploadTo
 from recovery.lib.validators import future_fact_errors, validate_supported_date, validate_upload_size
-from recovery.models import MONEY, Case, Collateral, Loan, Party
+from recovery.models import MONEY, ApprovalRequest, Case, Collateral, Loan, Party
 
 ASSET_FILE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png", "heic", "tif", "tiff", "docx", "xlsx"]
 ASSET_FILE_KINDS = ("pdf", "jpeg", "png", "heic", "tiff", "docx", "xlsx")
@@ -231,6 +231,8 @@ class AssetDeadlineKind(models.TextChoices):
     PRESERVATION_RENEWAL = "preservation_renewal", _("Preservation renewal")
     PRESERVATION_EXPIRY = "preservation_expiry", _("Preservation expiry")
     COMPETITOR_SEIZURE_EXPIRY = "competitor_seizure_expiry", _("Competitor's first seizure expires")
+    AUCTION_NOTICE = "auction_notice", _("Auction notice")
+    REAUCTION_LATEST = "reauction_latest", _("Latest re-auction after a failed round")
 
 
 class PreservationMeasure(models.Model):
@@ -370,3 +372,234 @@ class MeasureRenewal(models.Model):
         errors = future_fact_errors(self, ("renewed_on",))
         if errors:
             raise ValidationError(errors)
+
+
+# --- disposal plans ---------------------------------------------------------------------------
+
+
+class DisposalRoute(models.TextChoices):
+    ONLINE_AUCTION = "online_auction", _("Online judicial auction (网络司法拍卖)")
+    NEGOTIATED_SALE = "negotiated_sale", _("Negotiated sale with the court's consent (经法院同意的协议变卖)")
+    IN_LIEU = "in_lieu", _("Transfer in lieu of payment (以物抵债)")
+    CLAIM_SALE = "claim_sale", _("Sale of the claim to an asset-management company (债权转让)")
+    DISCOUNTED_SETTLEMENT = "discounted_settlement", _("Settlement with a discount (折价和解)")
+
+
+# Routes that dispose of an asset; the others dispose of the claim itself (the plan has no asset).
+ASSET_ROUTES = (DisposalRoute.ONLINE_AUCTION, DisposalRoute.NEGOTIATED_SALE, DisposalRoute.IN_LIEU)
+CLAIM_ROUTES = (DisposalRoute.CLAIM_SALE, DisposalRoute.DISCOUNTED_SETTLEMENT)
+
+
+class ReferenceSource(models.TextChoices):
+    """How the reference price was fixed (参考价规定 2: 当事人议价、定向询价、网络询价、委托评估)."""
+
+    APPRAISAL = "appraisal", _("Appraisal (评估)")
+    AGREED = "agreed", _("Agreed by the parties (当事人议价)")
+    INQUIRY = "inquiry", _("Directed inquiry (定向询价)")
+    NETWORK = "network", _("Network inquiry (网络询价)")
+
+
+class DisposalStage(models.TextChoices):
+    """Where an approved plan stands; kept by the disposal services only."""
+
+    PLANNED = "planned", _("Planned")
+    FIRST_FAILED = "first_failed", _("First auction failed")
+    SECOND_FAILED = "second_failed", _("Second auction failed")
+    SOLD = "sold", _("Sold")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+CLOSED_STAGES = (DisposalStage.SOLD, DisposalStage.WITHDRAWN)
+
+
+class DisposalPlan(ApprovalRequest):
+    """How one asset (or, without an asset, the claim itself) is to be turned into money:
+    prepared by the lawyer as drafts, approved by managers by its amount, then followed round by
+    round until it is sold or withdrawn (assets.disposal)."""
+
+    approval_kind = "disposal_plan"
+    approval_service = "assets.disposal.disposal_plan_approve"
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="disposal_plans"
+    )
+    asset = models.ForeignKey(
+        Asset,
+        verbose_name=_("asset"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="disposal_plans",
+        help_text=_("Empty: a plan for the claim itself (sale of the claim, settlement)."),
+    )
+    route = models.CharField(_("route"), max_length=24, choices=DisposalRoute.choices)
+    reference_price = models.DecimalField(
+        _("reference price"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY
+    )
+    reference_source = models.CharField(
+        _("reference price source"), max_length=12, choices=ReferenceSource.choices
+    )
+    first_starting_price = models.DecimalField(
+        _("first starting price"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Empty: the minimum, seventy percent of the reference price."),
+        **MONEY,
+    )
+    first_auction_on = models.DateField(
+        _("first auction on"), null=True, blank=True, validators=[validate_supported_date]
+    )
+    # The second round exists once the first has failed: set with that failure (the court fixes
+    # it then), by disposal_plan_round_fail.
+    second_starting_price = models.DecimalField(
+        _("second starting price"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        **MONEY,
+    )
+    second_auction_on = models.DateField(
+        _("second auction on"), null=True, blank=True, editable=False, validators=[validate_supported_date]
+    )
+    costs = models.DecimalField(
+        _("costs"),
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_(
+            "What we advance for the disposal (appraisal, auction, enforcement fees): repaid first "
+            "out of what we receive (CC 561)."
+        ),
+        **MONEY,
+    )
+    expected_price = models.DecimalField(
+        _("expected price"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("What we expect it to fetch. Empty: the applicable starting price (else the reference)."),
+        **MONEY,
+    )
+    timeline = models.TextField(_("timeline"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    # The outcome, kept by the services once the plan is approved.
+    stage = models.CharField(
+        _("stage"),
+        max_length=16,
+        choices=DisposalStage.choices,
+        default=DisposalStage.PLANNED,
+        editable=False,
+    )
+    first_failed_on = models.DateField(
+        _("first auction failed on"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_supported_date],
+    )
+    second_failed_on = models.DateField(
+        _("second auction failed on"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_supported_date],
+    )
+    sold_price = models.DecimalField(_("sale price"), null=True, blank=True, editable=False, **MONEY)
+    buyer = models.CharField(_("buyer"), max_length=200, blank=True, editable=False)
+    ruling_on = models.DateField(
+        _("confirmation ruling (成交裁定) on"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_supported_date],
+    )
+    proceeds_ours = models.DecimalField(
+        _("our share of the proceeds"), null=True, blank=True, editable=False, **MONEY
+    )
+    distribution = models.JSONField(_("distribution"), null=True, blank=True, editable=False)
+    withdrawn_on = models.DateField(
+        _("withdrawn on"), null=True, blank=True, editable=False, validators=[validate_supported_date]
+    )
+    withdrawal_reason = models.CharField(_("withdrawal reason"), max_length=300, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("disposal plan")
+        verbose_name_plural = _("disposal plans")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["stage", "approved_at"], name="disposal_plan_stage")]
+
+    def __str__(self) -> str:
+        subject = self.asset.description if self.asset_id and self.asset else _("the claim")
+        return f"{self.get_route_display()} — {subject}"
+
+    def approval_amount(self) -> Decimal:
+        """What a manager routes by is what is at stake: for an asset, its reference price (what
+        the court will sell it around); for the claim itself, the claim's outstanding balance
+        (principal, interest and penalty interest of the case's loans) that the plan gives up."""
+        if self.asset_id:
+            return self.reference_price or Decimal("0.00")
+        return sum((loan.total_outstanding for loan in self.case.loans.all()), Decimal("0.00"))
+
+    @property
+    def is_auction(self) -> bool:
+        return self.route == DisposalRoute.ONLINE_AUCTION
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage in CLOSED_STAGES
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.route in CLAIM_ROUTES and self.asset_id:
+            errors["asset"] = _(
+                "The sale of the claim and a settlement dispose of the claim: choose no asset."
+            )
+        if self.route in ASSET_ROUTES and not self.asset_id:
+            errors["asset"] = _("This route disposes of an asset: choose it.")
+        if self.asset_id and self.case_id and self.asset.case_id != self.case_id:
+            errors["asset"] = _("The asset must be one of this case's assets.")
+        if not self.is_auction:
+            for name in ("first_starting_price", "first_auction_on"):
+                if getattr(self, name) is not None:
+                    errors[name] = _("Only an online auction has rounds: leave this empty.")
+        if errors:
+            raise ValidationError(errors)
+
+
+DISPOSAL_FILE_EXTENSIONS = ASSET_FILE_EXTENSIONS
+DISPOSAL_FILE_KINDS = ASSET_FILE_KINDS
+
+
+class DisposalPlanFile(models.Model):
+    """An appraisal report, an inquiry result, the court's notice or ruling… of a disposal plan."""
+
+    plan = models.ForeignKey(
+        DisposalPlan, verbose_name=_("disposal plan"), on_delete=models.CASCADE, related_name="files"
+    )
+    # Private like an asset's files: a random stored name, served by the access-checked download.
+    file = models.FileField(
+        _("file"),
+        upload_to=PrivateUploadTo("disposal", name_field="original_name"),
+        validators=[
+            FileExtensionValidator(DISPOSAL_FILE_EXTENSIONS),
+            validate_upload_size,
+            FileSignatureValidator(DISPOSAL_FILE_KINDS),
+        ],
+    )
+    original_name = models.CharField(_("file name"), max_length=255, blank=True, editable=False)
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("disposal plan file")
+        verbose_name_plural = _("disposal plan files")
+        ordering = ["plan", "-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.caption or self.original_name or self.file.name

@@ -26,12 +26,14 @@ from assets.models import (
     Asset,
     AssetDeadlineKind,
     AssetFile,
+    DisposalPlan,
+    DisposalPlanFile,
     MeasureStatus,
     PreservationMeasure,
     SecurityInterest,
 )
 from assets.services import AssetWaterfall, asset_waterfall
-from recovery.models import Case, Deadline
+from recovery.models import Case, Deadline, Loan
 from recovery.selectors.access import can_see_all_cases, cases_editable_by, cases_visible_to
 from recovery.services import RecoveryError
 
@@ -331,3 +333,102 @@ def collateral_expected_for_claims(claims: list) -> dict[int, tuple[Decimal | No
             expected = (expected or Decimal("0.00")) + ours
         found[claim_id] = (expected, assets)
     return found
+
+
+# --- disposal plans --------------------------------------------------------------------------
+
+
+def disposal_plans_visible_to(user: Any) -> QuerySet[DisposalPlan]:
+    if can_see_all_cases(user):
+        return DisposalPlan.objects.all()
+    return DisposalPlan.objects.filter(case__in=cases_visible_to(user).order_by().values("pk"))
+
+
+def disposal_plans_editable_by(user: Any) -> QuerySet[DisposalPlan]:
+    return DisposalPlan.objects.filter(case__in=cases_editable_by(user).order_by().values("pk"))
+
+
+def disposal_plan_files_visible_to(user: Any) -> QuerySet[DisposalPlanFile]:
+    return DisposalPlanFile.objects.filter(plan__in=disposal_plans_visible_to(user).values("pk"))
+
+
+@dataclass(frozen=True)
+class Projection:
+    """What a disposal plan is expected to bring: the price it should fetch, what of it reaches
+    us (through the waterfall on the asset's recorded encumbrances; for a plan of the claim
+    itself, all of it), our costs repaid out of that first (CC 561), and so what our debt
+    recovers and what is lost of the claim's outstanding balance."""
+
+    expected_price: Decimal
+    price_source: str  # "expected" | "starting_price" | "reference"
+    costs: Decimal
+    waterfall: AssetWaterfall | None
+    problem: str  # why the waterfall could not be computed ("" when it could)
+    outstanding: Decimal  # the case's loans: principal, interest and penalty interest
+
+    @property
+    def share(self) -> Decimal:
+        """What we receive out of the price."""
+        if self.problem:
+            return Decimal("0.00")
+        return self.waterfall.expected_for_us if self.waterfall is not None else self.expected_price
+
+    @property
+    def expected_recovery(self) -> Decimal:
+        """What our debt recovers: our share less the costs it repays first; never negative."""
+        return max(self.share - self.costs, Decimal("0.00"))
+
+    @property
+    def expected_loss(self) -> Decimal:
+        """What of the claim's outstanding balance stays unrecovered; never negative."""
+        return max(self.outstanding - self.expected_recovery, Decimal("0.00"))
+
+
+def disposal_plan_expected_price(plan: DisposalPlan) -> tuple[Decimal, str]:
+    """The price the plan expects: as entered; else, for an auction, the starting price of the
+    round to come (its minimum when none is set); else the reference price."""
+    from assets.auction import AuctionFactsError
+    from assets.disposal import disposal_plan_auction
+
+    if plan.expected_price is not None:
+        return plan.expected_price, "expected"
+    try:
+        auction = disposal_plan_auction(plan)
+    except (AuctionFactsError, ValueError):
+        auction = None
+    if auction is not None and auction.rounds:
+        return auction.rounds[-1].starting_price, "starting_price"
+    return plan.reference_price or Decimal("0.00"), "reference"
+
+
+def disposal_plan_projection(plan: DisposalPlan) -> Projection:
+    """The plan's expected proceeds, our recovery and the loss (see Projection); reads the
+    asset's encumbrances and the case's loans, writes nothing."""
+    price, price_source = disposal_plan_expected_price(plan)
+    waterfall: AssetWaterfall | None = None
+    problem = ""
+    if plan.asset_id:
+        asset = (
+            Asset.objects.select_related("owner")
+            .prefetch_related("security_interests", "measures")
+            .get(pk=plan.asset_id)
+        )
+        try:
+            waterfall = asset_waterfall(asset=asset, proceeds=price)
+        except RecoveryError as error:
+            problem = error.message
+    outstanding = sum(
+        (
+            loan.total_outstanding
+            for loan in Loan.objects.filter(case_id=plan.case_id, terminated_on__isnull=True)
+        ),
+        Decimal("0.00"),
+    )
+    return Projection(
+        expected_price=price,
+        price_source=price_source,
+        costs=plan.costs or Decimal("0.00"),
+        waterfall=waterfall,
+        problem=problem,
+        outstanding=outstanding,
+    )

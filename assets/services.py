@@ -234,8 +234,11 @@ def asset_update(*, asset: Asset, user: Any, source: str = "") -> dict:
 
 @transaction.atomic
 def asset_delete(*, asset: Asset, user: Any, source: str = "") -> None:
-    """Delete an asset recorded by mistake, with its interests, measures and files."""
+    """Delete an asset recorded by mistake, with its interests, measures and files; not while a
+    disposal plan names it."""
     record_scope_check(instance=asset, user=user)
+    if asset.disposal_plans.exists():
+        raise RecoveryError(_("A disposal plan names this asset: delete or withdraw the plan first."))
     record_delete(instance=asset, user=user, source=source, action=ASSET_DELETED)
 
 

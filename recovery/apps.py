@@ -43,7 +43,10 @@ class RecoveryConfig(AppConfig):
         # After every migrate the role groups get exactly the permissions of the current models,
         # and each approval kind its limit and its workflow.
         post_migrate.connect(roles_sync_permissions, dispatch_uid="recovery.roles_sync_permissions")
+        from recovery.services.alerts import alert_policies_sync
         from recovery.services.approvals import approval_workflows_sync
+
+        post_migrate.connect(alert_policies_sync, dispatch_uid="recovery.alert_policies_sync")
 
         post_migrate.connect(approval_workflows_sync, dispatch_uid="recovery.approval_workflows_sync")
         self.connect_approval_mail()

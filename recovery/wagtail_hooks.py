@@ -15,6 +15,7 @@ from recovery.admin import (
     imports,
     liability,
     loan_parties,
+    receipts,
     widgets,
 )
 from recovery.models import DailyNeedsLimit
@@ -49,6 +50,7 @@ hooks.register("register_admin_urls", estates.register_estate_urls)
 hooks.register("recovery_case_sections", liability.liability_section, order=-4)
 hooks.register("register_admin_urls", liability.register_liability_urls)
 hooks.register("register_admin_viewset", liability.register_claim_viewset)
+hooks.register("register_admin_viewset", receipts.register_receipt_viewset)
 
 hooks.register("construct_homepage_panels", approvals.add_approvals_panel)
 hooks.register("register_log_actions", approvals.register_approval_log_actions)

@@ -28,7 +28,14 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from assets.models import Asset, AssetFile, PreservationMeasure, SecurityInterest
+from assets.models import (
+    Asset,
+    AssetFile,
+    DisposalPlan,
+    DisposalPlanFile,
+    PreservationMeasure,
+    SecurityInterest,
+)
 from litigation.models import (
     CompleteTermination,
     CompleteTerminationEvidence,
@@ -64,6 +71,7 @@ from recovery.models import (
     Loan,
     LoanChange,
     LoanParty,
+    LoanReceipt,
     MarriageRecord,
     Party,
 )
@@ -167,6 +175,8 @@ SCOPED_SNIPPETS = {
     "assets_securityinterest": "securityinterest",
     "assets_preservationmeasure": "preservationmeasure",
     "assets_assetfile": "assetfile",
+    "assets_disposalplan": "disposalplan",
+    "assets_disposalplanfile": "disposalplanfile",
     "recovery_estate": "estate",
     "recovery_estaterecipient": "estaterecipient",
     "recovery_estateitem": "estateitem",
@@ -192,7 +202,7 @@ SNIPPET_VIEWS = {
     "history_results": lambda m: record(m, "change_read"),
     "inspect": lambda m: record(m),
 }
-NO_INSPECT = {"assetfile", "writeoffevidence", "completeterminationevidence"}
+NO_INSPECT = {"assetfile", "disposalplanfile", "writeoffevidence", "completeterminationevidence"}
 NO_DELETE = {"preservationmeasure"}  # measures end (lapse or lift) through their own view
 EXPORTED = {
     "case",
@@ -201,6 +211,7 @@ EXPORTED = {
     "collectionaction",
     "lawsuit",
     "asset",
+    "disposalplan",
     "writeoff",
     "completetermination",
 }
@@ -363,7 +374,18 @@ MATRIX |= {
     "recovery_spouse_pursue": record("marriagerecord", "change", post_only=True),
     "recovery_liability:index": page("liabilityclaim", export=True),
     "recovery_liability:index_results": page("liabilityclaim"),
+    # Money received on loans (#15): everyone lists their cases' receipts; whoever may change
+    # loans records one (the receipt itself only the service writes).
+    "recovery_receipts:index": page("loanreceipt", export=True),
+    "recovery_receipts:index_results": page("loanreceipt"),
+    "recovery_receipts:record": page("loan", "change"),
     "assets_file_download": record("assetfile"),
+    # A disposal plan's outcomes (#15) and its attachments, behind the plan's case scope.
+    "wagtailsnippets_assets_disposalplan:fail": record("disposalplan", "change"),
+    "wagtailsnippets_assets_disposalplan:second_round": record("disposalplan", "change"),
+    "wagtailsnippets_assets_disposalplan:sale": record("disposalplan", "change"),
+    "wagtailsnippets_assets_disposalplan:withdraw": record("disposalplan", "change"),
+    "assets_disposal_file_download": record("disposalplanfile"),
     # Per-loan links the migration made: confirmed or removed from the case page (POST only).
     "recovery_loan_party_confirm": record("loanparty", "change", post_only=True),
     "recovery_loan_party_remove": record("loanparty", "delete", post_only=True),
@@ -474,6 +496,25 @@ NOT_REQUESTED = {
     "admin/^.*/$": "Wagtail's catch-all 404",
     "": "redirect from / to the dashboard",
     "recovery_wagtail_cms": "the CMS refusal: checked through every Wagtail CMS URL behind it",
+    # Wagtail's workflow, revision and lock views of an approval request: behind the viewset's
+    # case-scope guard like every snippet view, but they need a revision or task state in their
+    # URL; the approval workflow's own tests cover them (APPROVALS.md: the integrator's).
+    **{
+        f"wagtailsnippets_assets_disposalplan:{view}": "approval workflow view (the integrator's tests)"
+        for view in (
+            "collect_workflow_action_data",
+            "confirm_workflow_cancellation",
+            "lock",
+            "unlock",
+            "revisions_compare",
+            "revisions_revert",
+            "revisions_unschedule",
+            "unpublish",
+            "workflow_action",
+            "workflow_history",
+            "workflow_history_detail",
+        )
+    },
 }
 
 
@@ -541,6 +582,19 @@ def _build_group(group: str, case: Case, user: Any) -> dict[str, Any]:
     measure = make_measure(asset, ruling=mark("preservationmeasure"), expires="2028-03-02")
     upload = AssetFile.objects.create(asset=asset, caption=mark("assetfile"))
     upload.file.save("photo.pdf", ContentFile(b"%PDF-1.4 " + mark("assetfilebody").encode()))
+    # Approved, so that its outcome forms open for those who may change it.
+    plan = DisposalPlan.objects.create(
+        case=case,
+        asset=asset,
+        route="negotiated_sale",
+        reference_price=Decimal("1.00"),
+        reference_source="appraisal",
+        notes=mark("disposalplan"),
+        approved_at=timezone.now(),
+        approval_reference=mark("disposalplan"),
+    )
+    plan_file = DisposalPlanFile.objects.create(plan=plan, caption=mark("disposalplanfile"))
+    plan_file.file.save("report.pdf", ContentFile(b"%PDF-1.4 " + mark("disposalplanfilebody").encode()))
     # The liability facts: the debtor died; a general guarantor lost his first-recourse defence.
     estate = Estate.objects.create(case=case, deceased=party, died_on=date(2024, 11, 3), notes=mark("estate"))
     heir = Party.objects.create(
@@ -644,10 +698,23 @@ def _build_group(group: str, case: Case, user: Any) -> dict[str, Any]:
         status="sent",
         sent_at=timezone.now(),
     )
+    receipt = LoanReceipt.objects.create(
+        loan=loan,
+        received_on=date(2024, 3, 1),
+        amount=Decimal("5.00"),
+        source="repayment",
+        reference=mark("loanreceipt"),
+        costs=Decimal("0.00"),
+        interest=Decimal("0.00"),
+        penalty_interest=Decimal("0.00"),
+        principal=Decimal("5.00"),
+        surplus=Decimal("0.00"),
+    )
     return facts | {
         "case": case,
         "party": party,
         "loan": loan,
+        "loanreceipt": receipt,
         "instalment": Instalment.objects.create(loan=loan, due_on=date(2023, 1, 1), amount=Decimal("5.00")),
         "caseparty": caseparty,
         "loanparty": loanparty,
@@ -665,6 +732,8 @@ def _build_group(group: str, case: Case, user: Any) -> dict[str, Any]:
         "securityinterest": interest,
         "preservationmeasure": measure,
         "assetfile": upload,
+        "disposalplan": plan,
+        "disposalplanfile": plan_file,
         "deadline": deadline,
         "alert": alert,
     }
@@ -728,6 +797,7 @@ class World:
             LoanChange,
             FirstRecourseException,
             DailyNeedsLimit,
+            LoanReceipt,
             WriteOff,
             WriteOffEvidence,
             CompleteTermination,
@@ -919,6 +989,8 @@ class Matrix:
             "securityinterest": "assets",
             "preservationmeasure": "assets",
             "assetfile": "assets",
+            "disposalplan": "assets",
+            "disposalplanfile": "assets",
             "writeoff": "litigation",
             "writeoffevidence": "litigation",
             "completetermination": "litigation",

@@ -17,6 +17,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from assets import file_services, services
+from assets.admin.disposal import DisposalPlanFileViewSet, DisposalPlanViewSet
 from assets.admin.forms import AssetFileForm, AssetScopedForm, MeasureForm
 from assets.admin.views import (
     AssetInspectView,
@@ -403,7 +404,14 @@ class AssetsGroup(SnippetViewSetGroup):
     menu_label = pgettext_lazy("menu", "Assets")
     menu_icon = "home"
     menu_order = 120
-    items = (AssetViewSet, SecurityInterestViewSet, PreservationMeasureViewSet, AssetFileViewSet)
+    items = (
+        AssetViewSet,
+        SecurityInterestViewSet,
+        PreservationMeasureViewSet,
+        AssetFileViewSet,
+        DisposalPlanViewSet,
+        DisposalPlanFileViewSet,
+    )
 
 
 def register_asset_file_urls() -> list:

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('litigation', '0002_supported_dates'),
-        ('recovery', '0025_loan_receipts_write_off'),
+        ('recovery', '0026_loan_receipts_write_off'),
         ('wagtailcore', '0098_apitoken'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -23,6 +23,7 @@ from wagtail.log_actions import LogFormatter
 from wagtail.snippets.views.snippets import WorkflowActionView
 
 from recovery.admin.base import ServiceFormMixin
+from recovery.lib.approval_routing import yuan
 from recovery.lib.masking import SafeExportMixin
 from recovery.models import ApprovalLimit, Role
 from recovery.selectors.access import role_of
@@ -168,7 +169,11 @@ class ApprovalLimitViewSet(ModelViewSet):
     ordering = ["kind"]
     list_display = [
         TitleColumn("kind_label", label=gettext_lazy("Kind"), url_name="approval_limits:edit"),
-        Column("manager_limit", label=gettext_lazy("Branch manager approves up to")),
+        Column(
+            "manager_limit",
+            label=gettext_lazy("Branch manager approves up to"),
+            accessor=lambda limit: yuan(limit.manager_limit),
+        ),
         Column("updated_at", label=gettext_lazy("Changed at")),
     ]
     panels = [FieldPanel("manager_limit")]

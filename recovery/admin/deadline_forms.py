@@ -36,6 +36,9 @@ RULE_LABELS = {
     "auction_notice_real_estate": _("Auction notice, real estate (30 days before)"),
     "auction_notice_movable": _("Auction notice, movables (15 days before)"),
     "write_off_fault_determination": _("Fault determination after a write-off (2 years)"),
+    "reauction_notice_real_estate": _("Second auction notice, real estate (15 days before)"),
+    "reauction_notice_movable": _("Second auction notice, movables (7 days before)"),
+    "reauction_latest": _("Second auction after a failed one (within 30 days)"),
 }
 
 EVENT_LABELS = {

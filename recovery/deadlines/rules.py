@@ -291,6 +291,30 @@ auction_notice_movable = _fixed_period(
     text="动产拍卖定于{trigger}开始，应在拍卖十五日前公告：不晚于{end}。",
 )
 
+# 网拍规定 26: after a failed first auction, publish the second auction's notice at least 15 days
+# before for real estate and other property rights (backward).
+reauction_notice_real_estate = _fixed_period(
+    "reauction_notice_real_estate",
+    days=15,
+    before=True,
+    source="网拍规定第26条",
+    text="不动产或其他财产权的再次拍卖定于{trigger}开始，应在拍卖十五日前公告：不晚于{end}。",
+)
+# 网拍规定 26: the second auction's notice for movables at least 7 days before (backward).
+reauction_notice_movable = _fixed_period(
+    "reauction_notice_movable",
+    days=7,
+    before=True,
+    source="网拍规定第26条",
+    text="动产的再次拍卖定于{trigger}开始，应在拍卖七日前公告：不晚于{end}。",
+)
+# 网拍规定 26: a failed auction is auctioned again on the same platform within 30 days.
+reauction_latest = _fixed_period(
+    "reauction_latest",
+    days=30,
+    source="网拍规定第26条",
+    text="网络司法拍卖于{trigger}流拍，应在三十日内在同一网络司法拍卖平台再次拍卖：至{end}。",
+)
 # 呆账办法 art. 19: determine responsibility for a loss caused by fault within 2 years of write-off.
 write_off_fault_determination = _fixed_period(
     "write_off_fault_determination",
@@ -321,6 +345,9 @@ RULES: dict[str, Rule] = {
     "limitation_20_years": limitation_20_years,
     "auction_notice_real_estate": auction_notice_real_estate,
     "auction_notice_movable": auction_notice_movable,
+    "reauction_notice_real_estate": reauction_notice_real_estate,
+    "reauction_notice_movable": reauction_notice_movable,
+    "reauction_latest": reauction_latest,
     "write_off_fault_determination": write_off_fault_determination,
 }
 _INTERRUPTIBLE = {"limitation": LIMITATION, "enforcement": ENFORCEMENT}

@@ -150,7 +150,9 @@ class CaseStatus(models.TextChoices):
 
 
 # A judged case still has its enforcement period running, and a case whose enforcement round
-# was closed (终本) can be enforced again once assets are found: both stay open.
+# was closed (终本) can be enforced again once assets are found: both stay open. So does a
+# written-off case: the loss leaves the books, not the docket (账销案存, 呆账办法第14条) — its
+# limitation, guarantee periods and seizure renewals keep running and alerting.
 OPEN_STATUSES = [
     CaseStatus.OPEN,
     CaseStatus.LITIGATION,
@@ -158,6 +160,7 @@ OPEN_STATUSES = [
     CaseStatus.ENFORCEMENT,
     CaseStatus.ROUND_CLOSED,
     CaseStatus.SUSPENDED,
+    CaseStatus.WRITTEN_OFF,
 ]
 
 # The stages a case passes through, in order (在办 → 诉讼中 → 已判决 → 执行中 → 终本 → 结案);

@@ -102,6 +102,20 @@ def policies() -> dict[str, AlertPolicy]:
     return found
 
 
+def alert_policies_sync(**_kwargs: Any) -> None:
+    """After every migrate: every registered deadline kind has its policy row, so the head can
+    set its thresholds in Settings (a kind an app registers later needs no migration of ours)."""
+    known = set(AlertPolicy.objects.values_list("kind", flat=True))
+    AlertPolicy.objects.bulk_create(
+        [
+            AlertPolicy(kind=kind, thresholds=", ".join(map(str, days)), action_hint="")
+            for kind, days in default_thresholds().items()
+            if kind not in known
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def _stale_after() -> timedelta:
     return timedelta(seconds=getattr(settings, "ALERT_CLAIM_STALE_SECONDS", 600))
 

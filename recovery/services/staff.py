@@ -48,8 +48,8 @@ IMPORT_RUN_ACTIONS: dict[str, set[str]] = {
 }
 
 # Written only through their services (the alert engine; the receipts service; the approval
-# notices; each user's own preferences, in the account settings): no role adds, changes or
-# deletes them in the generic admin.
+# mails; each user's own preferences, in the account settings): no role adds, changes or deletes
+# them in the generic admin.
 SERVICE_WRITTEN_MODELS = {"alert", "alertpreference", "deadline", "loanreceipt", "approvalnotice"}
 # One row per deadline kind, created by a migration: the head changes them, nobody adds or deletes.
 FIXED_ROW_MODELS = {"alertpolicy", "approvallimit"}

@@ -18,7 +18,14 @@ from django.forms import ModelChoiceField
 from django.urls import reverse
 from wagtail.snippets.models import get_snippet_models
 
-from assets.models import Asset, AssetFile, PreservationMeasure, SecurityInterest
+from assets.models import (
+    Asset,
+    AssetFile,
+    DisposalPlan,
+    DisposalPlanFile,
+    PreservationMeasure,
+    SecurityInterest,
+)
 from litigation.models import (
     CompleteTermination,
     CompleteTerminationEvidence,
@@ -116,6 +123,17 @@ def _fill_case(case, tag: str) -> dict:
     )
     upload = AssetFile(asset=asset, caption=f"{tag}照片")
     upload.file.save(f"{tag}.jpg", ContentFile(b"\xff\xd8\xff\xe0 photo"), save=True)
+    plan = DisposalPlan.objects.create(
+        case=case,
+        asset=asset,
+        route="online_auction",
+        reference_price=Decimal("1000.00"),
+        reference_source="appraisal",
+        timeline=f"{tag}处置",
+        live=False,
+    )
+    plan_file = DisposalPlanFile(plan=plan, caption=f"{tag}评估报告")
+    plan_file.file.save(f"{tag}.jpg", ContentFile(b"\xff\xd8\xff\xe0 report"), save=True)
     # The liability facts: the guarantor guarantees the loan generally, is the debtor's heir
     # and spouse.
     link = LoanParty.objects.create(case_party=role, loan=loan, guarantee_type="general")
@@ -183,6 +201,8 @@ def _fill_case(case, tag: str) -> dict:
         "securityinterest": interest,
         "preservationmeasure": measure,
         "assetfile": upload,
+        "disposalplan": plan,
+        "disposalplanfile": plan_file,
     }
 
 
@@ -261,6 +281,8 @@ def test_every_docket_model_has_a_scoped_form_here():
         "assets.SecurityInterest",
         "assets.PreservationMeasure",
         "assets.AssetFile",
+        "assets.DisposalPlan",
+        "assets.DisposalPlanFile",
         "recovery.Estate",
         "recovery.EstateRecipient",
         "recovery.EstateItem",

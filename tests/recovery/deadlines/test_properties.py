@@ -9,7 +9,13 @@ from recovery.deadlines import Event, EventKind, compute_deadline
 from recovery.deadlines.rules import RULES
 
 AS_OF = date(2025, 6, 15)
-BACKWARD_RULES = {"preservation_renewal", "auction_notice_real_estate", "auction_notice_movable"}
+BACKWARD_RULES = {
+    "preservation_renewal",
+    "auction_notice_real_estate",
+    "auction_notice_movable",
+    "reauction_notice_real_estate",
+    "reauction_notice_movable",
+}
 SAME_DAY_RULES = {"preservation_expiry"}  # the printed date itself, never moved
 FORWARD_RULES = sorted(set(RULES) - BACKWARD_RULES - SAME_DAY_RULES)
 INTERRUPTIONS = [

@@ -253,3 +253,31 @@ def test_the_command_decides_with_the_same_checks_as_the_admin(case, staff):
         call_command("approval_decide", "test_request", "999999", user="manager", action="approve")
     call_command("approval_decide", "test_request", str(request.pk), user="manager", action="approve")
     assert Request.objects.get(pk=request.pk).approved_by == staff["manager"]
+
+
+def test_listings_read_where_each_request_stands_in_one_query(case, staff, django_assert_num_queries):
+    from recovery.selectors.approvals import ReviewStatus, with_review_status
+
+    draft = Request.objects.create(case=case, title="草稿", amount=Decimal("1.00"), live=False)
+    with_manager = _submit(case, staff["lawyer"], "10.00", title="待主管")
+    with_head = _act(_submit(case, staff["lawyer"], "2000000.00", title="待负责人"), staff["manager"])
+    sent_back = _act(
+        _submit(case, staff["lawyer"], "10.00", title="退回"), staff["manager"], "request_changes", "补"
+    )
+    approved = _act(_submit(case, staff["lawyer"], "10.00", title="已批"), staff["manager"])
+    with django_assert_num_queries(1):  # the content type is cached
+        statuses = dict(with_review_status(Request.objects.all()).values_list("pk", "review_status"))
+    assert statuses == {
+        draft.pk: ReviewStatus.DRAFT,
+        with_manager.pk: ReviewStatus.WITH_MANAGER,
+        with_head.pk: ReviewStatus.WITH_HEAD,
+        sent_back.pk: ReviewStatus.CHANGES_REQUESTED,
+        approved.pk: ReviewStatus.APPROVED,
+    }
+
+
+def test_a_managers_step_awaits_the_head_only_where_the_branch_has_no_manager(case, make_case, staff):
+    in_shanghai = _submit(case, staff["lawyer"], "10.00")
+    assert approvals_pending_for(user=staff["head"]) == []
+    type(staff["manager"]).objects.filter(pk=staff["manager"].pk).update(is_active=False)
+    assert [row.instance.pk for row in approvals_pending_for(user=staff["head"])] == [in_shanghai.pk]

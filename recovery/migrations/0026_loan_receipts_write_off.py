@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recovery', '0024_co_guarantor_recourse_and_one_default_threshold'),
+        ('recovery', '0025_approvals_by_amount'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
