@@ -156,6 +156,12 @@ def test_the_listing_filters_by_status_and_amount_and_exports(client, staff, mak
 
     assert listed("") == {draft.pk, done.pk}
     assert listed("?status=approved") == {done.pk}
+    page = client.get(reverse(INSPECT, args=[done.pk])).content.decode()
+    assert reverse("recovery_receipts:index") + "?after_write_off=true" in page
+    assert (
+        'data-testid="recoveries-after-write-off"'
+        not in client.get(reverse(INSPECT, args=[draft.pk])).content.decode()
+    )
     assert listed("?status=draft") == {draft.pk}
     assert listed("?total_min=1000") == {done.pk}
     assert listed("?total_max=1000") == {draft.pk}
