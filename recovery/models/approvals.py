@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, Task, TaskState, WorkflowMixin
 
@@ -90,7 +91,10 @@ class ApprovedLock:
     def get_message(self, user: Any) -> str:
         return str(
             _("Approved on %(day)s (%(reference)s): it can no longer be edited.")
-            % {"day": self.object.approved_at.date().isoformat(), "reference": self.object.approval_reference}
+            % {
+                "day": timezone.localtime(self.object.approved_at).date().isoformat(),
+                "reference": self.object.approval_reference,
+            }
         )
 
     def get_icon(self, user: Any) -> str:
