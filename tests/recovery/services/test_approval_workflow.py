@@ -281,3 +281,17 @@ def test_a_managers_step_awaits_the_head_only_where_the_branch_has_no_manager(ca
     assert approvals_pending_for(user=staff["head"]) == []
     type(staff["manager"]).objects.filter(pk=staff["manager"].pk).update(is_active=False)
     assert [row.instance.pk for row in approvals_pending_for(user=staff["head"])] == [in_shanghai.pk]
+
+
+def test_no_role_holds_a_publish_permission_that_would_bypass_the_review(staff):
+    from django.contrib.auth.models import Permission
+
+    from recovery.services.staff import ROLE_GROUP_NAMES
+
+    held = Permission.objects.filter(
+        group__name__in=ROLE_GROUP_NAMES.values(), codename__startswith="publish_"
+    ).values_list("codename", flat=True)
+    assert list(held) == []
+    for role in ("lawyer", "manager", "head"):
+        assert not staff[role].has_perm("assets.publish_disposalplan")
+        assert not staff[role].has_perm("litigation.publish_writeoff")
