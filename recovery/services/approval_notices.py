@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from wagtail.models import TaskState
 
 from recovery.lib.approval_routing import yuan
 from recovery.lib.language import language_for
@@ -101,6 +102,12 @@ def approval_notice_send(*, notice_id: int) -> bool:
     if not recipient.email or not recipient.is_active:
         ApprovalNotice.objects.filter(pk=notice_id).update(sent_at=timezone.now(), last_error="no address")
         return False
+    if notice.event == NoticeEvent.SUBMITTED and notice.task_state.status != TaskState.STATUS_IN_PROGRESS:
+        # Decided (or withdrawn) before the mail went: nothing awaits the approver any more.
+        ApprovalNotice.objects.filter(pk=notice_id).update(
+            sent_at=timezone.now(), last_error="already decided"
+        )
+        return False
     try:
         approval_mail(notice=notice).send(fail_silently=False)
     except Exception as problem:
@@ -144,7 +151,7 @@ def approval_mail(*, notice: ApprovalNotice) -> EmailMultiAlternatives:
             )
         else:
             paragraphs.append(subject)
-        if task_state.comment:
+        if task_state.comment and notice.event != NoticeEvent.SUBMITTED:
             paragraphs.append(_("Comment by %(by)s: %(comment)s") % {**values, "comment": task_state.comment})
         url = settings.BASE_URL + (AdminURLFinder().get_edit_url(instance) or "")
         link_text = _("Open the request")

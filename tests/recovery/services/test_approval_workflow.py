@@ -295,3 +295,14 @@ def test_no_role_holds_a_publish_permission_that_would_bypass_the_review(staff):
     for role in ("lawyer", "manager", "head"):
         assert not staff[role].has_perm("assets.publish_disposalplan")
         assert not staff[role].has_perm("litigation.publish_writeoff")
+
+
+def test_a_step_decided_before_its_mail_went_is_not_announced(
+    case, staff, smtp_sink, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        request = _submit(case, staff["lawyer"], "10.00")
+        _act(request, staff["manager"], comment="同意")
+    subjects = [str(message["Subject"]).strip() for message in smtp_sink.messages]
+    assert len(subjects) == 1 and subjects[0].startswith("已批准")
+    assert ApprovalNotice.objects.filter(event="submitted", last_error="already decided").count() == 1
