@@ -34,7 +34,7 @@ rounded once, half up.
 """
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -199,6 +199,10 @@ def _yuan(fen: int) -> str:
     """How steps write money: 350,000.00元."""
     whole, cents = divmod(fen, 100)
     return f"{whole:,}.{cents:02d}元"
+
+
+def _yuan_of(amount: Decimal) -> str:
+    return _yuan(int(amount.scaleb(2)))
 
 
 def _round_half_up(exact_fen: Fraction) -> int:
@@ -391,8 +395,8 @@ def _change_step(day: date, principal_fen: int, rate: Decimal) -> InterestStep:
 def _simple_row_step(row: InterestRow, basis: int) -> InterestStep:
     return InterestStep(
         SOURCE_CONTRACT_INTEREST,
-        f"{_cn(row.start)}至{_cn(row.end)}（不含）共{row.days}天：{_yuan(_fen(row.base, 'base'))}×"
-        f"{row.rate.split('%')[0]}%÷{basis}×{row.days}天＝{_yuan(_fen(row.interest, 'interest'))}。",
+        f"{_cn(row.start)}至{_cn(row.end)}（不含）共{row.days}天：{_yuan_of(row.base)}×"
+        f"{row.rate.split('%')[0]}%÷{basis}×{row.days}天＝{_yuan_of(row.interest)}。",
     )
 
 
@@ -551,8 +555,8 @@ def _delay_method_steps(
 def _delay_row_step(row: InterestRow) -> InterestStep:
     return InterestStep(
         SOURCE_DELAY_BASE,
-        f"{_cn(row.start)}至{_cn(row.end)}计{row.days}天：{_yuan(_fen(row.base, 'base'))}×0.0175%×"
-        f"{row.days}天＝{_yuan(_fen(row.interest, 'interest'))}。",
+        f"{_cn(row.start)}至{_cn(row.end)}计{row.days}天：{_yuan_of(row.base)}×0.0175%×"
+        f"{row.days}天＝{_yuan_of(row.interest)}。",
     )
 
 
@@ -570,7 +574,7 @@ def _result(
     kind: str, rows: Sequence[InterestRow], steps: list[InterestStep], amount_field: str
 ) -> InterestResult:
     # Contract: each row rounded half up to the fen; the total is the sum of the rounded rows.
-    total_fen = sum(_fen(row.interest, "interest") for row in rows)
+    total_fen = sum(int(row.interest.scaleb(2)) for row in rows)
     if total_fen >= _MAX_FEN:
         raise InterestFactsError(
             "利息合计达到 10^16 元，无法以大写金额表示（the total reaches 10^16 yuan, beyond words）",
@@ -708,22 +712,21 @@ def _parse_date(item: Mapping[str, Any], key: str, field: str, problems: list[In
 
 def _objects(
     item: Mapping[str, Any], key: str, problems: list[InputProblem]
-) -> list[tuple[str, Mapping[str, Any]]]:
-    """(field prefix, object) of each entry of the optional array `key`."""
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(field prefix, object) of each entry of the optional array `key`, in order; an entry that
+    is not an object becomes a problem when reached, so that problems come in index order."""
     raw = item.get(key)
     if raw is None:
-        return []
+        return
     if not isinstance(raw, list):
         problems.append(InputProblem(key, f"应为数组（expected an array, got {_json_type(raw)}）"))
-        return []
-    entries = []
+        return
     for index, entry in enumerate(raw):
         field = f"{key}[{index}]"
         if isinstance(entry, Mapping):
-            entries.append((field, entry))
+            yield field, entry
         else:
             problems.append(InputProblem(field, f"应为对象（expected an object, got {_json_type(entry)}）"))
-    return entries
 
 
 def _parse_day_basis(raw: Any, problems: list[InputProblem]) -> int:
