@@ -24,6 +24,7 @@ PURE_PACKAGES = (
     "assets.lapse",
     "litigation.lapse",
     "documents.amount_words",
+    "documents.interest",
 )
 
 
