@@ -28,6 +28,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 import jinja2
@@ -230,6 +231,42 @@ def _make_tag(source: str, place: str, holder: etree._Element) -> Tag:
     return Tag(source=source, kind=kind, level=level, body=inner, place=place, path=path, anchor=anchor)
 
 
+def _check_closed(full: str, place: str) -> None:
+    rest = TAG.sub("", full)
+    leftover = OPENER.search(rest)
+    if leftover:
+        start = leftover.start()
+        raise TemplateProblem(
+            f"{rest[start : start + 40]!r} ({place}): the tag is not closed in its paragraph"
+        )
+
+
+def _split(full: str, strings: list[str], cuts: list[tuple[int, int, str]]) -> list[str]:
+    """The new text of each w:t: its characters outside the cuts, and each cut's replacement in
+    the w:t holding the cut's first character."""
+    starts = []
+    offset = 0
+    for string in strings:
+        starts.append(offset)
+        offset += len(string)
+    pieces: list[list[str]] = [[] for _ in strings]
+
+    def distribute(begin: int, end: int) -> None:
+        for i, start in enumerate(starts):
+            low, high = max(begin, start), min(end, start + len(strings[i]))
+            if low < high:
+                pieces[i].append(full[low:high])
+
+    position = 0
+    for begin, end, replacement in cuts:
+        distribute(position, begin)
+        holder = max(i for i, start in enumerate(starts) if start <= begin and strings[i])
+        pieces[holder].append(replacement)
+        position = end
+    distribute(position, len(full))
+    return ["".join(own) for own in pieces]
+
+
 def _merge_runs(paragraph: etree._Element, place: str, tags: list[Tag]) -> list[int]:
     """Move each tag of the paragraph whole into the w:t holding its first character, replaced
     there by a marker; return the indexes of the tags found."""
@@ -238,49 +275,16 @@ def _merge_runs(paragraph: etree._Element, place: str, tags: list[Tag]) -> list[
     full = "".join(strings)
     if "{" not in full:
         return []
-    matches = list(TAG.finditer(full))
-    leftover = OPENER.search(TAG.sub("", full))
-    if leftover:
-        start = leftover.start()
-        raise TemplateProblem(
-            f"{TAG.sub('', full)[start : start + 40]!r} ({place}): the tag is not closed in its paragraph"
-        )
-    if not matches:
-        return []
-    starts = []
-    offset = 0
-    for string in strings:
-        starts.append(offset)
-        offset += len(string)
-
-    def owner(position: int) -> int:
-        index = 0
-        for i, start in enumerate(starts):
-            if start <= position and strings[i]:
-                index = i
-        return index
-
-    pieces: list[list[str]] = [[] for _ in texts]
-
-    def distribute(begin: int, end: int) -> None:
-        for i, start in enumerate(starts):
-            low, high = max(begin, start), min(end, start + len(strings[i]))
-            if low < high:
-                pieces[i].append(full[low:high])
-
+    _check_closed(full, place)
+    starts = list(accumulate(map(len, strings[:-1]), initial=0))
+    cuts = []
     found = []
-    position = 0
-    for match in matches:
-        distribute(position, match.start())
-        holder = owner(match.start())
-        tag = _make_tag(match.group(0), place, texts[holder])
+    for match in TAG.finditer(full):
+        holder = max(i for i, start in enumerate(starts) if start <= match.start() and strings[i])
         found.append(len(tags))
-        pieces[holder].append(f"{MARK_START}{len(tags)}{MARK_END}")
-        tags.append(tag)
-        position = match.end()
-    distribute(position, len(full))
-    for text, own in zip(texts, pieces, strict=True):
-        new = "".join(own)
+        tags.append(_make_tag(match.group(0), place, texts[holder]))
+        cuts.append((match.start(), match.end(), f"{MARK_START}{found[-1]}{MARK_END}"))
+    for text, new in zip(texts, _split(full, strings, cuts), strict=True):
         if new != (text.text or ""):
             text.text = new
             if MARK_START in new:
@@ -291,7 +295,8 @@ def _merge_runs(paragraph: etree._Element, place: str, tags: list[Tag]) -> list[
 def _replace_with_markers(element: etree._Element, markers: str) -> str:
     """Take `element` out of the tree, leaving `markers` where it stood; return its parent's tag."""
     parent = element.getparent()
-    assert parent is not None
+    if parent is None:
+        raise TemplateProblem("a statement's paragraph or row stands at the top of its part")
     previous = element.getprevious()
     text = markers + (element.tail or "")
     if previous is not None:
@@ -304,7 +309,6 @@ def _replace_with_markers(element: etree._Element, markers: str) -> str:
 
 def _lift_statements(tags: list[Tag], owners: dict[int, etree._Element], kind: str) -> None:
     """Replace each paragraph (`p`) or row (`tr`) holding such statements by the statements."""
-    container_tag = W_P if kind == "p" else W_TR
     by_container: dict[etree._Element, list[int]] = {}
     for index, paragraph in owners.items():
         if tags[index].level != kind:
@@ -317,7 +321,10 @@ def _lift_statements(tags: list[Tag], owners: dict[int, etree._Element], kind: s
         by_container.setdefault(container, []).append(index)
     for container, indexes in by_container.items():
         parent = container.getparent()
-        assert parent is not None and container.tag == container_tag
+        if parent is None:
+            raise TemplateProblem(
+                f"{tags[indexes[0]].describe()}: the statement stands at the top of its part"
+            )
         path, anchor = _anchor(parent)
         markers = ""
         for index in indexes:
@@ -351,9 +358,7 @@ def _check_same_level(group: list[Tag]) -> None:
     first = group[0]
     for tag in group[1:]:
         common = 0
-        while (
-            common < min(len(first.anchor), len(tag.anchor)) and first.anchor[common] == tag.anchor[common]
-        ):
+        while common < min(len(first.anchor), len(tag.anchor)) and first.anchor[common] == tag.anchor[common]:
             common += 1
         if first.path[common:] != tag.path[common:]:
             raise TemplateProblem(
@@ -373,7 +378,9 @@ class _CompiledPart:
         try:
             text = self.template.render(context)
         except jinja2.TemplateError as error:
-            raise TemplateProblem(_describe_error(error, self.tags, _template_line(sys.exc_info()[2]))) from None
+            raise TemplateProblem(
+                _describe_error(error, self.tags, _template_line(sys.exc_info()[2]))
+            ) from None
         except (TypeError, ValueError, ArithmeticError, AttributeError) as error:
             line = _template_line(sys.exc_info()[2])
             raise TemplateProblem(_describe_error(error, self.tags, line)) from None
@@ -398,7 +405,9 @@ def _describe_error(error: Exception, tags: tuple[Tag, ...], line: int | None) -
     return message
 
 
-def _compile_part(name: str, xml: bytes, names: Collection[str], env: jinja2.Environment) -> _CompiledPart | None:
+def _compile_part(
+    name: str, xml: bytes, names: Collection[str], env: jinja2.Environment
+) -> _CompiledPart | None:
     """The part as a Jinja template, or None when it holds no tag."""
     parser = etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True, huge_tree=True)
     try:
@@ -439,7 +448,9 @@ def _compile_part(name: str, xml: bytes, names: Collection[str], env: jinja2.Env
     return _CompiledPart(name=name, template=template, tags=tuple(lines), declaration=declaration)
 
 
-def _check_names(tree: nodes.Template, tags: list[Tag], names: Collection[str], env: jinja2.Environment) -> None:
+def _check_names(
+    tree: nodes.Template, tags: list[Tag], names: Collection[str], env: jinja2.Environment
+) -> None:
     unknown = meta.find_undeclared_variables(tree) - set(names) - set(env.globals) - JINJA_BUILTIN_NAMES
     if not unknown:
         return
@@ -447,7 +458,9 @@ def _check_names(tree: nodes.Template, tags: list[Tag], names: Collection[str], 
         (node for node in tree.find_all(nodes.Name) if node.name in unknown and node.ctx == "load"),
         key=lambda node: node.lineno,
     )
-    raise TemplateProblem(_describe_error(NameError(f"unknown name {first.name!r}"), tuple(tags), first.lineno))
+    raise TemplateProblem(
+        _describe_error(NameError(f"unknown name {first.name!r}"), tuple(tags), first.lineno)
+    )
 
 
 # --- the template --------------------------------------------------------------------------------
