@@ -23,6 +23,7 @@ PURE_PACKAGES = (
     "assets.auction",
     "assets.lapse",
     "litigation.lapse",
+    "documents.amount_words",
 )
 
 

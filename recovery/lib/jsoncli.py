@@ -1,5 +1,6 @@
-"""Shared plumbing of the JSON calculators (`deadline`, `waterfall`): read one object or an
-array from a file or standard input, compute each, print JSON, exit 2 on bad input."""
+"""Shared plumbing of the JSON calculators (`deadline`, `waterfall`, `amount_in_words`): read one
+object, one value or an array from a file or standard input, compute each, print JSON, exit 2 on
+bad input."""
 
 import json
 import re
@@ -94,6 +95,31 @@ def run_calculator(
     JSON_MAX_NUMBER_DIGITS are refused with a message, never a traceback; `max_items` (the
     API's limit) caps the number of objects in one array.
     """
+    return _run(raw_text, compute, _compute_item, parse_float, max_items)
+
+
+def run_value_calculator(
+    raw_text: str,
+    compute: Callable[[Any], Any],
+    *,
+    parse_float: Callable[[str], Any] | None = None,
+    max_items: int | None = None,
+) -> tuple[Any, list[str]]:
+    """`run_calculator` for inputs that are plain JSON values (amounts), not objects: `compute`
+    gets each value as parsed and raises InputProblem (its field may be "") for a bad one."""
+    return _run(raw_text, compute, _compute_value, parse_float, max_items)
+
+
+_ItemComputer = Callable[[str, Any, Any, bool, int, list[Any], list[str]], None]
+
+
+def _run(
+    raw_text: str,
+    compute: Any,
+    compute_item: _ItemComputer,
+    parse_float: Callable[[str], Any] | None,
+    max_items: int | None,
+) -> tuple[Any, list[str]]:
     max_digits = settings.JSON_MAX_NUMBER_DIGITS
     parsed = _parse_bounded(raw_text, parse_float, max_digits)
     if isinstance(parsed, str):
@@ -109,10 +135,10 @@ def run_calculator(
     # Walking every value costs time: only when the parse made a placeholder or the text
     # escapes a surrogate.
     check_values = oversized or _SURROGATE_ESCAPE.search(raw_text) is not None
-    results: list[dict[str, Any]] = []
+    results: list[Any] = []
     problems: list[str] = []
     for index, item in enumerate(items):
-        _compute_item(f"input[{index}]", item, compute, check_values, max_digits, results, problems)
+        compute_item(f"input[{index}]", item, compute, check_values, max_digits, results, problems)
     if problems:
         return None, problems
     return (results[0] if single else results), []
@@ -179,6 +205,42 @@ def _compute_item(
         problems.append(f"{label}: field '{exc.field}': {exc.message}")
 
 
+def _problem_line(label: str, problem: InputProblem) -> str:
+    if problem.field:
+        return f"{label}: field '{problem.field}': {problem.message}"
+    return f"{label}: {problem.message}"
+
+
+def _value_path(label: str, path: str) -> str:
+    """input[2] for the value itself, input[2][0] or input[2].key for one inside it."""
+    if not path or path.startswith("["):
+        return label + path
+    return f"{label}.{path}"
+
+
+def _compute_value(
+    label: str,
+    item: Any,
+    compute: Callable[[Any], Any],
+    check_values: bool,
+    max_digits: int,
+    results: list[Any],
+    problems: list[str],
+) -> None:
+    """Compute one input value into `results`, or append its problems."""
+    if check_values:
+        unusable = list(_unusable_values(item, "", max_digits))
+        if unusable:
+            problems.extend(f"{_value_path(label, field)}: {message}" for field, message in unusable)
+            return
+    try:
+        results.append(compute(item))
+    except InputProblems as exc:
+        problems.extend(_problem_line(label, p) for p in exc.problems)
+    except InputProblem as exc:
+        problems.append(_problem_line(label, exc))
+
+
 class JsonCalculatorCommand(BaseCommand):
     """A management command `NAME FILE|-` around one pure compute function."""
 
@@ -192,6 +254,10 @@ class JsonCalculatorCommand(BaseCommand):
     def compute(self, item: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
+    def run(self, raw_text: str) -> tuple[Any, list[str]]:
+        """(output, problem lines) for the whole input."""
+        return run_calculator(raw_text, self.compute, parse_float=self.json_parse_float)
+
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["file"]
         try:
@@ -203,7 +269,7 @@ class JsonCalculatorCommand(BaseCommand):
         except (OSError, UnicodeDecodeError) as exc:
             self.stderr.write(f"input: cannot read {path}: {exc}")
             sys.exit(2)
-        output, problems = run_calculator(raw_text, self.compute, parse_float=self.json_parse_float)
+        output, problems = self.run(raw_text)
         if problems:
             for line in problems:
                 self.stderr.write(line)
