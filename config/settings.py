@@ -309,6 +309,12 @@ else:
 
 # Hand-over rows that name no branch, imported by someone without one, go to this branch.
 RECOVERY_DEFAULT_BRANCH = env_str("RECOVERY_DEFAULT_BRANCH", "总行")
+# The institution documents are issued in the name of (document templates' `creditor.*`); an empty
+# name falls back to the case's branch.
+CREDITOR_NAME = env_str("CREDITOR_NAME")
+CREDITOR_ADDRESS = env_str("CREDITOR_ADDRESS")
+CREDITOR_REPRESENTATIVE = env_str("CREDITOR_REPRESENTATIVE")
+CREDITOR_CREDIT_CODE = env_str("CREDITOR_CREDIT_CODE")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "jpg", "jpeg", "png"]
 
