@@ -140,6 +140,13 @@ def _fen(value: Decimal, field: str) -> int:
         raise AuctionFactsError(
             f"{value} 元超出合理范围（implausibly large; limit {MAX_YUAN:,} yuan）", field=field
         )
+    # A non-zero amount under a fen is never whole fen: refused before 1E-99999999 becomes a
+    # gigantic denominator.
+    if value and value.adjusted() < -2:
+        raise AuctionFactsError(
+            f"{value} 元不是整分金额（not a whole number of fen; the smallest unit is 0.01 yuan）",
+            field=field,
+        )
     numerator, denominator = value.as_integer_ratio()
     fen, leftover = divmod(numerator * 100, denominator)
     if leftover or fen >= _MAX_FEN:

@@ -145,6 +145,9 @@ def _decimal_to_fen(value: Decimal) -> int:
     # adjusted() first, so that 1E+999999 is refused before it becomes a gigantic integer.
     if value.adjusted() >= 18:
         raise ValueError(f"{value} yuan is implausibly large")
+    # ... and a non-zero amount under a fen before 1E-999999 becomes a gigantic denominator.
+    if value.is_finite() and value and value.adjusted() < -2:
+        raise ValueError(f"{value} yuan is not a whole number of fen")
     try:
         numerator, denominator = value.as_integer_ratio()
     except (ValueError, OverflowError) as exc:  # NaN, Infinity
@@ -166,7 +169,7 @@ def _amounts_in_fen(claims: Sequence[Claim]) -> list[int]:
     amounts_fen = []
     for claim in claims:
         amount = claim.amount
-        if amount.adjusted() >= 18 or not amount.is_finite():
+        if amount.adjusted() >= 18 or not amount.is_finite() or (amount and amount.adjusted() < -2):
             _decimal_to_fen(amount)  # raises, with the reason
         numerator, denominator = amount.as_integer_ratio()
         fen, leftover = divmod(numerator * 100, denominator)

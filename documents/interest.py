@@ -183,6 +183,10 @@ def _fen(value: Decimal, field: str) -> int:
         raise InterestFactsError(
             f"{value} 元超出范围（too large; amounts must be below 10^16 yuan）", field=field
         )
+    if value and value.adjusted() < -2:  # under a fen: refused before it becomes a huge fraction
+        raise InterestFactsError(
+            f"{value} 元不是整分金额（not a whole number of fen; at most two decimal places）", field=field
+        )
     numerator, denominator = value.as_integer_ratio()
     fen, leftover = divmod(numerator * 100, denominator)
     if leftover:

@@ -181,3 +181,10 @@ def test_without_a_database_the_packaged_calendar_answers(tmp_path, monkeypatch)
         err.strip()
         == "warning: holiday years not read from the database (connection refused); packaged calendar used"
     )
+
+
+def test_an_amount_under_a_fen_written_with_a_huge_exponent_is_refused_at_once(tmp_path):
+    status, _out, err = run_command(
+        tmp_path, '{"id": "tiny", "property": "real_estate", "reference_price": 1e-99999999}'
+    )
+    assert status == 2 and "reference_price" in err

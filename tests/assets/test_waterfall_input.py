@@ -163,3 +163,12 @@ def test_dates_outside_the_range_name_the_range():
     [(field, message)] = caught.value.problems
     assert field == "claims[0].seized_on"
     assert "1949-10-01" in message and "2099-12-31" in message
+
+
+def test_an_amount_under_a_fen_written_with_a_huge_exponent_is_refused_at_once():
+    from decimal import Decimal
+
+    from assets.waterfall import _decimal_to_fen
+
+    with pytest.raises(ValueError, match="whole number of fen"):
+        _decimal_to_fen(Decimal("1e-99999999"))

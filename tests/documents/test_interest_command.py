@@ -171,3 +171,12 @@ def test_standard_input_in_a_subprocess_without_traceback():
     assert bad.stdout == ""
     assert "field 'principal'" in bad.stderr and "field 'from'" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_an_amount_under_a_fen_written_with_a_huge_exponent_is_refused_at_once(tmp_path):
+    document = (
+        '{"id": "tiny", "kind": "simple", "principal": 1e-99999999, "annual_rate_percent": "7.2",'
+        ' "from": "2024-01-01", "to": "2024-02-01", "day_basis": 360}'
+    )
+    status, _out, err = run_command(tmp_path, document)
+    assert status == 2 and "principal" in err
