@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
-from recovery.checks.problems import InputProblem, InputProblems
+from recovery.checks.problems import InputProblem, InputProblems, json_type, shown
 from recovery.deadlines.calendar import RestDayCalendar
 from recovery.deadlines.model import cn_date, word_step
 from recovery.deadlines.periods import UnsupportedDate, add_days
@@ -496,27 +496,6 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _FIRST_DAY, _LAST_DAY = EARLIEST_SUPPORTED_DATE.isoformat(), LATEST_SUPPORTED_DATE.isoformat()
 
 
-def _json_type(raw: Any) -> str:
-    if raw is None:
-        return "null"
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    if isinstance(raw, int | float | Decimal):
-        return "a number"
-    if isinstance(raw, str):
-        return "a string"
-    if isinstance(raw, list):
-        return "an array"
-    if isinstance(raw, dict):
-        return "an object"
-    return type(raw).__name__
-
-
-def _shown(raw: Any) -> str:
-    """A bad value as the user wrote it (a JSON number read as Decimal shows as 1.005)."""
-    return str(raw) if isinstance(raw, Decimal) else repr(raw)
-
-
 def _parse_money(raw: Any, field: str, problems: list[InputProblem]) -> Decimal | None:
     value: Decimal | None = None
     if isinstance(raw, Decimal):
@@ -531,12 +510,12 @@ def _parse_money(raw: Any, field: str, problems: list[InputProblem]) -> Decimal 
     elif isinstance(raw, str) and _AMOUNT_TEXT.fullmatch(raw.strip()):
         value = Decimal(raw.strip())
     if value is None or not value.is_finite():
-        shown = _shown(raw) if raw is not None else "null"
+        written = shown(raw) if raw is not None else "null"
         problems.append(
             InputProblem(
                 field,
-                f'应为金额（元），如 "1000000.00" 或数字，收到 {shown}'
-                f'（expected an amount in yuan, a string such as "1000000.00" or a number, got {shown}）',
+                f'应为金额（元），如 "1000000.00" 或数字，收到 {written}'
+                f'（expected an amount in yuan, a string such as "1000000.00" or a number, got {written}）',
             )
         )
         return None
@@ -552,7 +531,7 @@ def _parse_date(raw: Any, field: str, problems: list[InputProblem]) -> date | No
     if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):
         problems.append(
             InputProblem(
-                field, f"日期应写作 YYYY-MM-DD，收到 {_shown(raw)}（expected an ISO date YYYY-MM-DD）"
+                field, f"日期应写作 YYYY-MM-DD，收到 {shown(raw)}（expected an ISO date YYYY-MM-DD）"
             )
         )
         return None
@@ -577,7 +556,7 @@ def _parse_failures(raw: Any, problems: list[InputProblem]) -> tuple[AuctionFail
     if not isinstance(raw, list):
         problems.append(
             InputProblem(
-                "failures", f"应为流拍记录的数组（expected an array of failures, got {_json_type(raw)}）"
+                "failures", f"应为流拍记录的数组（expected an array of failures, got {json_type(raw)}）"
             )
         )
         return ()
@@ -589,7 +568,7 @@ def _parse_failures(raw: Any, problems: list[InputProblem]) -> tuple[AuctionFail
                 InputProblem(
                     field,
                     '应为对象 {"round": 1, "on": "YYYY-MM-DD"}'
-                    f"（expected an object, got {_json_type(raw_failure)}）",
+                    f"（expected an object, got {json_type(raw_failure)}）",
                 )
             )
             continue
@@ -598,7 +577,7 @@ def _parse_failures(raw: Any, problems: list[InputProblem]) -> tuple[AuctionFail
             problems.append(
                 InputProblem(
                     f"{field}.round",
-                    f"轮次应为 1 或 2，收到 {_shown(round_number)}（expected the round, 1 or 2）",
+                    f"轮次应为 1 或 2，收到 {shown(round_number)}（expected the round, 1 or 2）",
                 )
             )
             round_number = None
@@ -621,7 +600,7 @@ def parse_auction_facts(item: Mapping[str, Any]) -> AuctionFacts:
         problems.append(
             InputProblem(
                 "property",
-                f"未知的财产类别 {_shown(kind)}（unknown property; one of {', '.join(PROPERTY_KINDS)}）",
+                f"未知的财产类别 {shown(kind)}（unknown property; one of {', '.join(PROPERTY_KINDS)}）",
             )
         )
     reference = None

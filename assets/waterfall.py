@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
+from recovery.checks.problems import json_type, shown
 
 
 class DebtorType(StrEnum):
@@ -581,26 +582,26 @@ def _parse_money(raw: Any, field: str, problems: list[tuple[str, str]], suffix: 
     elif isinstance(raw, str):
         text = raw.strip()
         if not _AMOUNT_TEXT.fullmatch(text):
-            problems.append((field, f"must be {expected}, got {_shown(raw)}{suffix}"))
+            problems.append((field, f"must be {expected}, got {shown(raw)}{suffix}"))
             return None
         value = Decimal(text)
     else:
         problems.append((field, f"must be {expected}, got {json_type(raw)}{suffix}"))
         return None
     if not value.is_finite():
-        problems.append((field, f"must be a finite amount, got {_shown(raw)}{suffix}"))
+        problems.append((field, f"must be a finite amount, got {shown(raw)}{suffix}"))
         return None
     if value < 0:
-        problems.append((field, f"must not be negative, got {_shown(raw)}{suffix}"))
+        problems.append((field, f"must not be negative, got {shown(raw)}{suffix}"))
         return None
     if value >= MAX_YUAN:
-        problems.append((field, f"{_shown(raw)} is implausibly large (limit {MAX_YUAN:,} yuan){suffix}"))
+        problems.append((field, f"{shown(raw)} is implausibly large (limit {MAX_YUAN:,} yuan){suffix}"))
         return None
     if value != value.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
         problems.append(
             (
                 field,
-                f"{_shown(raw)} has more than 2 decimal places; "
+                f"{shown(raw)} has more than 2 decimal places; "
                 f"the smallest unit is the fen (0.01 yuan){suffix}",
             )
         )
@@ -609,45 +610,21 @@ def _parse_money(raw: Any, field: str, problems: list[tuple[str, str]], suffix: 
     return value.quantize(_ONE_FEN) + 0
 
 
-def _shown(raw: Any) -> str:
-    """A bad input value as the user wrote it: a JSON number read as Decimal shows as 1.005."""
-    return str(raw) if isinstance(raw, Decimal) else repr(raw)
-
-
 def _parse_date(raw: Any, field: str, problems: list[tuple[str, str]], suffix: str) -> date | None:
     if isinstance(raw, str) and _ISO_DATE.fullmatch(raw):
         try:
             day = date.fromisoformat(raw)
         except ValueError:
-            problems.append((field, f"{_shown(raw)} is not a real date{suffix}"))
+            problems.append((field, f"{shown(raw)} is not a real date{suffix}"))
             return None
         # The product's one date range: the same dates the asset and measure records accept.
         if not EARLIEST_SUPPORTED_DATE <= day <= LATEST_SUPPORTED_DATE:
             first, last = EARLIEST_SUPPORTED_DATE.isoformat(), LATEST_SUPPORTED_DATE.isoformat()
-            problems.append(
-                (field, f"{_shown(raw)} is outside the supported dates {first} to {last}{suffix}")
-            )
+            problems.append((field, f"{shown(raw)} is outside the supported dates {first} to {last}{suffix}"))
             return None
         return day
-    problems.append((field, f"must be an ISO date YYYY-MM-DD, got {_shown(raw)}{suffix}"))
+    problems.append((field, f"must be an ISO date YYYY-MM-DD, got {shown(raw)}{suffix}"))
     return None
-
-
-def json_type(raw: Any) -> str:
-    """The JSON name of a parsed value's type, for error messages."""
-    if raw is None:
-        return "null"
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    if isinstance(raw, int | float | Decimal):
-        return "a number"
-    if isinstance(raw, str):
-        return "a string"
-    if isinstance(raw, list):
-        return "an array"
-    if isinstance(raw, dict):
-        return "an object"
-    return type(raw).__name__
 
 
 def _is_member(raw: Any, values: type[StrEnum]) -> bool:

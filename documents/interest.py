@@ -43,7 +43,7 @@ from typing import Any
 
 from documents.amount_words import amount_in_words
 from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
-from recovery.checks.problems import InputProblem, InputProblems
+from recovery.checks.problems import InputProblem, InputProblems, json_type, shown
 
 SIMPLE = "simple"
 DELAY = "delay"
@@ -542,27 +542,6 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _FIRST_DAY, _LAST_DAY = EARLIEST_SUPPORTED_DATE.isoformat(), LATEST_SUPPORTED_DATE.isoformat()
 
 
-def _json_type(raw: Any) -> str:
-    if raw is None:
-        return "null"
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    if isinstance(raw, int | float | Decimal):
-        return "a number"
-    if isinstance(raw, str):
-        return "a string"
-    if isinstance(raw, list):
-        return "an array"
-    if isinstance(raw, dict):
-        return "an object"
-    return type(raw).__name__
-
-
-def _shown(raw: Any) -> str:
-    """A bad value as the user wrote it (a JSON number read as Decimal shows as 1.005)."""
-    return str(raw) if isinstance(raw, Decimal) else repr(raw)
-
-
 def _number(raw: Any) -> Decimal | None:
     """A JSON number or a numeric string as an exact Decimal, or None."""
     value: Decimal | None = None
@@ -589,7 +568,7 @@ def _parse_money(
         problems.append(
             InputProblem(
                 field,
-                f'应为金额（元），如 "350000.00" 或数字，收到 {_shown(raw)}'
+                f'应为金额（元），如 "350000.00" 或数字，收到 {shown(raw)}'
                 f'（expected an amount in yuan, a string such as "350000.00" or a number）',
             )
         )
@@ -608,7 +587,7 @@ def _parse_rate(raw: Any, field: str, problems: list[InputProblem]) -> Decimal |
         problems.append(
             InputProblem(
                 field,
-                f'应为 0 至 {MAX_ANNUAL_RATE_PERCENT} 之间的年利率（%），如 "7.2"，收到 {_shown(raw)}'
+                f'应为 0 至 {MAX_ANNUAL_RATE_PERCENT} 之间的年利率（%），如 "7.2"，收到 {shown(raw)}'
                 f'（expected an annual rate in percent, such as "7.2"）',
             )
         )
@@ -618,7 +597,7 @@ def _parse_rate(raw: Any, field: str, problems: list[InputProblem]) -> Decimal |
         problems.append(
             InputProblem(
                 field,
-                f"年利率最多 {_MAX_RATE_PLACES} 位小数，收到 {_shown(raw)}"
+                f"年利率最多 {_MAX_RATE_PLACES} 位小数，收到 {shown(raw)}"
                 f"（at most {_MAX_RATE_PLACES} decimal places; never rounded silently）",
             )
         )
@@ -634,7 +613,7 @@ def _parse_date(item: Mapping[str, Any], key: str, field: str, problems: list[In
     if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):
         problems.append(
             InputProblem(
-                field, f"日期应写作 YYYY-MM-DD，收到 {_shown(raw)}（expected an ISO date YYYY-MM-DD）"
+                field, f"日期应写作 YYYY-MM-DD，收到 {shown(raw)}（expected an ISO date YYYY-MM-DD）"
             )
         )
         return None
@@ -664,14 +643,14 @@ def _objects(
     if raw is None:
         return
     if not isinstance(raw, list):
-        problems.append(InputProblem(key, f"应为数组（expected an array, got {_json_type(raw)}）"))
+        problems.append(InputProblem(key, f"应为数组（expected an array, got {json_type(raw)}）"))
         return
     for index, entry in enumerate(raw):
         field = f"{key}[{index}]"
         if isinstance(entry, Mapping):
             yield field, entry
         else:
-            problems.append(InputProblem(field, f"应为对象（expected an object, got {_json_type(entry)}）"))
+            problems.append(InputProblem(field, f"应为对象（expected an object, got {json_type(entry)}）"))
 
 
 def _parse_day_basis(raw: Any, problems: list[InputProblem]) -> int:
@@ -680,7 +659,7 @@ def _parse_day_basis(raw: Any, problems: list[InputProblem]) -> int:
     value = _number(raw)
     if value is None or value not in DAY_BASES:
         problems.append(
-            InputProblem("day_basis", f"应为 360 或 365，收到 {_shown(raw)}（expected 360 or 365）")
+            InputProblem("day_basis", f"应为 360 或 365，收到 {shown(raw)}（expected 360 or 365）")
         )
         return DEFAULT_DAY_BASIS
     return int(value)
@@ -772,7 +751,7 @@ def parse_interest_facts(item: Mapping[str, Any]) -> InterestFacts:
         problems.append(InputProblem("kind", f"缺少计算类别（missing; one of {', '.join(KINDS)}）"))
     else:
         problems.append(
-            InputProblem("kind", f"未知的计算类别 {_shown(kind)}（unknown kind; one of {', '.join(KINDS)}）")
+            InputProblem("kind", f"未知的计算类别 {shown(kind)}（unknown kind; one of {', '.join(KINDS)}）")
         )
     if problems or facts is None:
         raise InputProblems(problems)
