@@ -49,6 +49,7 @@ from recovery.lib.links import case_path
 from recovery.lib.masking import MaskedInspectView
 from recovery.selectors.approvals import ReviewStatus, review_status_label, with_review_status
 from recovery.services import RecoveryError
+from recovery.templatetags.recovery_money import yuan
 
 PLAN_URL_PREFIX = "wagtailsnippets_assets_disposalplan"
 
@@ -402,7 +403,12 @@ class DisposalPlanViewSet(ApprovalSnippetViewSetMixin, ScopedSnippetViewSet):
         "__str__",
         Column("case", label=gettext_lazy("Case"), accessor=lambda p: p.case.number, sort_key="case_id"),
         Column("status", label=gettext_lazy("Status"), accessor=_status),
-        Column("reference_price", label=gettext_lazy("Reference price"), sort_key="reference_price"),
+        Column(
+            "reference_price",
+            label=gettext_lazy("Reference price"),
+            accessor=lambda plan: yuan(plan.reference_price),
+            sort_key="reference_price",
+        ),
         DateColumn("created_at", label=gettext_lazy("Drafted on")),
         Column("age", label=gettext_lazy("Age (days)"), accessor=_age_days),
     ]

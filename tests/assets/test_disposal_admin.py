@@ -106,7 +106,7 @@ def test_a_second_auction_more_than_30_days_after_the_failure_is_an_error_on_its
     assert plan.stage == DisposalStage.FIRST_FAILED
     page = client.get(reverse(f"{PLANS}:inspect", args=[plan.pk])).content.decode()
     # Round 2's minimum (80% of 700,000) and its latest day appear on the plan's page.
-    assert "560000.00" in page and "expected-recovery" in page
+    assert "¥560,000.00" in page and "expected-recovery" in page
 
 
 @pytest.mark.django_db
