@@ -11,4 +11,9 @@ class DocumentsConfig(AppConfig):
         from recovery.registry import register_docket_app
 
         # Templates are the firm's formats: managers and the head keep them, lawyers use them.
-        register_docket_app(self.label, lawyer_read_only=("documenttemplate", "documenttemplateversion"))
+        # A generated document is kept as it was made: whoever may change its case generates it.
+        register_docket_app(
+            self.label,
+            lawyer_read_only=("documenttemplate", "documenttemplateversion"),
+            service_written=("generateddocument",),
+        )

@@ -36,7 +36,7 @@ class DocumentTemplate(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="+",
+        related_name="document_templates",
         help_text=_("For one branch's cases; blank for every branch."),
     )
     active = models.BooleanField(_("active"), default=True)

@@ -196,7 +196,7 @@ class TemplatePreviewView(DocumentFormView):
 
 
 def _may_generate(user: Any) -> bool:
-    return user.has_perm("documents.add_generateddocument") and can_view_personal_data(user)
+    return user.has_perm("recovery.change_case") and can_view_personal_data(user)
 
 
 class GenerateDocumentView(DocumentFormView):
@@ -205,16 +205,16 @@ class GenerateDocumentView(DocumentFormView):
     form_class = GenerateDocumentForm
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        get_object_or_404(cases_visible_to(request.user), pk=kwargs["case_id"])
+        get_object_or_404(cases_visible_to(request.user), pk=kwargs["pk"])
         if not _may_generate(request.user):
             raise PermissionDenied
-        if not cases_editable_by(request.user).filter(pk=kwargs["case_id"]).exists():
+        if not cases_editable_by(request.user).filter(pk=kwargs["pk"]).exists():
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     @cached_property
     def case(self) -> Case:
-        return Case.objects.get(pk=self.kwargs["case_id"])
+        return Case.objects.get(pk=self.kwargs["pk"])
 
     def get_page_title(self) -> str:
         return _("Generate a document")
@@ -270,7 +270,7 @@ def register_document_urls() -> list:
             name="documents_template_preview",
         ),
         path(
-            "court-documents/case/<int:case_id>/generate/",
+            "court-documents/case/<int:pk>/generate/",
             GenerateDocumentView.as_view(),
             name="documents_generate",
         ),

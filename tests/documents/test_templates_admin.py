@@ -108,7 +108,9 @@ def test_lawyers_and_auditors_read_templates_but_do_not_keep_them(client, staff,
         with pytest.raises(RecoveryError):
             document_template_update(document_template=template, file=upload("{{ today }}"), user=user)
     assert staff["manager"].has_perm("documents.change_documenttemplate")
-    assert staff["lawyer"].has_perm("documents.add_generateddocument")
+    # Documents are written only by generating them: every role reads, nobody edits.
+    assert staff["lawyer"].has_perm("documents.view_generateddocument")
+    assert not staff["head"].has_perm("documents.change_generateddocument")
 
 
 def test_the_preview_renders_a_case_in_scope_and_keeps_nothing(client, staff, make_case, settings, tmp_path):
