@@ -2,12 +2,12 @@
 each upload a new version, and the documents generated on a case."""
 
 from django.conf import settings
-from django.core.validators import FileExtensionValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from recovery.lib.files import FileSignatureValidator, PrivateUploadTo
-from recovery.lib.validators import validate_upload_size
+from recovery.lib.validators import validate_supported_date, validate_upload_size
 from recovery.models import Branch, Case
 
 
@@ -60,7 +60,7 @@ class DocumentTemplateVersion(models.Model):
     template = models.ForeignKey(
         DocumentTemplate, verbose_name=_("template"), on_delete=models.CASCADE, related_name="versions"
     )
-    number = models.PositiveIntegerField(_("version"))
+    number = models.PositiveIntegerField(_("version"), validators=[MaxValueValidator(1_000_000)])
     file = models.FileField(
         _("template file"),
         upload_to=PrivateUploadTo("document_templates", name_field="original_name"),
@@ -97,7 +97,7 @@ class GeneratedDocument(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    as_of = models.DateField(_("as of"))
+    as_of = models.DateField(_("as of"), validators=[validate_supported_date])
     court = models.CharField(_("court"), max_length=200, blank=True)
     file = models.FileField(_("file"), upload_to=PrivateUploadTo("generated_documents"))
     file_name = models.CharField(_("file name"), max_length=255)

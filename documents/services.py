@@ -177,12 +177,17 @@ def document_generate(
     version = template.current_version
     if version is None:
         raise RecoveryError(_("This template has no uploaded file yet."), field="template")
-    data = document_render(case=case, version=version, as_of=as_of, court=court, user=user)
     name = document_file_name(case=case, template=template, as_of=as_of)
     document = GeneratedDocument(
         case=case, template_version=version, as_of=as_of, court=court, file_name=name, created_by=_actor(user)
     )
+    document.full_clean(exclude=["file"])  # a date out of range, a court name too long
+    data = document_render(case=case, version=version, as_of=as_of, court=court, user=user)
     document.file.save(name, ContentFile(data), save=False)
-    document.save()
-    audit_create(document, user=user, source=source, action=DOCUMENT_GENERATED, case_id=case.pk)
+    try:
+        document.save()
+        audit_create(document, user=user, source=source, action=DOCUMENT_GENERATED, case_id=case.pk)
+    except Exception:
+        document.file.delete(save=False)  # nothing half-written: no file without its record
+        raise
     return document

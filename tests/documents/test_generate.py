@@ -94,6 +94,12 @@ def test_a_case_without_what_the_template_needs_is_refused_naming_the_place(clie
     assert not media.joinpath("generated_documents").exists() or not any(
         media.joinpath("generated_documents").iterdir()
     )
+    # A date outside the supported range is refused on its field, before anything is rendered.
+    response = client.post(
+        reverse("documents_generate", args=[case.pk]), {"template": _template().pk, "as_of": "1800-01-01"}
+    )
+    assert response.status_code == 200 and "as_of" in response.context["form"].errors
+    assert not GeneratedDocument.objects.exists()
 
 
 def test_downloads_and_generation_are_refused_outside_scope_and_without_personal_data(
