@@ -12,7 +12,7 @@ from documents.models import DocumentKind, DocumentTemplate, GeneratedDocument
 from documents.selectors import templates_for_case
 from documents.services import document_generate, document_template_add
 from recovery.lib.links import case_path
-from recovery.models import Branch
+from recovery.models import Branch, Role
 from recovery.services import RecoveryError
 from tests.documents.helpers import document_text, upload
 
@@ -103,7 +103,7 @@ def test_a_case_without_what_the_template_needs_is_refused_naming_the_place(clie
 
 
 def test_downloads_and_generation_are_refused_outside_scope_and_without_personal_data(
-    client, staff, make_case, media
+    client, staff, make_user, make_case, media
 ):
     template = _template()
     case = make_case(assignee=staff["lawyer"])
@@ -111,8 +111,10 @@ def test_downloads_and_generation_are_refused_outside_scope_and_without_personal
         case=case, template=template, as_of=date(2024, 3, 5), court="", user=staff["lawyer"]
     )
     download_url = reverse("documents_generated_download", args=[document.pk])
-    for role in ("other_lawyer", "other_manager"):  # another lawyer; another branch's manager
-        client.force_login(staff[role])
+    hangzhou_lawyer = make_user("hangzhou_lawyer", Role.LAWYER, "杭州分行")
+    # Another branch's lawyer, another lawyer of the branch, another branch's manager.
+    for user in (hangzhou_lawyer, staff["other_lawyer"], staff["other_manager"]):
+        client.force_login(user)
         assert client.get(download_url).status_code == 404
         assert client.get(reverse("documents_generate", args=[case.pk])).status_code == 404
     client.force_login(staff["auditor"])  # sees the case, not personal data
