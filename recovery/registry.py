@@ -147,14 +147,39 @@ def deadline_providers() -> list[Callable[..., Any]]:
 _docket_apps: dict[str, frozenset[str]] = {}
 
 
-def register_docket_app(app_label: str, *, lawyer_may_delete: Iterable[str] = ()) -> None:
+_lawyer_read_only: dict[str, frozenset[str]] = {}
+_service_written: dict[str, frozenset[str]] = {}
+
+
+def register_docket_app(
+    app_label: str,
+    *,
+    lawyer_may_delete: Iterable[str] = (),
+    lawyer_read_only: Iterable[str] = (),
+    service_written: Iterable[str] = (),
+) -> None:
     """`app_label`'s records make up the docket; a lawyer may delete the records of the models
-    named (lower-case model names) as well as view, add and change them."""
+    named in `lawyer_may_delete` (lower-case model names) as well as view, add and change them,
+    and only view those named in `lawyer_read_only` (what managers and the head keep for all).
+    The records of the models named in `service_written` are written only by the app's services
+    (through views that check their own rights): every role only views them."""
     _docket_apps[app_label] = _docket_apps.get(app_label, frozenset()) | frozenset(lawyer_may_delete)
+    _lawyer_read_only[app_label] = _lawyer_read_only.get(app_label, frozenset()) | frozenset(lawyer_read_only)
+    _service_written[app_label] = _service_written.get(app_label, frozenset()) | frozenset(service_written)
 
 
 def docket_apps() -> tuple[str, ...]:
     return tuple(_docket_apps)
+
+
+def lawyer_read_only_models() -> dict[str, frozenset[str]]:
+    """{app label: model names a lawyer only views}."""
+    return dict(_lawyer_read_only)
+
+
+def service_written_models() -> dict[str, frozenset[str]]:
+    """{app label: model names every role only views}."""
+    return dict(_service_written)
 
 
 def lawyer_deletable_models() -> dict[str, frozenset[str]]:

@@ -36,6 +36,8 @@ from assets.models import (
     PreservationMeasure,
     SecurityInterest,
 )
+from documents.models import DocumentTemplate, DocumentTemplateVersion, GeneratedDocument
+from documents.services import document_generate, document_template_add
 from litigation.models import (
     CompleteTermination,
     CompleteTerminationEvidence,
@@ -223,6 +225,8 @@ DECIDERS = frozenset({"lawyer", "other_lawyer", "manager", "other_manager", "hea
 # workflow views. Their workflow is started in the world, so the approvers' views have a task.
 # The case's branch manager decides the manager's step, the head any step (recovery.services.approvals).
 APPROVERS = frozenset({"manager", "other_manager", "head"})
+# Every role but the auditor has the right to see personal data (recovery.services.staff).
+PERSONAL_DATA = frozenset({"lawyer", "other_lawyer", "manager", "other_manager", "head"})
 
 
 def _latest_revision(obj: Any) -> dict:
@@ -295,6 +299,37 @@ MATRIX |= {
             ("history_results", "change_read"),
         )
     },
+    # Document templates (#16): reference data every role reads, managers and the head keep;
+    # retired, never deleted. The preview fills one of the user's cases: not for auditors, who may
+    # not see personal data.
+    **{
+        f"wagtailsnippets_documents_documenttemplate:{view}": (
+            page("documenttemplate", search=True)
+            if view in ("list", "list_results")
+            else page("documenttemplate", "add")
+            if view == "add"
+            else page("documenttemplate", action, params={"pk": "documenttemplate"})
+        )
+        for view, action in (
+            ("list", "view"),
+            ("list_results", "view"),
+            ("add", "add"),
+            ("edit", "change"),
+            ("usage", "change_read"),
+            ("history", "change_read"),
+            ("history_results", "change_read"),
+        )
+    },
+    "documents_template_version_download": page(
+        "documenttemplateversion", params={"pk": "documenttemplateversion"}
+    ),
+    "documents_template_preview": page(
+        "documenttemplate", params={"pk": "documenttemplate"}, roles=PERSONAL_DATA
+    ),
+    # Generated documents: whoever may change the case generates one; the download needs the
+    # case in scope and the right to see personal data.
+    "documents_generate": record("case", "change"),
+    "documents_generated_download": record("generateddocument", roles=PERSONAL_DATA),
     "wagtailsnippets_assets_preservationmeasure:renew": record("preservationmeasure", "change"),
     # The daily-needs thresholds: the head of recovery's alone, to see as to change.
     **{
@@ -803,8 +838,21 @@ class World:
             CompleteTermination,
             CompleteTerminationEvidence,
             WriteOffGround,
+            DocumentTemplate,
+            DocumentTemplateVersion,
+            GeneratedDocument,
         ]
         return {m._meta.label: sorted(map(repr, m.objects.order_by("pk").values_list())) for m in models}
+
+
+def _matrix_template() -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("{{ case.number }} {{ borrower.name }} {{ court.name }}")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -819,6 +867,19 @@ def world(staff, make_case, branches, settings, tmp_path) -> World:
         "A": _build_group("A", case_a, staff["lawyer"]),
         "B": _build_group("B", case_b, staff["other_lawyer"]),
     }
+    template = document_template_add(
+        document_template=DocumentTemplate(name="matrix template", kind="other"),
+        file=ContentFile(_matrix_template(), name="matrix.docx"),
+        user=None,
+    )
+    for group, case in (("A", case_a), ("B", case_b)):
+        groups[group]["generateddocument"] = document_generate(
+            case=case,
+            template=template,
+            as_of=date(2024, 3, 1),
+            court=marker(group, "generateddocument"),
+            user=None,
+        )
     groups["IA"] = {"importrun": _import_run("IA", staff["manager"])}
     groups["IB"] = {"importrun": _import_run("IB", staff["other_manager"])}
     reference = {
@@ -830,6 +891,8 @@ def world(staff, make_case, branches, settings, tmp_path) -> World:
         "approvallimit": ApprovalLimit.objects.order_by("pk").first(),
         "writeoffground": WriteOffGround.objects.get(code="bankruptcy"),
         "dailyneedslimit": DailyNeedsLimit.objects.create(amount=Decimal("50000.00"), basis="matrix basis"),
+        "documenttemplate": template,
+        "documenttemplateversion": template.current_version,
     }
     return World(groups=groups, reference=reference, staff=staff)
 
@@ -996,6 +1059,9 @@ class Matrix:
             "completetermination": "litigation",
             "completeterminationevidence": "litigation",
             "writeoffground": "litigation",
+            "documenttemplate": "documents",
+            "documenttemplateversion": "documents",
+            "generateddocument": "documents",
         }.get(model, "recovery")
         user = self.world.staff[role]
         return user.has_perm(f"{app}.{action}_{model}")

@@ -14,7 +14,12 @@ from recovery.models import (
     Role,
     StaffProfile,
 )
-from recovery.registry import docket_apps, lawyer_deletable_models
+from recovery.registry import (
+    docket_apps,
+    lawyer_deletable_models,
+    lawyer_read_only_models,
+    service_written_models,
+)
 from recovery.services import RecoveryError
 
 # Each role's rights apply to all the models of the docket apps (recovery.registry).
@@ -90,6 +95,16 @@ def roles_sync_permissions(**_kwargs: Any) -> None:
                 codename__in=[
                     f"delete_{model}" for models in lawyer_deletable_models().values() for model in models
                 ],
+            )
+            for app_label, read_only in lawyer_read_only_models().items():
+                perms = perms.exclude(
+                    Q(content_type__app_label=app_label, content_type__model__in=read_only)
+                    & ~Q(codename__startswith="view_")
+                )
+        for app_label, written in service_written_models().items():
+            perms = perms.exclude(
+                Q(content_type__app_label=app_label, content_type__model__in=written)
+                & ~Q(codename__startswith="view_")
             )
         perms = perms.exclude(content_type__app_label="recovery", content_type__model="importrun")
         perms = perms | Permission.objects.filter(
