@@ -33,7 +33,9 @@ INSPECT = "wagtailsnippets_recovery_case:inspect"
 # 38: the estate and marriage facts section reads marriages, estates, the loans' guarantor
 # links and loan changes, and whether the user may edit the case (+5).
 # 48: the write-offs section reads the case's write-offs and complete terminations (+2).
-CASE_PAGE_QUERIES = 48
+# 50: the documents section reads the case's generated documents (with their templates) and
+# whether the user may edit the case, for the generate button (+2).
+CASE_PAGE_QUERIES = 50
 
 
 def _grow(case, n: int, start: int) -> None:
