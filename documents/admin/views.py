@@ -133,6 +133,10 @@ class DocumentFormView(WagtailAdminTemplateMixin, FormView):
 
     cancel_url = ""
 
+    def get_breadcrumbs_items(self) -> list:
+        # Without an item of its own the slim header reads "Home": end the trail with the page.
+        return [*super().get_breadcrumbs_items(), {"url": "", "label": self.get_page_title()}]
+
 
 class TemplatePreviewView(DocumentFormView):
     """The template's current version filled for one of the user's cases, downloaded and not
