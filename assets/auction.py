@@ -14,8 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
-from recovery.checks.problems import InputProblem, InputProblems, json_type, shown
+from recovery.checks.problems import InputProblem, InputProblems, iso_date, json_type, shown
 from recovery.deadlines.calendar import RestDayCalendar
 from recovery.deadlines.model import cn_date, word_step
 from recovery.deadlines.periods import UnsupportedDate, add_days
@@ -492,8 +491,6 @@ def _second_date_text(
 # --------------------------------------------------------------------------- the JSON face
 
 _AMOUNT_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_FIRST_DAY, _LAST_DAY = EARLIEST_SUPPORTED_DATE.isoformat(), LATEST_SUPPORTED_DATE.isoformat()
 
 
 def _parse_money(raw: Any, field: str, problems: list[InputProblem]) -> Decimal | None:
@@ -527,31 +524,6 @@ def _parse_money(raw: Any, field: str, problems: list[InputProblem]) -> Decimal 
     return value.quantize(Decimal("0.01")) + 0  # "+ 0": a typed "-0" becomes 0.00
 
 
-def _parse_date(raw: Any, field: str, problems: list[InputProblem]) -> date | None:
-    if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):
-        problems.append(
-            InputProblem(
-                field, f"日期应写作 YYYY-MM-DD，收到 {shown(raw)}（expected an ISO date YYYY-MM-DD）"
-            )
-        )
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        problems.append(InputProblem(field, f"{raw!r} 不是真实存在的日期（not a real calendar date）"))
-        return None
-    if not EARLIEST_SUPPORTED_DATE <= day <= LATEST_SUPPORTED_DATE:
-        problems.append(
-            InputProblem(
-                field,
-                f"{raw!r} 不在支持的日期范围 {_FIRST_DAY} 至 {_LAST_DAY} 之内"
-                f"（outside the supported dates {_FIRST_DAY} to {_LAST_DAY}）",
-            )
-        )
-        return None
-    return day
-
-
 def _parse_failures(raw: Any, problems: list[InputProblem]) -> tuple[AuctionFailure, ...]:
     if not isinstance(raw, list):
         problems.append(
@@ -581,7 +553,7 @@ def _parse_failures(raw: Any, problems: list[InputProblem]) -> tuple[AuctionFail
                 )
             )
             round_number = None
-        on = _parse_date(raw_failure.get("on"), f"{field}.on", problems)
+        on = iso_date(raw_failure.get("on"), f"{field}.on", problems)
         if round_number is not None and on is not None:
             failures.append(AuctionFailure(round_number, on))
     return tuple(failures)
@@ -615,7 +587,7 @@ def parse_auction_facts(item: Mapping[str, Any]) -> AuctionFacts:
         for field in ("first_starting_price", "second_starting_price")
     }
     days = {
-        field: _parse_date(item[field], field, problems) if item.get(field) is not None else None
+        field: iso_date(item[field], field, problems) if item.get(field) is not None else None
         for field in ("first_auction_on", "second_auction_on")
     }
     failures = _parse_failures(item["failures"], problems) if item.get("failures") is not None else ()

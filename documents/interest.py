@@ -42,8 +42,7 @@ from fractions import Fraction
 from typing import Any
 
 from documents.amount_words import amount_in_words
-from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
-from recovery.checks.problems import InputProblem, InputProblems, json_type, shown
+from recovery.checks.problems import InputProblem, InputProblems, iso_date, json_type, shown
 
 SIMPLE = "simple"
 DELAY = "delay"
@@ -538,8 +537,6 @@ def _result(
 # --------------------------------------------------------------------------- the JSON face
 
 _NUMBER_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_FIRST_DAY, _LAST_DAY = EARLIEST_SUPPORTED_DATE.isoformat(), LATEST_SUPPORTED_DATE.isoformat()
 
 
 def _number(raw: Any) -> Decimal | None:
@@ -610,28 +607,7 @@ def _parse_date(item: Mapping[str, Any], key: str, field: str, problems: list[In
     if raw is None:
         problems.append(InputProblem(field, "缺少日期（missing: an ISO date YYYY-MM-DD）"))
         return None
-    if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):
-        problems.append(
-            InputProblem(
-                field, f"日期应写作 YYYY-MM-DD，收到 {shown(raw)}（expected an ISO date YYYY-MM-DD）"
-            )
-        )
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        problems.append(InputProblem(field, f"{raw!r} 不是真实存在的日期（not a real calendar date）"))
-        return None
-    if not EARLIEST_SUPPORTED_DATE <= day <= LATEST_SUPPORTED_DATE:
-        problems.append(
-            InputProblem(
-                field,
-                f"{raw!r} 不在支持的日期范围 {_FIRST_DAY} 至 {_LAST_DAY} 之内"
-                f"（outside the supported dates {_FIRST_DAY} to {_LAST_DAY}）",
-            )
-        )
-        return None
-    return day
+    return iso_date(raw, field, problems)
 
 
 def _objects(

@@ -1,8 +1,12 @@
 """What is wrong with a calculator's input, each problem naming its field, and how a bad JSON
 value is named in the message."""
 
+import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from recovery.checks.dates import EARLIEST_SUPPORTED_DATE, LATEST_SUPPORTED_DATE
 
 
 class InputProblem(Exception):
@@ -42,3 +46,34 @@ def json_type(raw: Any) -> str:
 def shown(raw: Any) -> str:
     """A bad value as the user wrote it (a JSON number read as Decimal shows as 1.005)."""
     return str(raw) if isinstance(raw, Decimal) else repr(raw)
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_FIRST_DAY, _LAST_DAY = EARLIEST_SUPPORTED_DATE.isoformat(), LATEST_SUPPORTED_DATE.isoformat()
+
+
+def iso_date(raw: Any, field: str, problems: list[InputProblem]) -> date | None:
+    """A calculator's ISO date within the product's supported dates, or None with the reason
+    appended to `problems` (in Chinese, then English)."""
+    if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):
+        problems.append(
+            InputProblem(
+                field, f"日期应写作 YYYY-MM-DD，收到 {shown(raw)}（expected an ISO date YYYY-MM-DD）"
+            )
+        )
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        problems.append(InputProblem(field, f"{raw!r} 不是真实存在的日期（not a real calendar date）"))
+        return None
+    if not EARLIEST_SUPPORTED_DATE <= day <= LATEST_SUPPORTED_DATE:
+        problems.append(
+            InputProblem(
+                field,
+                f"{raw!r} 不在支持的日期范围 {_FIRST_DAY} 至 {_LAST_DAY} 之内"
+                f"（outside the supported dates {_FIRST_DAY} to {_LAST_DAY}）",
+            )
+        )
+        return None
+    return day
